@@ -1,0 +1,267 @@
+"""Data-access layer: the one DuckDB connection of this process, cursors, scope, migrations.
+
+Invariants:
+- One ``duckdb`` connection per database path per process (``get_database``); every query
+  runs on its own ``cursor()`` because a connection is not thread-safe and Streamlit runs
+  each session in its own thread.
+- Every query is parameterised; identifiers come only from ``lib.schema``, never from user text.
+- ``open_database(":memory:")`` or a temporary path gives an isolated database for tests.
+- ``migrate`` is idempotent: it creates missing tables/columns and records ``SCHEMA_VERSION``
+  in ``qd_meta``; a file written by an older version is brought up to date on open.
+- Writes go through ``Database.transaction()``: commit on success, roll back on any error,
+  so a failed write leaves the database exactly as it was.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import duckdb
+import pandas as pd
+
+from lib import schema
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+
+
+def default_db_path() -> str:
+    return os.environ.get("QUARTERDECK_DB", str(DATA_DIR / "quarterdeck.duckdb"))
+
+
+@dataclass(frozen=True)
+class Config:
+    """Where the database lives and how the demo bank is built when it is missing."""
+    db_path: str = field(default_factory=default_db_path)
+    demo_customers: int = 20_000
+    demo_seed: int = 7
+
+
+# ---------------------------------------------------------------- scope
+@dataclass(frozen=True)
+class Scope:
+    """Which rows a query may see: the whole bank, a region, or a set of branches, and
+    optionally one customer type. Every customer-level query filters through it; the
+    access-control layer narrows it per viewer."""
+    region: str | None = None
+    branch_ids: tuple[str, ...] | None = None
+    customer_type: str | None = None
+
+    @property
+    def is_whole_bank(self) -> bool:
+        return self.region is None and self.branch_ids is None
+
+    def branch_filter(self, column: str, prefix: str = "sc") -> tuple[str, dict]:
+        """SQL predicate restricting a branch_id column, with its named parameters."""
+        parts, params = [], {}
+        if self.region is not None:
+            parts.append(f"{column} IN (SELECT branch_id FROM branches WHERE region = ${prefix}_region)")
+            params[f"{prefix}_region"] = self.region
+        if self.branch_ids is not None:
+            if not self.branch_ids:
+                parts.append("FALSE")
+            else:
+                names = [f"{prefix}_b{i}" for i in range(len(self.branch_ids))]
+                parts.append(f"{column} IN ({', '.join('$' + n for n in names)})")
+                params.update(zip(names, self.branch_ids))
+        return (" AND ".join(parts) or "TRUE"), params
+
+    def customer_filter(self, alias: str = "c", prefix: str = "sc") -> tuple[str, dict]:
+        """SQL predicate over a customers alias (branch scope and customer type)."""
+        sql, params = self.branch_filter(f"{alias}.branch_id", prefix)
+        if self.customer_type is not None:
+            sql += f" AND {alias}.customer_type = ${prefix}_ctype"
+            params[f"{prefix}_ctype"] = self.customer_type
+        return sql, params
+
+    def rm_filter(self, alias: str = "s", prefix: str = "sc") -> tuple[str, dict]:
+        """SQL predicate over a staff alias."""
+        return self.branch_filter(f"{alias}.branch_id", prefix)
+
+    def cache_key(self) -> tuple:
+        return (self.region, self.branch_ids, self.customer_type)
+
+
+WHOLE_BANK = Scope()
+
+
+# ---------------------------------------------------------------- database
+def _params(params):
+    if params is None:
+        return []
+    return params if isinstance(params, dict) else list(params)
+
+
+class Database:
+    """A DuckDB database file (or ":memory:") with its single connection."""
+
+    def __init__(self, path: str, read_only: bool = False):
+        self.path = path
+        self._con = duckdb.connect(path, read_only=read_only)
+        self._write_lock = threading.RLock()
+        if not read_only:
+            migrate(self._con)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._con.cursor()
+
+    def query(self, sql: str, params: Sequence | dict | None = None) -> pd.DataFrame:
+        cur = self._con.cursor()
+        try:
+            return cur.execute(sql, _params(params)).df()
+        finally:
+            cur.close()
+
+    def rows(self, sql: str, params: Sequence | dict | None = None) -> list[tuple]:
+        cur = self._con.cursor()
+        try:
+            return cur.execute(sql, _params(params)).fetchall()
+        finally:
+            cur.close()
+
+    def scalar(self, sql: str, params: Sequence | dict | None = None):
+        cur = self._con.cursor()
+        try:
+            row = cur.execute(sql, _params(params)).fetchone()
+            return None if row is None else row[0]
+        finally:
+            cur.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor inside BEGIN/COMMIT; any exception rolls everything back."""
+        with self._write_lock:
+            cur = self._con.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            finally:
+                cur.close()
+
+    def close(self) -> None:
+        self._con.close()
+
+    # ---- metadata
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        v = self.scalar("SELECT value FROM qd_meta WHERE key = ?", [key])
+        return default if v is None else v
+
+    def set_meta(self, key: str, value: str, cur: duckdb.DuckDBPyConnection | None = None) -> None:
+        sql = "INSERT OR REPLACE INTO qd_meta VALUES (?, ?)"
+        if cur is not None:
+            cur.execute(sql, [key, str(value)])
+        else:
+            with self.transaction() as c:
+                c.execute(sql, [key, str(value)])
+
+    def data_version(self) -> int:
+        """Bumped by every write of business data; pages key their caches on it."""
+        return int(self.meta("data_version", "0"))
+
+    def bump_data_version(self, cur: duckdb.DuckDBPyConnection) -> None:
+        cur.execute(
+            "INSERT OR REPLACE INTO qd_meta SELECT 'data_version', "
+            "CAST(coalesce(max(CAST(value AS BIGINT)), 0) + 1 AS VARCHAR) FROM qd_meta WHERE key = 'data_version'")
+
+    def has_rows(self, table_name: str) -> bool:
+        schema.table(table_name)  # only canonical names reach the SQL text
+        return self.scalar(f'SELECT count(*) FROM (SELECT 1 FROM "{table_name}" LIMIT 1)') > 0
+
+    def table_status(self) -> pd.DataFrame:
+        """Row count, date range and last import of every canonical table."""
+        out = []
+        for t in schema.TABLES:
+            n = self.scalar(f'SELECT count(*) FROM "{t.name}"')
+            lo = hi = None
+            if t.date_column and n:
+                lo, hi = self.rows(f'SELECT min("{t.date_column}"), max("{t.date_column}") FROM "{t.name}"')[0]
+            last = self.scalar(
+                "SELECT max(finished_at) FROM qd_imports WHERE table_name = ? AND status = 'loaded'", [t.name])
+            out.append({"table": t.name, "rows": int(n), "first_date": lo, "last_date": hi, "last_import": last})
+        return pd.DataFrame(out)
+
+
+# ---------------------------------------------------------------- migrations
+def _existing_columns(con: duckdb.DuckDBPyConnection, table_name: str) -> dict[str, str]:
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'main' AND table_name = ?", [table_name]).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Create or upgrade the schema in place; returns the version the file had before."""
+    cur = con.cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            cur.execute(schema.SYSTEM_TABLES_DDL[0])
+            row = cur.execute("SELECT value FROM qd_meta WHERE key = 'schema_version'").fetchone()
+            before = int(row[0]) if row else 0
+            if before > schema.SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"this database was written by a newer Quarterdeck (schema {before}, "
+                    f"this program knows {schema.SCHEMA_VERSION}); update the program")
+            if before < schema.SCHEMA_VERSION:
+                for stmt in schema.SYSTEM_TABLES_DDL[1:]:
+                    cur.execute(stmt)
+                for t in schema.TABLES:
+                    cur.execute(schema.create_table_sql(t))
+                    have = _existing_columns(cur, t.name)
+                    wanted = [(c.name, c.type) for c in t.columns] + list(schema.SYSTEM_COLUMNS)
+                    for name, typ in wanted:
+                        if name not in have:
+                            cur.execute(f'ALTER TABLE "{t.name}" ADD COLUMN "{name}" {typ}')
+                for stmt in schema.VIEWS_DDL:
+                    cur.execute(stmt)
+                cur.execute("INSERT OR REPLACE INTO qd_meta VALUES ('schema_version', ?)",
+                            [str(schema.SCHEMA_VERSION)])
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        return before
+    finally:
+        cur.close()
+
+
+# ---------------------------------------------------------------- process-wide handle
+_databases: dict[str, Database] = {}
+_lock = threading.Lock()
+
+
+def open_database(path: str) -> Database:
+    """A new, private Database (tests, CLI). Use ``get_database`` inside the app."""
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return Database(path)
+
+
+def get_database(path: str | None = None) -> Database:
+    """The process-wide Database for `path` (default: the configured file)."""
+    path = path or default_db_path()
+    key = path if path == ":memory:" else str(Path(path).resolve())
+    with _lock:
+        db = _databases.get(key)
+        if db is None:
+            db = open_database(path)
+            _databases[key] = db
+        return db
+
+
+def forget_database(path: str | None = None) -> None:
+    """Close and drop the process-wide handle (used before replacing a file)."""
+    path = path or default_db_path()
+    key = path if path == ":memory:" else str(Path(path).resolve())
+    with _lock:
+        db = _databases.pop(key, None)
+    if db is not None:
+        db.close()

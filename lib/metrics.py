@@ -1,0 +1,355 @@
+"""The metric registry and the SQL that computes each metric.
+
+One entry per KPI: key, labels (en/zh), definition (en/zh), formula, unit, direction and
+kind. Cards, tooltips, docs/METRICS.md and tests all read this registry; nothing else
+defines a metric.
+
+Every metric's SQL returns rows ``(grp, num, den)``; the value is ``num / den`` (``den``
+is 1 for sums and counts), so a metric can be computed for the whole scope or grouped by
+region, branch or RM with the same query. Parameters are named (``$q_start`` …); the only
+text spliced into SQL comes from this module and ``lib.db.Scope``.
+
+Kinds: ``stock`` (a level at the quarter's last snapshot), ``flow`` (accumulates through
+the quarter, so plan pace applies), ``rate`` (a ratio).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from lib import settings
+from lib.db import Database, Scope
+from lib.periods import Quarter
+
+GROUPS = {
+    None: "'ALL'",
+    "region": "br.region",
+    "branch_id": "c.branch_id",
+    "rm_id": "coalesce(c.rm_id, '')",
+}
+CUST = "customers c JOIN branches br ON br.branch_id = c.branch_id"
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label_en: str
+    label_zh: str
+    definition_en: str
+    definition_zh: str
+    formula: str
+    unit: str  # cny | pct | count | ratio
+    higher_is_better: bool
+    kind: str  # stock | flow | rate
+    line: str  # retail | corporate | all
+    sql: str
+
+    def label(self, lang: str) -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+    def definition(self, lang: str) -> str:
+        return self.definition_zh if lang == "zh" else self.definition_en
+
+
+# ---- SQL building blocks ------------------------------------------------------
+_HELD_AT_END = ("s.sale_date <= $q_end AND (s.close_date IS NULL OR s.close_date > $q_end) "
+                "AND coalesce(s.status, 'active') <> 'cancelled'")
+
+
+def _aum_at(snap: str, extra: str = "") -> str:
+    return f"""
+SELECT {{grp}} AS grp, sum(b.aum) AS num, 1 AS den
+FROM {CUST} JOIN v_balances b ON b.customer_id = c.customer_id AND b.as_of = ${snap}
+WHERE {{scope}} {extra}
+GROUP BY ALL"""
+
+
+def _sum_part_at_end(part: str) -> str:
+    return f"""
+SELECT {{grp}} AS grp, sum(b.{part}) AS num, 1 AS den
+FROM {CUST} JOIN balances b ON b.customer_id = c.customer_id AND b.as_of = $end_snap
+WHERE {{scope}} AND c.customer_type = 'corporate'
+GROUP BY ALL"""
+
+
+def _lead_conversion(product_types: tuple[str, ...] | None) -> str:
+    prod = ""
+    if product_types:
+        types = ", ".join(f"'{t}'" for t in product_types)
+        prod = f"AND l.product_id IN (SELECT product_id FROM products WHERE product_type IN ({types}))"
+    # Prospects (no customer_id) count toward the bank/region of the converted customer
+    # only when known; leads without a customer are attributed to the whole bank.
+    return f"""
+SELECT {{grp}} AS grp, count(*) FILTER (WHERE l.converted) AS num, count(*) AS den
+FROM leads l LEFT JOIN customers c ON c.customer_id = l.customer_id
+LEFT JOIN branches br ON br.branch_id = c.branch_id
+WHERE l.contact_date BETWEEN $q_start AND $q_end {prod}
+  AND ({{scope}} OR ($whole_bank AND c.customer_id IS NULL))
+GROUP BY ALL"""
+
+
+def _churn_sql(retained: bool) -> str:
+    churned = ("((c.status = 'closed' AND c.close_date BETWEEN $q_start AND $q_end)"
+               " OR c.end_aum < $churn_share * c.start_aum)")
+    cond = f"NOT {churned}" if retained else churned
+    return f"""
+WITH base AS (
+  SELECT c.*, br.region, sb.aum AS start_aum, coalesce(eb.aum, 0) AS end_aum
+  FROM {CUST}
+  JOIN v_balances sb ON sb.customer_id = c.customer_id AND sb.as_of = $start_snap
+  LEFT JOIN v_balances eb ON eb.customer_id = c.customer_id AND eb.as_of = $end_snap
+  WHERE {{scope}} AND sb.aum > 0
+    AND (c.close_date IS NULL OR c.close_date >= $q_start)
+)
+SELECT {{grp}} AS grp,
+  count(*) FILTER (WHERE {cond}) AS num,
+  count(*) AS den
+FROM base c JOIN branches br ON br.branch_id = c.branch_id
+GROUP BY ALL"""
+
+_PRODUCTS_PER_CUSTOMER = f"""
+WITH held AS (
+  SELECT s.customer_id, count(DISTINCT p.product_type) AS n
+  FROM sales s JOIN products p ON p.product_id = s.product_id
+  WHERE {_HELD_AT_END}
+  GROUP BY 1
+)
+SELECT {{grp}} AS grp, sum(coalesce(h.n, 0)) AS num, count(*) AS den
+FROM {CUST} LEFT JOIN held h ON h.customer_id = c.customer_id
+WHERE {{scope}} AND c.open_date <= $q_end
+  AND (c.close_date IS NULL OR c.close_date > $q_end)
+GROUP BY ALL"""
+
+
+def _penetration(product_types: tuple[str, ...]) -> str:
+    types = ", ".join(f"'{t}'" for t in product_types)
+    return f"""
+WITH holders AS (
+  SELECT DISTINCT s.customer_id
+  FROM sales s JOIN products p ON p.product_id = s.product_id
+  WHERE {_HELD_AT_END} AND p.product_type IN ({types})
+)
+SELECT {{grp}} AS grp, count(h.customer_id) AS num, count(*) AS den
+FROM {CUST} LEFT JOIN holders h ON h.customer_id = c.customer_id
+WHERE {{scope}} AND c.open_date <= $q_end
+  AND (c.close_date IS NULL OR c.close_date > $q_end)
+GROUP BY ALL"""
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("aum", "AUM", "管理资产（AUM）",
+           "Assets under management at the quarter's last balance snapshot (loans excluded).",
+           "季度最后一个余额快照的客户管理资产（不含贷款）。",
+           "sum(deposits + wealth + funds + insurance + other_assets) at the last snapshot",
+           "cny", True, "stock", "all", _aum_at("end_snap")),
+    Metric("aum_growth", "AUM growth", "AUM 增长率",
+           "Change of AUM from the last snapshot before the quarter to the quarter's last snapshot.",
+           "季度末 AUM 相对季度初（上季度最后快照）AUM 的变化。",
+           "AUM(end) / AUM(start) − 1", "pct", True, "rate", "all",
+           f"""
+SELECT {{grp}} AS grp,
+  sum(b.aum) FILTER (WHERE b.as_of = $end_snap) - sum(b.aum) FILTER (WHERE b.as_of = $start_snap) AS num,
+  sum(b.aum) FILTER (WHERE b.as_of = $start_snap) AS den
+FROM {CUST} JOIN v_balances b ON b.customer_id = c.customer_id AND b.as_of IN ($start_snap, $end_snap)
+WHERE {{scope}}
+GROUP BY ALL"""),
+    Metric("new_customers", "New customers", "新增客户数",
+           "Customers whose account was opened in the quarter.",
+           "本季度开户的客户数。",
+           "count(customers with open_date in the quarter)", "count", True, "flow", "all",
+           f"""
+SELECT {{grp}} AS grp, count(*) AS num, 1 AS den
+FROM {CUST}
+WHERE {{scope}} AND c.open_date BETWEEN $q_start AND $q_end
+GROUP BY ALL"""),
+    Metric("acquisition_cost", "Acquisition cost per new customer", "单客获客成本",
+           "Average acquisition cost of the customers opened in the quarter.",
+           "本季度新开户客户的平均获客成本。",
+           "sum(acquisition_cost) / count(new customers with a cost)", "cny", False, "rate", "all",
+           f"""
+SELECT {{grp}} AS grp, sum(c.acquisition_cost) AS num, count(c.acquisition_cost) AS den
+FROM {CUST}
+WHERE {{scope}} AND c.open_date BETWEEN $q_start AND $q_end
+GROUP BY ALL"""),
+    Metric("churn_rate", "Churn rate", "流失率",
+           "Share of customers with AUM at the quarter's start who closed in the quarter or whose "
+           "AUM fell below the configured share (default 30%) of their start-of-quarter AUM.",
+           "季初有资产的客户中，本季度销户或季末 AUM 低于季初 AUM 设定比例（默认 30%）的客户占比。",
+           "churned / customers with start AUM > 0", "pct", False, "rate", "all", _churn_sql(False)),
+    Metric("retention_rate", "Retention rate", "留存率",
+           "1 − churn rate.", "1 − 流失率。", "1 − churn_rate", "pct", True, "rate", "all",
+           _churn_sql(True)),
+    Metric("products_per_customer", "Products per customer", "户均产品数",
+           "Average number of distinct product types held at quarter end per open customer.",
+           "季末每位存续客户持有的不同产品类型数的平均值。",
+           "sum(distinct product types held) / open customers", "ratio", True, "stock", "all",
+           _PRODUCTS_PER_CUSTOMER),
+    Metric("wealth_penetration", "Wealth product penetration", "财富产品渗透率",
+           "Share of open customers holding a wealth, fund or insurance product at quarter end.",
+           "季末持有理财、基金或保险产品的存续客户占比。",
+           "customers holding wealth/fund/insurance / open customers", "pct", True, "stock", "retail",
+           _penetration(("wealth", "fund", "insurance"))),
+    Metric("conversion_rate", "Lead conversion rate", "线索转化率",
+           "Converted leads / leads contacted in the quarter.",
+           "本季度触达线索中成交的比例。",
+           "converted leads / contacted leads", "pct", True, "rate", "all", _lead_conversion(None)),
+    Metric("card_conversion", "Credit-card conversion rate", "信用卡转化率",
+           "Converted / contacted leads for credit-card products in the quarter.",
+           "本季度信用卡产品线索的成交比例。",
+           "converted credit-card leads / contacted credit-card leads", "pct", True, "rate", "retail",
+           _lead_conversion(("credit_card",))),
+    Metric("wealth_conversion", "Wealth-product conversion rate", "财富产品转化率",
+           "Converted / contacted leads for wealth, fund and insurance products in the quarter.",
+           "本季度理财、基金、保险产品线索的成交比例。",
+           "converted wealth leads / contacted wealth leads", "pct", True, "rate", "retail",
+           _lead_conversion(("wealth", "fund", "insurance"))),
+    Metric("fee_income", "Fee income", "中间业务收入",
+           "Fee income of sales made in the quarter.",
+           "本季度销售产生的中间业务收入。",
+           "sum(sales.fee_income) for sale_date in the quarter", "cny", True, "flow", "all",
+           f"""
+SELECT {{grp}} AS grp, sum(s.fee_income) AS num, 1 AS den
+FROM sales s JOIN {CUST} ON c.customer_id = s.customer_id
+WHERE {{scope}} AND s.sale_date BETWEEN $q_start AND $q_end AND coalesce(s.status, '') <> 'cancelled'
+GROUP BY ALL"""),
+    Metric("active_share", "Active customers", "活跃客户占比",
+           "Share of open customers with a sale or an RM contact in the quarter.",
+           "本季度有销售或客户经理联系记录的存续客户占比。",
+           "customers with a sale or an activity in the quarter / open customers", "pct", True, "rate", "all",
+           f"""
+WITH touched AS (
+  SELECT customer_id FROM sales WHERE sale_date BETWEEN $q_start AND $q_end
+  UNION
+  SELECT customer_id FROM activities WHERE activity_date BETWEEN $q_start AND $q_end AND customer_id IS NOT NULL
+)
+SELECT {{grp}} AS grp, count(t.customer_id) AS num, count(*) AS den
+FROM {CUST} LEFT JOIN touched t ON t.customer_id = c.customer_id
+WHERE {{scope}} AND c.open_date <= $q_end AND (c.close_date IS NULL OR c.close_date > $q_end)
+GROUP BY ALL"""),
+    Metric("corp_deposits", "Corporate deposits", "对公存款",
+           "Deposits of corporate clients at the quarter's last snapshot.",
+           "季末对公客户存款余额。",
+           "sum(deposits) of corporate clients at the last snapshot", "cny", True, "stock", "corporate",
+           _sum_part_at_end("deposits")),
+    Metric("corp_loans", "Corporate loans", "对公贷款",
+           "Loans of corporate clients at the quarter's last snapshot.",
+           "季末对公客户贷款余额。",
+           "sum(loans) of corporate clients at the last snapshot", "cny", True, "stock", "corporate",
+           _sum_part_at_end("loans")),
+    Metric("active_corporate_clients", "Active corporate clients", "有效对公客户数",
+           "Corporate clients open at quarter end with a positive deposit or loan balance.",
+           "季末存续且存款或贷款余额为正的对公客户数。",
+           "count(corporate clients with deposits + loans > 0 at the last snapshot)", "count", True,
+           "stock", "corporate",
+           f"""
+SELECT {{grp}} AS grp, count(*) AS num, 1 AS den
+FROM {CUST} JOIN balances b ON b.customer_id = c.customer_id AND b.as_of = $end_snap
+WHERE {{scope}} AND c.customer_type = 'corporate' AND coalesce(b.deposits, 0) + coalesce(b.loans, 0) > 0
+GROUP BY ALL"""),
+    Metric("new_corporate_clients", "New corporate clients", "新增对公客户数",
+           "Corporate clients opened in the quarter.", "本季度新开户的对公客户数。",
+           "count(corporate customers with open_date in the quarter)", "count", True, "flow", "corporate",
+           f"""
+SELECT {{grp}} AS grp, count(*) AS num, 1 AS den
+FROM {CUST}
+WHERE {{scope}} AND c.customer_type = 'corporate' AND c.open_date BETWEEN $q_start AND $q_end
+GROUP BY ALL"""),
+)
+
+METRIC_BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
+
+
+def metric(key: str) -> Metric:
+    try:
+        return METRIC_BY_KEY[key]
+    except KeyError:
+        raise KeyError(f"unknown metric {key!r}; known: {', '.join(METRIC_BY_KEY)}") from None
+
+
+# ---- periods in the data ------------------------------------------------------
+def data_as_of(db: Database) -> date | None:
+    """The newest balance snapshot: the day the data describes."""
+    return db.scalar("SELECT max(as_of) FROM balances")
+
+
+def quarters_in_data(db: Database) -> list[Quarter]:
+    """Quarters that have a balance snapshot and a snapshot before them (newest first)."""
+    dates = [r[0] for r in db.rows("SELECT DISTINCT as_of FROM balances ORDER BY 1")]
+    if not dates:
+        return []
+    qs = sorted({Quarter.of(d) for d in dates if d > dates[0]} | {Quarter.of(dates[-1])}, reverse=True)
+    return qs
+
+
+@dataclass(frozen=True)
+class Period:
+    quarter: Quarter
+    start_snap: date | None
+    end_snap: date | None
+    period_end: date  # quarter end, or the data's as-of date inside a running quarter
+
+
+def period(db: Database, quarter: Quarter) -> Period:
+    as_of = data_as_of(db)
+    end = min(quarter.end, as_of) if as_of else quarter.end
+    end_snap = db.scalar("SELECT max(as_of) FROM balances WHERE as_of BETWEEN ? AND ?", [quarter.start, end])
+    start_snap = db.scalar("SELECT max(as_of) FROM balances WHERE as_of < ?", [quarter.start])
+    return Period(quarter, start_snap, end_snap, end)
+
+
+def _params(db: Database, p: Period, scope: Scope, scope_params: dict) -> dict:
+    return {
+        "q_start": p.quarter.start, "q_end": p.period_end,
+        "start_snap": p.start_snap or date(1900, 1, 1), "end_snap": p.end_snap or date(1900, 1, 1),
+        "churn_share": float(settings.get(db, "churn_aum_share")),
+        "whole_bank": scope.is_whole_bank,
+        **scope_params,
+    }
+
+
+def compute_grouped(db: Database, key: str, quarter: Quarter, scope: Scope,
+                    group: str | None = None) -> pd.DataFrame:
+    """A metric per group (region / branch_id / rm_id) as columns grp, num, den, value."""
+    m = metric(key)
+    if group not in GROUPS:
+        raise ValueError(f"unknown grouping {group!r}")
+    p = period(db, quarter)
+    scope_sql, scope_params = scope.customer_filter("c")
+    sql = m.sql.format(grp=GROUPS[group], scope=scope_sql)
+    params = _params(db, p, scope, scope_params)
+    used = {k: v for k, v in params.items() if f"${k}" in sql}
+    df = db.query(sql, used)
+    if df.empty:
+        return pd.DataFrame({"grp": pd.Series(dtype=str), "num": [], "den": [], "value": []})
+    df["num"] = df["num"].astype(float)
+    df["den"] = df["den"].astype(float)
+    df["value"] = df["num"] / df["den"].where(df["den"] != 0)
+    return df
+
+
+def compute(db: Database, key: str, quarter: Quarter, scope: Scope) -> float | None:
+    """A metric's value for a quarter and scope; None when the data cannot give it."""
+    m = metric(key)
+    p = period(db, quarter)
+    needs_snap = "$end_snap" in m.sql or "$start_snap" in m.sql
+    if needs_snap and (p.end_snap is None or ("$start_snap" in m.sql and p.start_snap is None)):
+        return None
+    df = compute_grouped(db, key, quarter, scope, None)
+    if df.empty:
+        return 0.0 if m.unit in ("count", "cny") and m.kind != "rate" else None
+    v = df["value"].iloc[0]
+    return None if pd.isna(v) else float(v)
+
+
+def target(db: Database, key: str, quarter: Quarter, scope_level: str = "bank",
+           scope_id: str = "ALL") -> float | None:
+    return db.scalar(
+        "SELECT target_value FROM targets WHERE quarter = ? AND scope = ? AND scope_id = ? "
+        "AND metric = ? AND coalesce(week, 0) = 0", [str(quarter), scope_level, scope_id, key])
+
+
+def peer(db: Database, key: str, quarter: Quarter) -> float | None:
+    return db.scalar("SELECT peer_value FROM peer_benchmarks WHERE quarter = ? AND metric = ?",
+                     [str(quarter), key])
