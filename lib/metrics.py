@@ -353,3 +353,70 @@ def target(db: Database, key: str, quarter: Quarter, scope_level: str = "bank",
 def peer(db: Database, key: str, quarter: Quarter) -> float | None:
     return db.scalar("SELECT peer_value FROM peer_benchmarks WHERE quarter = ? AND metric = ?",
                      [str(quarter), key])
+
+
+# ---- series for charts ----------------------------------------------------------
+def aum_trend(db: Database, scope: Scope) -> pd.DataFrame:
+    """AUM per balance snapshot date and customer type (columns as_of, customer_type, aum)."""
+    sc, params = scope.customer_filter("c")
+    return db.query(f"""
+        SELECT b.as_of, c.customer_type, sum(b.aum) AS aum
+        FROM v_balances b JOIN customers c ON c.customer_id = b.customer_id
+        WHERE {sc}
+        GROUP BY ALL ORDER BY 1, 2""", params)
+
+
+def aum_by_region(db: Database, scope: Scope, as_of: date) -> pd.DataFrame:
+    """AUM per region and customer type at one snapshot (columns region, customer_type, aum)."""
+    sc, params = scope.customer_filter("c")
+    return db.query(f"""
+        SELECT br.region, c.customer_type, sum(b.aum) AS aum
+        FROM v_balances b JOIN {CUST} ON c.customer_id = b.customer_id
+        WHERE b.as_of = $as_of AND {sc}
+        GROUP BY ALL ORDER BY 3 DESC""", {**params, "as_of": as_of})
+
+
+def regions_and_branches(db: Database) -> pd.DataFrame:
+    return db.query("SELECT region, branch_id, branch_name FROM branches ORDER BY region, branch_id")
+
+
+def plan_attainment(db: Database, key: str, quarter: Quarter, scope: Scope,
+                    value: float | None) -> tuple[float | None, float | None]:
+    """(plan, attainment) for a metric in scope; flow metrics are compared with plan pace
+    (plan × elapsed share of the quarter); lower-is-better metrics invert the ratio."""
+    level, sid = scope_level(scope)
+    plan = target(db, key, quarter, level, sid)
+    if plan is None or value is None:
+        return plan, None
+    m = metric(key)
+    p = period(db, quarter)
+    expected = plan * quarter.elapsed_share(p.period_end) if m.kind == "flow" else plan
+    if not expected:
+        return plan, None
+    att = value / expected if m.higher_is_better else (expected / value if value else None)
+    return plan, att
+
+
+def scope_level(scope: Scope) -> tuple[str, str]:
+    """The targets table's (scope, scope_id) for a viewer scope."""
+    if scope.branch_ids is not None and len(scope.branch_ids) == 1:
+        return "branch", scope.branch_ids[0]
+    if scope.region is not None and scope.branch_ids is None:
+        return "region", scope.region
+    return "bank", "ALL"
+
+
+def quarter_progress(db: Database, quarter: str) -> dict:
+    """Where the data stands inside a quarter: as-of date, week n of N, elapsed share, and
+    the snapshot dates used for stocks."""
+    q = Quarter.parse(quarter)
+    p = period(db, q)
+    return {"as_of": p.period_end, "week": q.week_of(p.period_end) if q.contains(p.period_end) else q.weeks,
+            "weeks": q.weeks, "share": q.elapsed_share(p.period_end), "end_snap": p.end_snap,
+            "start_snap": p.start_snap}
+
+
+def registry_rows(lang: str) -> list[dict]:
+    """The metric registry as rows for the definitions table and docs/METRICS.md."""
+    return [{"key": m.key, "label": m.label(lang), "definition": m.definition(lang), "formula": m.formula,
+             "unit": m.unit, "higher_is_better": m.higher_is_better} for m in METRICS]

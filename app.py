@@ -1,0 +1,27 @@
+"""Quarterdeck: navigation, global filters, language and the first-start demo bank."""
+from pathlib import Path
+
+import streamlit as st
+
+from lib import ui
+from lib.db import Config
+from lib.demo import ensure_demo
+
+st.set_page_config(page_title="Quarterdeck", page_icon="static/favicon.png", layout="wide")
+ui.init_state()
+
+config = Config()
+if not Path(config.db_path).exists():
+    with st.spinner(ui.t("demo.building")):
+        ensure_demo(config.db_path, config.demo_customers, config.demo_seed)
+
+navigation = st.navigation({
+    ui.t("nav.section.plan"): [
+        st.Page("pages/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:", default=True),
+    ],
+    ui.t("nav.section.data"): [
+        st.Page("pages/data.py", title=ui.t("nav.data"), icon=":material/database:"),
+    ],
+})
+ui.sidebar_filters()
+navigation.run()

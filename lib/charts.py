@@ -1,0 +1,39 @@
+"""Plotly styling shared by every chart: readable fonts, a palette that survives a
+washed-out projector, and money axes in 万/亿 (Chinese) or K/M/B (English)."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+PALETTE = ["#1F4E79", "#E07B00", "#2E8B57", "#8E44AD", "#C0392B", "#5D6D7E", "#17A2B8", "#B8860B"]
+FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, Arial, sans-serif"
+
+
+def style(fig: go.Figure, lang: str = "en", height: int = 380) -> go.Figure:
+    fig.update_layout(
+        template="plotly_white", height=height, colorway=PALETTE,
+        font=dict(family=FONT, size=14), title=dict(font=dict(size=17)),
+        margin=dict(l=10, r=10, t=50, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1, title_text=""),
+        hoverlabel=dict(font_family=FONT),
+    )
+    return fig
+
+
+def money_unit(max_value: float, lang: str) -> tuple[float, str]:
+    """A divisor and unit label for a money axis whose largest value is `max_value`."""
+    a = abs(max_value or 0)
+    if lang == "zh":
+        return (1e8, "亿元") if a >= 1e8 else (1e4, "万元") if a >= 1e4 else (1.0, "元")
+    for div, unit in ((1e9, "B CNY"), (1e6, "M CNY"), (1e3, "K CNY")):
+        if a >= div:
+            return div, unit
+    return 1.0, "CNY"
+
+
+def scale_money(df: pd.DataFrame, column: str, lang: str) -> tuple[pd.DataFrame, str]:
+    """A copy of `df` with `column` divided into a readable unit, and that unit's label."""
+    div, unit = money_unit(df[column].abs().max() if len(df) else 0, lang)
+    out = df.copy()
+    out[column] = out[column] / div
+    return out, unit

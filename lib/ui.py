@@ -1,0 +1,248 @@
+"""Streamlit helpers shared by app.py and the pages: language, global filters kept in the
+URL, cached data access keyed on the database's data version, and metric cards.
+
+This is the only module in lib/ that imports Streamlit. Invariants:
+- Filters and language live in st.session_state and are mirrored into st.query_params on
+  every run, so a copied link reproduces the view.
+- Cached results are keyed on (database path, data_version, arguments); an import bumps the
+  data version, so every page shows the new data on its next run.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from lib import i18n, metrics
+from lib.db import Scope, default_db_path, get_database
+from lib.periods import Quarter
+
+QP_KEYS = {"lang": "lang", "quarter": "q", "region": "region", "branch": "branch", "ctype": "ctype"}
+
+
+def db():
+    return get_database(default_db_path())
+
+
+def lang() -> str:
+    return st.session_state.get("lang", i18n.DEFAULT_LANG)
+
+
+def t(key: str, **kw) -> str:
+    return i18n.t(key, lang(), **kw)
+
+
+def money(v) -> str:
+    return i18n.fmt_money(v, lang())
+
+
+def value(v, unit: str) -> str:
+    return i18n.fmt_value(v, unit, lang())
+
+
+def pct(v, digits: int = 1) -> str:
+    return i18n.fmt_pct(v, lang(), digits)
+
+
+def day(d) -> str:
+    return i18n.fmt_date(d, lang())
+
+
+def labelled(df: pd.DataFrame, column: str, prefix: str) -> pd.DataFrame:
+    """A copy of `df` whose category `column` shows translated labels (`prefix.value`)."""
+    out = df.copy()
+    out[column] = out[column].map(lambda v: t(f"{prefix}.{v}"))
+    return out
+
+
+def money_column(df: pd.DataFrame, column: str) -> tuple[pd.DataFrame, str]:
+    from lib import charts
+    return charts.scale_money(df, column, lang())
+
+
+def init_state() -> None:
+    """Seed session state from the URL once per session."""
+    if st.session_state.get("_qd_init"):
+        return
+    qp = st.query_params
+    st.session_state["lang"] = i18n.norm_lang(qp.get("lang", i18n.DEFAULT_LANG))
+    for key, param in QP_KEYS.items():
+        if key != "lang" and param in qp:
+            st.session_state[f"f_{key}"] = qp[param]
+    st.session_state["_qd_init"] = True
+
+
+def sync_query_params() -> None:
+    values = {"lang": lang()}
+    for key, param in QP_KEYS.items():
+        if key == "lang":
+            continue
+        v = st.session_state.get(f"f_{key}")
+        if v not in (None, "", "ALL"):
+            values[param] = v
+    for param in list(st.query_params.keys()):
+        if param in QP_KEYS.values() and param not in values:
+            del st.query_params[param]
+    for k, v in values.items():
+        if st.query_params.get(k) != v:
+            st.query_params[k] = v
+
+
+# ---------------------------------------------------------------- cached reads
+def _dbkey() -> tuple[str, int]:
+    d = db()
+    return d.path, d.data_version()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _quarters(_key: tuple) -> list[str]:
+    return [str(q) for q in metrics.quarters_in_data(db())]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _org(_key: tuple) -> pd.DataFrame:
+    return metrics.regions_and_branches(db())
+
+
+@st.cache_data(show_spinner=False, max_entries=2048)
+def _metric(_key: tuple, key: str, quarter: str, scope_key: tuple) -> float | None:
+    return metrics.compute(db(), key, Quarter.parse(quarter), Scope(*scope_key))
+
+
+@st.cache_data(show_spinner=False, max_entries=2048)
+def _plan(_key: tuple, key: str, quarter: str, scope_key: tuple, v: float | None):
+    return metrics.plan_attainment(db(), key, Quarter.parse(quarter), Scope(*scope_key), v)
+
+
+def quarters() -> list[str]:
+    return _quarters(_dbkey())
+
+
+def org() -> pd.DataFrame:
+    return _org(_dbkey())
+
+
+def metric_value(key: str, quarter: str, scope: Scope) -> float | None:
+    return _metric(_dbkey(), key, quarter, scope.cache_key())
+
+
+def metric_plan(key: str, quarter: str, scope: Scope, v: float | None):
+    return _plan(_dbkey(), key, quarter, scope.cache_key(), v)
+
+
+def cached(fn, *args):
+    """Run ``fn(db, *args)`` through the data-version keyed cache (args must be hashable)."""
+    return _cached_call(_dbkey(), fn.__module__, fn.__name__, args)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_call(_key: tuple, module: str, name: str, args: tuple):
+    import importlib
+    fn = getattr(importlib.import_module(module), name)
+    args = tuple(Scope(*a[1:]) if isinstance(a, tuple) and a and a[0] == "__scope__" else a for a in args)
+    return fn(db(), *args)
+
+
+def scope_arg(scope: Scope) -> tuple:
+    return ("__scope__", *scope.cache_key())
+
+
+# ---------------------------------------------------------------- filters
+@dataclass(frozen=True)
+class Filters:
+    quarter: str | None
+    scope: Scope
+
+
+def sidebar_filters() -> Filters:
+    """Language switch and the global filters; returns the current selection."""
+    with st.sidebar:
+        st.radio(t("filters.language"), list(i18n.LANGS), key="lang", horizontal=True,
+                 format_func=lambda code: i18n.LANG_NAMES[code])
+        st.subheader(t("filters.header"))
+        qs = quarters()
+        if qs:
+            if st.session_state.get("f_quarter") not in qs:
+                st.session_state["f_quarter"] = qs[0]
+            st.selectbox(t("filters.quarter"), qs, key="f_quarter")
+        o = org()
+        regions = ["ALL", *sorted(o.region.unique())]
+        if st.session_state.get("f_region") not in regions:
+            st.session_state["f_region"] = "ALL"
+        st.selectbox(t("filters.region"), regions, key="f_region",
+                     format_func=lambda r: t("filters.all") if r == "ALL" else r)
+        region = st.session_state["f_region"]
+        sub = o if region == "ALL" else o[o.region == region]
+        names = dict(zip(sub.branch_id, sub.branch_name))
+        branches = ["ALL", *sub.branch_id]
+        if st.session_state.get("f_branch") not in branches:
+            st.session_state["f_branch"] = "ALL"
+        st.selectbox(t("filters.branch"), branches, key="f_branch",
+                     format_func=lambda b: t("filters.all") if b == "ALL" else f"{names[b]} ({b})")
+        ctypes = ["ALL", "retail", "corporate"]
+        if st.session_state.get("f_ctype") not in ctypes:
+            st.session_state["f_ctype"] = "ALL"
+        st.selectbox(t("filters.customer_type"), ctypes, key="f_ctype",
+                     format_func=lambda c: t(f"filters.{c.lower()}") if c != "ALL" else t("filters.all"))
+    sync_query_params()
+    return current_filters()
+
+
+def current_filters() -> Filters:
+    region = st.session_state.get("f_region", "ALL")
+    branch = st.session_state.get("f_branch", "ALL")
+    ctype = st.session_state.get("f_ctype", "ALL")
+    scope = Scope(region=None if region == "ALL" else region,
+                  branch_ids=None if branch == "ALL" else (branch,),
+                  customer_type=None if ctype == "ALL" else ctype)
+    return Filters(st.session_state.get("f_quarter"), scope)
+
+
+def scope_label(scope: Scope) -> str:
+    parts = []
+    if scope.region:
+        parts.append(scope.region)
+    if scope.branch_ids:
+        names = dict(zip(org().branch_id, org().branch_name))
+        parts.append(", ".join(names.get(b, b) for b in scope.branch_ids))
+    if scope.customer_type:
+        parts.append(t(f"filters.{scope.customer_type}"))
+    return " · ".join(parts) or t("filters.whole_bank")
+
+
+# ---------------------------------------------------------------- widgets
+def demo_banner() -> None:
+    d = db()
+    if d.meta("source") == "demo":
+        as_of = date.fromisoformat(d.meta("demo_as_of", "2026-11-20"))
+        st.info(t("demo.banner", customers=i18n.fmt_count(int(d.meta("demo_customers", "0")), lang()),
+                  as_of=i18n.fmt_date(as_of, lang())), icon=":material/science:")
+
+
+def metric_card(key: str, quarter: str, scope: Scope, container=None) -> None:
+    """st.metric for one registry metric: value, change vs last quarter, plan attainment,
+    with the registry definition as tooltip."""
+    m = metrics.metric(key)
+    v = metric_value(key, quarter, scope)
+    prev_q = str(Quarter.parse(quarter).prev())
+    prev = metric_value(key, prev_q, scope) if prev_q in quarters() else None
+    delta = None
+    if v is not None and prev is not None:
+        if m.unit == "pct":
+            delta = f"{(v - prev) * 100:+.1f} pp"
+        elif prev:
+            delta = f"{(v / prev - 1) * 100:+.1f}%"
+    plan, att = metric_plan(key, quarter, scope, v)
+    if plan is None:
+        caption = t("overview.no_plan")
+    else:
+        caption = t("overview.plan_pace" if m.kind == "flow" else "overview.plan",
+                    plan=value(plan, m.unit), att=i18n.fmt_pct(att, lang(), 0))
+    target = container or st
+    with target.container(border=True):
+        st.metric(m.label(lang()), value(v, m.unit), delta=delta,
+                  delta_color="normal" if m.higher_is_better else "inverse",
+                  help=f"{m.definition(lang())}\n\n`{m.formula}`")
+        st.caption(caption)

@@ -1,0 +1,50 @@
+"""Data: what is loaded, what can be uploaded (the data contract), and the metric definitions."""
+import streamlit as st
+
+from lib import datapage, metrics, ui
+
+st.title(ui.t("data.title"))
+ui.demo_banner()
+st.write(ui.t("data.intro"))
+
+info = datapage.database_info(ui.db())
+st.caption(ui.t("data.db_file", path=info["path"], version=info["version"],
+                source=ui.t(f"data.source.{info['source']}")))
+
+status_tab, contract_tab, metrics_tab = st.tabs(
+    [ui.t("data.tab.status"), ui.t("data.tab.contract"), ui.t("data.tab.metrics")])
+
+with status_tab:
+    loaded = datapage.loaded_tables(ui.db(), ui.lang())
+    st.dataframe(loaded, hide_index=True, width="stretch", column_config={
+        "table": ui.t("data.col.table"), "label": ui.t("data.col.label"),
+        "rows": st.column_config.NumberColumn(ui.t("data.col.rows"), format="localized"),
+        "first_date": ui.t("data.col.first_date"), "last_date": ui.t("data.col.last_date"),
+        "last_import": ui.t("data.col.last_import"), "source": ui.t("data.col.source"),
+    })
+    empty = loaded.loc[loaded["rows"] == 0, "table"].tolist()
+    if empty:
+        st.warning(ui.t("data.empty_tables", tables=", ".join(empty)), icon=":material/info:")
+
+with contract_tab:
+    st.write(ui.t("data.contract_intro"))
+    for table, columns in datapage.contract_tables(ui.lang()):
+        label = table.label_zh if ui.lang() == "zh" else table.label_en
+        with st.expander(f"**{table.name}** — {label}"):
+            st.caption(ui.t("data.key_line", keys=" + ".join(table.key),
+                            source=table.source_zh if ui.lang() == "zh" else table.source_en))
+            st.dataframe(columns, hide_index=True, width="stretch", column_config={
+                "column": ui.t("data.col.column"), "type": ui.t("data.col.type"),
+                "key": st.column_config.CheckboxColumn(ui.t("data.col.key")),
+                "required": st.column_config.CheckboxColumn(ui.t("data.col.required")),
+                "personal": st.column_config.CheckboxColumn(ui.t("data.col.personal")),
+                "references": ui.t("data.col.references"), "synonyms": ui.t("data.col.synonyms"),
+                "categories": ui.t("data.col.categories"),
+            })
+
+with metrics_tab:
+    st.dataframe(metrics.registry_rows(ui.lang()), hide_index=True, width="stretch", column_config={
+        "key": "key", "label": ui.t("metrics.col.metric"), "definition": ui.t("metrics.col.definition"),
+        "formula": ui.t("metrics.col.formula"), "unit": ui.t("metrics.col.unit"),
+        "higher_is_better": st.column_config.CheckboxColumn(ui.t("metrics.col.direction")),
+    })

@@ -1,0 +1,46 @@
+"""Overview: the selected quarter at a glance — headline KPIs against last quarter and plan,
+and where the assets sit."""
+import plotly.express as px
+import streamlit as st
+
+from lib import charts, metrics, ui
+
+f = ui.current_filters()
+st.title(ui.t("overview.title"))
+ui.demo_banner()
+
+if f.quarter is None:
+    st.warning(ui.t("empty.no_data", export=ui.t("data.col.source")), icon=":material/upload_file:")
+    st.stop()
+
+progress = ui.cached(metrics.quarter_progress, f.quarter)
+st.caption(" · ".join([
+    ui.t("overview.subtitle", quarter=f.quarter, as_of=ui.day(progress["as_of"])),
+    ui.t("overview.quarter_progress", week=progress["week"], weeks=progress["weeks"],
+         share=ui.pct(progress["share"], 0)),
+    ui.t("filters.scope_caption", scope=ui.scope_label(f.scope)),
+]))
+
+for row in (("aum", "aum_growth", "new_customers", "fee_income"),
+            ("churn_rate", "products_per_customer", "conversion_rate", "active_share")):
+    for key, col in zip(row, st.columns(len(row))):
+        ui.metric_card(key, f.quarter, f.scope, col)
+
+left, right = st.columns([3, 2])
+with left:
+    trend = ui.labelled(ui.cached(metrics.aum_trend, ui.scope_arg(f.scope)), "customer_type", "overview.customer_type")
+    trend, unit = ui.money_column(trend, "aum")
+    fig = px.area(trend, x="as_of", y="aum", color="customer_type",
+                  labels={"as_of": ui.t("overview.axis.date"), "aum": ui.t("overview.axis.aum", unit=unit),
+                          "customer_type": ui.t("overview.legend.customer_type")},
+                  title=ui.t("overview.aum_trend"))
+    st.plotly_chart(charts.style(fig, ui.lang()), width="stretch")
+with right:
+    by_region = ui.labelled(ui.cached(metrics.aum_by_region, ui.scope_arg(f.scope), progress["end_snap"]),
+                            "customer_type", "overview.customer_type")
+    by_region, unit = ui.money_column(by_region, "aum")
+    fig = px.bar(by_region, x="aum", y="region", color="customer_type", orientation="h",
+                 labels={"region": ui.t("overview.axis.region"), "aum": ui.t("overview.axis.aum", unit=unit),
+                         "customer_type": ui.t("overview.legend.customer_type")},
+                 title=ui.t("overview.aum_by_region"))
+    st.plotly_chart(charts.style(fig, ui.lang()), width="stretch")
