@@ -1,0 +1,57 @@
+"""Shared fixtures: one small demo bank per test session, built once into a temp file.
+
+`demo_path` is a file path (for AppTest and subprocesses, via QUARTERDECK_DB); `demo_db` is an
+open Database on a private copy, so tests that write cannot disturb each other's reads.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from lib import demo
+from lib.db import forget_database, open_database
+
+DEMO_CUSTOMERS = 2_000
+
+
+@pytest.fixture(scope="session")
+def demo_master(tmp_path_factory) -> str:
+    path = str(tmp_path_factory.mktemp("demo") / "demo.duckdb")
+    demo.build(path, DEMO_CUSTOMERS, seed=7)
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_path(demo_master, tmp_path_factory) -> str:
+    """A read-mostly copy for AppTest runs (QUARTERDECK_DB points here)."""
+    path = str(tmp_path_factory.mktemp("app") / "quarterdeck.duckdb")
+    shutil.copy(demo_master, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_db(demo_master, tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("ro") / "demo.duckdb")
+    shutil.copy(demo_master, path)
+    db = open_database(path)
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def app_env(demo_path, monkeypatch):
+    """Point the app at the session demo bank."""
+    monkeypatch.setenv("QUARTERDECK_DB", demo_path)
+    yield demo_path
+
+
+@pytest.fixture
+def fresh_demo(demo_master, tmp_path, monkeypatch):
+    """A private writable copy of the demo bank, also set as QUARTERDECK_DB."""
+    path = str(tmp_path / "quarterdeck.duckdb")
+    shutil.copy(demo_master, path)
+    monkeypatch.setenv("QUARTERDECK_DB", path)
+    yield path
+    forget_database(path)
