@@ -511,7 +511,9 @@ class Builder:
                 cid += 1
                 low_roi = (ch == "livestream")  # the livestream fund talks cost a lot for little
                 ab = (ch == "app" and q == self.quarters[-1]) or (ch == "phone" and q == self.quarters[-2])
-                n_leads = max(40, int(self.n * (0.05 if ab else 0.012) * rng.uniform(0.7, 1.3)))
+                n_leads = max(40, int(self.n * 0.012 * rng.uniform(0.7, 1.3)))
+                if ab:  # big enough for the difference between the two scripts to show
+                    n_leads = max(900, int(self.n * 0.05))
                 start = q.start + timedelta(days=int(rng.integers(0, 20)))
                 end = min(start + timedelta(days=int(rng.integers(30, 70))), q.end)
                 cost = round(n_leads * cpl * (3.2 if low_roi else 1.0) * rng.uniform(0.85, 1.15), 2)
@@ -528,7 +530,7 @@ class Builder:
                 variant = np.where(rng.random(n_leads) < 0.5, "A", "B") if ab else np.array([None] * n_leads)
                 p_conv = np.full(n_leads, conv * (0.55 if low_roi else 1.0))
                 if ab:
-                    p_conv = np.where(variant == "A", conv * 0.75, conv * 1.25)
+                    p_conv = np.where(variant == "A", conv * 0.7, conv * 1.3)
                 r = rng.random(n_leads)
                 converted = r < p_conv
                 applied = r < np.minimum(p_conv * 1.6, 1)
@@ -548,8 +550,7 @@ class Builder:
                         is_new = True
                         new_links.append((customer, ch, camp_id))
                     elif prospect[j] and converted[j]:
-                        converted[j] = False
-                        stage[j] = "applied"
+                        is_new = True  # won, not yet in the customer export
                     conv_date = min(contact[j] + timedelta(days=int(rng.integers(1, 15))), self.as_of) \
                         if converted[j] else None
                     amount = float(np.round(rng.lognormal(np.log(60_000), 0.9), 2)) if converted[j] else None
@@ -739,7 +740,7 @@ class Builder:
                 for level, group in levels:
                     df = metrics.compute_grouped(self.db, key, q, Scope(), group)
                     for g, v in zip(df.grp, df.value):
-                        if v is None or pd.isna(v) or g in (None, ""):
+                        if v is None or pd.isna(v) or pd.isna(g) or g == "":
                             continue
                         if m.kind == "flow" and share < 1:
                             v = v / max(share, 0.05)
@@ -749,11 +750,12 @@ class Builder:
                             tv = float(np.clip(v * f, 0, 1))
                         else:
                             tv = float(v * f)
+                        tv = float(f"{tv:.6g}")  # plans are round figures; also hides float-sum jitter
                         rows.append({"quarter": str(q), "scope": level, "scope_id": "ALL" if group is None else g,
-                                     "metric": key, "week": 0, "target_value": round(tv, 6)})
+                                     "metric": key, "week": 0, "target_value": tv})
                         if level == "bank" and m.kind == "rate" or (level == "bank" and key == "products_per_customer"):
                             peers.append({"quarter": str(q), "metric": key,
-                                          "peer_value": round(float(v * rng.normal(1.0, 0.07)), 6),
+                                          "peer_value": float(f"{v * rng.normal(1.0, 0.07):.4g}"),
                                           "source": "Regional banking association survey (demo)"})
         self.insert("targets", pd.DataFrame(rows))
         self.insert("peer_benchmarks", pd.DataFrame(peers))

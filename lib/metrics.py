@@ -123,8 +123,9 @@ WHERE {{scope}} AND c.open_date <= $q_end
 GROUP BY ALL"""
 
 
-def _penetration(product_types: tuple[str, ...]) -> str:
+def _penetration(product_types: tuple[str, ...], customer_type: str | None = None) -> str:
     types = ", ".join(f"'{t}'" for t in product_types)
+    ctype = f"AND c.customer_type = '{customer_type}'" if customer_type else ""
     return f"""
 WITH holders AS (
   SELECT DISTINCT s.customer_id
@@ -133,8 +134,87 @@ WITH holders AS (
 )
 SELECT {{grp}} AS grp, count(h.customer_id) AS num, count(*) AS den
 FROM {CUST} LEFT JOIN holders h ON h.customer_id = c.customer_id
-WHERE {{scope}} AND c.open_date <= $q_end
+WHERE {{scope}} AND c.open_date <= $q_end {ctype}
   AND (c.close_date IS NULL OR c.close_date > $q_end)
+GROUP BY ALL"""
+
+
+# AUM change split. Balances are snapshots, not transactions, so the split is read from them:
+# customers present at both snapshots contribute the change of their market-valued holdings
+# (wealth products and funds) as market/valuation movement; everything else — their change in
+# deposits, insurance and other assets, the AUM of customers who arrived, minus the AUM of
+# customers who left — is net new money. The two add up to the AUM change exactly.
+_AUM_CHANGE = """
+WITH s AS (SELECT customer_id, aum, coalesce(wealth, 0) + coalesce(funds, 0) AS mkt
+           FROM v_balances WHERE as_of = $start_snap),
+e AS (SELECT customer_id, aum, coalesce(wealth, 0) + coalesce(funds, 0) AS mkt
+      FROM v_balances WHERE as_of = $end_snap),
+j AS (
+  SELECT coalesce(e.customer_id, s.customer_id) AS customer_id,
+    coalesce(e.aum, 0) - coalesce(s.aum, 0) AS d_aum,
+    CASE WHEN s.customer_id IS NOT NULL AND e.customer_id IS NOT NULL THEN e.mkt - s.mkt ELSE 0 END AS d_mkt
+  FROM s FULL JOIN e ON e.customer_id = s.customer_id
+)"""
+
+
+def _aum_change(part: str) -> str:
+    expr = "j.d_aum - j.d_mkt" if part == "nnm" else "j.d_mkt"
+    return f"""{_AUM_CHANGE}
+SELECT {{grp}} AS grp, sum({expr}) AS num, 1 AS den
+FROM {CUST} JOIN j ON j.customer_id = c.customer_id
+WHERE {{scope}}
+GROUP BY ALL"""
+
+
+# Corporate client economics. Revenue = fee income of the quarter's sales + (deposits + loans)
+# at the last snapshot × the configured annual balance margin × the share of the year elapsed
+# in the quarter. Cost to serve = RM visits and calls to the client in the quarter × the
+# configured unit costs. Large clients hold deposits + loans ≥ the configured threshold;
+# small-business clients hold less (and more than nothing).
+_NPL_STATUSES = "('watch', 'substandard', 'doubtful', 'loss')"
+
+
+def _corp_economics(segment: str, measure: str) -> str:
+    cmp = ">=" if segment == "large" else "<"
+    num, den = {"revenue": ("sum(k.revenue)", "1"), "cost": ("sum(k.cost)", "1"),
+                "cost_income": ("sum(k.cost)", "sum(k.revenue)")}[measure]
+    return f"""
+WITH bal AS (
+  SELECT customer_id, coalesce(deposits, 0) + coalesce(loans, 0) AS bal
+  FROM balances WHERE as_of = $end_snap
+), fee AS (
+  SELECT customer_id, sum(fee_income) AS fee FROM sales
+  WHERE sale_date BETWEEN $q_start AND $q_end AND coalesce(status, '') <> 'cancelled'
+  GROUP BY 1
+), touch AS (
+  SELECT customer_id,
+    sum(coalesce(quantity, 1)) FILTER (WHERE activity_type = 'visit') AS visits,
+    sum(coalesce(quantity, 1)) FILTER (WHERE activity_type = 'call') AS calls
+  FROM activities
+  WHERE activity_date BETWEEN $q_start AND $q_end AND customer_id IS NOT NULL
+  GROUP BY 1
+), k AS (
+  SELECT b.customer_id,
+    coalesce(f.fee, 0) + b.bal * $balance_margin * $year_share AS revenue,
+    coalesce(t.visits, 0) * $cost_visit + coalesce(t.calls, 0) * $cost_call AS cost
+  FROM bal b LEFT JOIN fee f ON f.customer_id = b.customer_id
+  LEFT JOIN touch t ON t.customer_id = b.customer_id
+  WHERE b.bal > 0 AND b.bal {cmp} $large_balance
+)
+SELECT {{grp}} AS grp, {num} AS num, {den} AS den
+FROM {CUST} JOIN k ON k.customer_id = c.customer_id
+WHERE {{scope}} AND c.customer_type = 'corporate'
+GROUP BY ALL"""
+
+
+_SMALL_BIZ_RISK = f"""
+SELECT {{grp}} AS grp,
+  CASE WHEN count(b.loan_status) = 0 THEN NULL
+       ELSE coalesce(sum(b.loans) FILTER (WHERE b.loan_status IN {_NPL_STATUSES}), 0) END AS num,
+  sum(b.loans) AS den
+FROM {CUST} JOIN balances b ON b.customer_id = c.customer_id AND b.as_of = $end_snap
+WHERE {{scope}} AND c.customer_type = 'corporate' AND b.loans > 0
+  AND coalesce(b.deposits, 0) + b.loans < $large_balance
 GROUP BY ALL"""
 
 
@@ -256,6 +336,54 @@ SELECT {{grp}} AS grp, count(*) AS num, 1 AS den
 FROM {CUST}
 WHERE {{scope}} AND c.customer_type = 'corporate' AND c.open_date BETWEEN $q_start AND $q_end
 GROUP BY ALL"""),
+    Metric("net_new_money", "Net new money", "净新增资金",
+           "AUM change not explained by market movement: the change in deposits, insurance and other "
+           "assets of continuing customers, plus the AUM of customers who arrived, minus the AUM of "
+           "customers who left (read from balance snapshots).",
+           "不由市值变动解释的 AUM 变化：存续客户存款、保险及其他资产的变化，加上新进客户的 AUM，减去离开客户的 AUM（由余额快照推算）。",
+           "ΔAUM − market movement", "cny", True, "flow", "all", _aum_change("nnm")),
+    Metric("market_movement", "Market / valuation movement", "市值变动",
+           "Change in the wealth-product and fund holdings of customers present at both the quarter's "
+           "start and its last snapshot (switches from deposits into funds also land here).",
+           "季初与季末快照均存续的客户，其理财与基金持仓市值的变化（存款转购基金也计入此项）。",
+           "Δ(wealth + funds) of customers at both snapshots", "cny", True, "flow", "all",
+           _aum_change("market")),
+    Metric("large_client_revenue", "Large corporate clients: revenue", "大型对公客户收入",
+           "Fee income in the quarter plus (deposits + loans) at the last snapshot × the annual balance "
+           "margin × the share of the year elapsed, for corporate clients whose deposits + loans reach "
+           "the large-client threshold.",
+           "存贷款合计达到大客户门槛的对公客户：本季度中间业务收入 + 季末（存款+贷款）× 年化利差 × 已过年度比例。",
+           "sum(fee income + balances × margin × days/365) of large clients", "cny", True, "flow", "corporate",
+           _corp_economics("large", "revenue")),
+    Metric("large_client_cost_income", "Large corporate clients: cost to serve / revenue",
+           "大型对公客户服务成本收入比",
+           "Cost to serve (RM visits and calls in the quarter × configured unit costs) divided by revenue, "
+           "for large corporate clients.",
+           "大型对公客户的服务成本（本季度客户经理拜访与电话次数 × 设定单位成本）除以收入。",
+           "sum(visits × cost per visit + calls × cost per call) / revenue", "pct", False, "rate", "corporate",
+           _corp_economics("large", "cost_income")),
+    Metric("small_biz_revenue", "Small-business clients: revenue", "小微对公客户收入",
+           "Revenue (fee income + balances × margin, as for large clients) of corporate clients below "
+           "the large-client threshold.",
+           "存贷款合计低于大客户门槛的对公客户收入（计算方法同大型客户）。",
+           "sum(fee income + balances × margin × days/365) of small-business clients", "cny", True, "flow",
+           "corporate", _corp_economics("small", "revenue")),
+    Metric("small_biz_risk_share", "Small-business loans at risk", "小微贷款风险占比",
+           "Share of small-business clients' loan balance classified watch, substandard, doubtful or loss "
+           "at the last snapshot (needs the five-category loan classification in balances).",
+           "季末小微对公客户贷款余额中关注、次级、可疑、损失类的占比（需余额数据含五级分类）。",
+           "loans in watch/NPL status / all loans of small-business clients", "pct", False, "rate", "corporate",
+           _SMALL_BIZ_RISK),
+    Metric("supply_chain_usage", "Supply-chain finance usage", "供应链金融使用率",
+           "Share of open corporate clients holding a supply-chain product at quarter end.",
+           "季末持有供应链金融产品的存续对公客户占比。",
+           "corporate clients holding supply_chain / open corporate clients", "pct", True, "stock", "corporate",
+           _penetration(("supply_chain",), "corporate")),
+    Metric("fx_usage", "Cross-border (FX settlement) usage", "跨境结算使用率",
+           "Share of open corporate clients holding an FX settlement product at quarter end.",
+           "季末持有国际结算（外汇）产品的存续对公客户占比。",
+           "corporate clients holding fx_settlement / open corporate clients", "pct", True, "stock", "corporate",
+           _penetration(("fx_settlement",), "corporate")),
 )
 
 METRIC_BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
@@ -291,9 +419,13 @@ class Period:
     period_end: date  # quarter end, or the data's as-of date inside a running quarter
 
 
-def period(db: Database, quarter: Quarter) -> Period:
-    as_of = data_as_of(db)
-    end = min(quarter.end, as_of) if as_of else quarter.end
+def period(db: Database, quarter: Quarter, as_of: date | None = None) -> Period:
+    """The dates a quarter's metrics read; `as_of` cuts a quarter short (a trend's point in time)."""
+    data_end = data_as_of(db)
+    end = quarter.end
+    for limit in (data_end, as_of):
+        if limit is not None:
+            end = min(end, limit)
     end_snap = db.scalar("SELECT max(as_of) FROM balances WHERE as_of BETWEEN ? AND ?", [quarter.start, end])
     start_snap = db.scalar("SELECT max(as_of) FROM balances WHERE as_of < ?", [quarter.start])
     return Period(quarter, start_snap, end_snap, end)
@@ -305,17 +437,24 @@ def _params(db: Database, p: Period, scope: Scope, scope_params: dict) -> dict:
         "start_snap": p.start_snap or date(1900, 1, 1), "end_snap": p.end_snap or date(1900, 1, 1),
         "churn_share": float(settings.get(db, "churn_aum_share")),
         "whole_bank": scope.is_whole_bank,
+        "large_balance": float(settings.get(db, "large_client_balance")),
+        "balance_margin": float(settings.get(db, "balance_margin")),
+        "cost_visit": float(settings.get(db, "cost_per_visit")),
+        "cost_call": float(settings.get(db, "cost_per_call")),
+        "year_share": max((p.period_end - p.quarter.start).days + 1, 0) / 365.0,
         **scope_params,
     }
 
 
 def compute_grouped(db: Database, key: str, quarter: Quarter, scope: Scope,
-                    group: str | None = None) -> pd.DataFrame:
-    """A metric per group (region / branch_id / rm_id) as columns grp, num, den, value."""
+                    group: str | None = None, as_of: date | None = None) -> pd.DataFrame:
+    """A metric per group (region / branch_id / rm_id) as columns grp, num, den, value.
+    `as_of` computes the quarter as it stood on that day (flows to date, stocks at the
+    last snapshot on or before it)."""
     m = metric(key)
     if group not in GROUPS:
         raise ValueError(f"unknown grouping {group!r}")
-    p = period(db, quarter)
+    p = period(db, quarter, as_of)
     scope_sql, scope_params = scope.customer_filter("c")
     sql = m.sql.format(grp=GROUPS[group], scope=scope_sql)
     params = _params(db, p, scope, scope_params)
@@ -326,21 +465,32 @@ def compute_grouped(db: Database, key: str, quarter: Quarter, scope: Scope,
     df["num"] = df["num"].astype(float)
     df["den"] = df["den"].astype(float)
     df["value"] = df["num"] / df["den"].where(df["den"] != 0)
-    return df
+    return df.sort_values("grp", na_position="last").reset_index(drop=True)
 
 
-def compute(db: Database, key: str, quarter: Quarter, scope: Scope) -> float | None:
+def compute(db: Database, key: str, quarter: Quarter, scope: Scope,
+            as_of: date | None = None) -> float | None:
     """A metric's value for a quarter and scope; None when the data cannot give it."""
     m = metric(key)
-    p = period(db, quarter)
+    p = period(db, quarter, as_of)
+    if p.period_end < quarter.start:
+        return None
     needs_snap = "$end_snap" in m.sql or "$start_snap" in m.sql
     if needs_snap and (p.end_snap is None or ("$start_snap" in m.sql and p.start_snap is None)):
         return None
-    df = compute_grouped(db, key, quarter, scope, None)
+    df = compute_grouped(db, key, quarter, scope, None, as_of)
     if df.empty:
         return 0.0 if m.unit in ("count", "cny") and m.kind != "rate" else None
     v = df["value"].iloc[0]
     return None if pd.isna(v) else float(v)
+
+
+def tables_used(key: str) -> tuple[str, ...]:
+    """The canonical tables a metric's SQL reads (v_balances counts as balances)."""
+    import re
+    from lib import schema
+    sql = metric(key).sql
+    return tuple(t.name for t in schema.TABLES if re.search(rf"\b(v_)?{t.name}\b", sql))
 
 
 def target(db: Database, key: str, quarter: Quarter, scope_level: str = "bank",
