@@ -14,6 +14,21 @@ DEFAULTS: dict[str, Any] = {
     "roi_threshold": 2.0,            # campaigns below revenue:cost 2:1 are flagged
     "status_on_track": 0.95,         # attainment of plan pace at or above: on track
     "status_at_risk": 0.85,          # at or above: at risk; below: off track
+    "large_client_balance": 10_000_000,  # corporate deposits + loans at or above: a large client
+    "balance_margin": 0.015,         # annual margin earned on corporate deposits + loans (revenue)
+    "cost_per_visit": 1000,          # cost to serve: one RM visit to a client (CNY)
+    "cost_per_call": 100,            # cost to serve: one RM call to a client (CNY)
+    # customer tiers by AUM (CNY): private >= private, wealth >= wealth, potential >= potential, else mass
+    "tier_thresholds": {"private": 6_000_000, "wealth": 500_000, "potential": 50_000},
+    # referral reward earned by the referring RM per converted referral:
+    # flat + share x first-year revenue, first-year revenue = amount x the direction's margin
+    "referral_reward": {"share": 0.10, "flat_per_conversion": 0.0,
+                        "margin_corporate_to_retail": 0.012, "margin_retail_to_corporate": 0.008},
+    # corporate combined-revenue calculator assumptions (annual rates)
+    "corporate_calculator": {"deposit_margin": 0.015, "loan_margin": 0.02, "account_fee": 2_000.0,
+                             "wealth_fee_rate": 0.006, "payroll_fee_rate": 0.002,
+                             "retail_revenue_per_employee": 300.0, "scf_margin": 0.025,
+                             "wealth_share_of_deposits": 0.2, "avg_monthly_salary": 8_000.0},
 }
 
 

@@ -1,0 +1,35 @@
+"""Downloads: CSV bytes that are safe to open in Excel / WPS.
+
+A text cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab / carriage return, which some
+spreadsheet programs strip before reading a formula) would be run as a formula when the file is
+opened; such cells get a leading apostrophe. Numbers are left as numbers (a negative amount is
+not a formula). The file is UTF-8 with a byte-order mark so Excel shows Chinese correctly.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """`value` with a leading apostrophe when it is text that a spreadsheet would run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `df` whose text cells (and column names) are neutralised; lists become text."""
+    out = df.copy()
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    for c in out.columns:
+        col = out[c]
+        if col.dtype == object or pd.api.types.is_string_dtype(col):
+            out[c] = col.map(lambda v: neutralise("; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v))
+    return out
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """`df` as UTF-8 (with BOM) CSV, formula-injection safe, without the index."""
+    return safe_frame(df).to_csv(index=False).encode("utf-8-sig")
