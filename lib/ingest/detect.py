@@ -1,0 +1,421 @@
+"""Look at an uploaded file: what it is, how it is encoded, where its header is, which table.
+
+``inspect(path)`` returns a ``Source`` describing the file without loading it:
+- kind: csv (also TSV/TXT), xlsx or parquet, told by content (magic bytes), not by name;
+- text files: encoding (BOM, then strict UTF-8, then charset-normalizer), delimiter
+  (the candidate with the most consistent count per line), header line (the row below any
+  title/note rows that matches most known header spellings), header names;
+- xlsx: every sheet is listed; the chosen sheet is written to a UTF-8 CSV in a temp folder so
+  the rest of the pipeline reads one format;
+- parquet: column names straight from the file;
+- the likely canonical tables, best first (``schema.table_match_score``).
+
+Invariants: only a bounded sample (``SAMPLE_BYTES``) of a text file is read here; files that
+cannot be read raise ``IngestError`` naming the file and what to do.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time as dtime
+
+from lib import schema
+from lib.ingest.errors import IngestError
+
+SAMPLE_BYTES = 256 * 1024
+HEADER_SCAN_ROWS = 30
+DELIMITERS = (",", "\t", ";", "|")
+CHUNK_BYTES = 4 * 1024 * 1024
+
+
+@dataclass
+class Source:
+    """A file as detected: enough to map it and to stream it into DuckDB."""
+    path: str                       # the uploaded file
+    file_name: str                  # the name shown to users and stored in history
+    kind: str                       # csv | xlsx | parquet
+    size: int
+    checksum: str
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    header_line: int = 0            # 0-based line of the header in data_path (csv)
+    headers: list[str] = field(default_factory=list)
+    width: int = 0                  # number of columns DuckDB reads (>= len(headers))
+    sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
+    data_path: str | None = None    # UTF-8 CSV the loader reads (set by prepare())
+    sample_rows: list[list[str]] = field(default_factory=list)
+    tables: list[tuple[str, float]] = field(default_factory=list)
+    notes: list[tuple[str, dict]] = field(default_factory=list)
+    tmpdir: str | None = None
+
+    @property
+    def table_guess(self) -> str | None:
+        return self.tables[0][0] if self.tables and self.tables[0][1] > 0 else None
+
+    @property
+    def shape(self) -> str:
+        """A fingerprint of the header row, used to remember a confirmed mapping."""
+        return hashlib.sha1("\x1f".join(schema.normalise(h) for h in self.headers).encode()).hexdigest()[:16]
+
+    def cleanup(self) -> None:
+        if self.tmpdir and os.path.isdir(self.tmpdir):
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+        self.tmpdir = None
+
+
+# ---------------------------------------------------------------- file kind
+def checksum(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(CHUNK_BYTES), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def file_kind(head: bytes) -> str:
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    return "csv"
+
+
+# ---------------------------------------------------------------- encoding
+_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "big5": "cp950",
+            "big5hkscs": "cp950", "ascii": "utf-8", "utf_8": "utf-8", "utf_16": "utf-16"}
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    even, odd = sample[0::2], sample[1::2]
+    if len(sample) >= 4 and odd.count(0) > 0.3 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if len(sample) >= 4 and even.count(0) > 0.3 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _decodes(sample: bytes, enc: str, complete: bool) -> bool:
+    try:
+        codecs.getincrementaldecoder(enc)().decode(sample, final=complete)
+        return True
+    except (UnicodeDecodeError, LookupError):
+        return False
+
+
+def detect_encoding(sample: bytes, complete: bool, file_name: str) -> str:
+    """The Python codec name for a text sample (BOM, UTF-16 shape, strict UTF-8, charset-normalizer)."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith(codecs.BOM_UTF16_LE) or sample.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16"
+    u16 = _utf16_without_bom(sample)
+    if u16:
+        return u16
+    if b"\x00" in sample:
+        raise IngestError("ingest.err.binary", file=file_name)
+    if _decodes(sample, "utf-8", complete):
+        return "utf-8"
+    from charset_normalizer import from_bytes
+    # Chinese exports are GB18030 (GBK) or Big5: try them strictly first, then ask the library.
+    cjk = [enc for enc in ("gb18030", "cp950") if _decodes(sample, enc, complete)]
+    matches = from_bytes(sample, cp_isolation=None)
+    best = matches.best()
+    guess = _ALIASES.get(best.encoding, best.encoding) if best else None
+    if guess in cjk or (guess and not cjk):
+        return guess
+    if cjk:
+        return cjk[0] if len(cjk) == 1 else _pick_cjk(sample)
+    raise IngestError("ingest.err.encoding", file=file_name)
+
+
+_COMMON_SIMPLIFIED = set("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严龙飞户客理财账款")
+
+
+def _pick_cjk(sample: bytes) -> str:
+    """GB18030 vs Big5 when both decode: the one that yields more common simplified characters
+    than it would by chance wins GB18030; traditional text read as GB18030 yields rare ones."""
+    gb = sample.decode("gb18030", errors="replace")
+    hits = sum(1 for ch in gb if ch in _COMMON_SIMPLIFIED)
+    cjk = sum(1 for ch in gb if "\u4e00" <= ch <= "\u9fff") or 1
+    return "gb18030" if hits / cjk > 0.2 else "cp950"
+
+
+# ---------------------------------------------------------------- dialect and header
+def sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter whose per-line count is most consistent (and non-zero) over the sample."""
+    best, best_score = ",", -1.0
+    for d in DELIMITERS:
+        counts = []
+        for line in lines:
+            try:
+                row = next(csv.reader([line], delimiter=d))
+            except (csv.Error, StopIteration):
+                row = []
+            counts.append(len(row) - 1)
+        counts = [c for c in counts if c > 0]
+        if not counts:
+            continue
+        mode, freq = Counter(counts).most_common(1)[0]
+        score = freq * (1 + min(mode, 50) / 100)
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def _header_vocab() -> set[str]:
+    vocab: set[str] = set()
+    for tb in schema.TABLES:
+        vocab.update(schema.header_index(tb).keys())
+    return vocab
+
+
+_VOCAB = _header_vocab()
+_NUMERIC = re.compile(r"^[\s\-+(]*[¥￥$]?[\d,.]+%?[)]?\s*$")
+
+
+def find_header(rows: list[list[str]]) -> int:
+    """Index of the header among the first rows: the row with most known header spellings;
+    without any, the first row as wide as the data whose cells are not numbers."""
+    widths = [sum(1 for c in r if c.strip()) for r in rows]
+    if not rows:
+        return 0
+    wide = Counter(w for w in widths if w > 0).most_common(1)
+    modal = wide[0][0] if wide else 0
+    best, best_score = None, 0
+    for i, r in enumerate(rows[:HEADER_SCAN_ROWS]):
+        if widths[i] < max(2, modal // 2) and not (modal == 1 and widths[i] == 1):
+            continue
+        hits = sum(1 for c in r if c.strip() and schema.normalise(c) in _VOCAB)
+        if hits > best_score:
+            best, best_score = i, hits
+    if best is not None:
+        return best
+    for i, r in enumerate(rows[:HEADER_SCAN_ROWS]):
+        cells = [c for c in r if c.strip()]
+        if widths[i] >= max(1, modal // 2) and cells and not any(_NUMERIC.match(c) for c in cells):
+            return i
+    return 0
+
+
+def clean_headers(raw: list[str]) -> list[str]:
+    """Header names: trimmed, blanks named column_N, duplicates suffixed _2, _3..."""
+    out, seen = [], Counter()
+    for i, h in enumerate(raw):
+        name = (h or "").strip().lstrip("\ufeff") or f"column_{i + 1}"
+        seen[name] += 1
+        out.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return out
+
+
+def guess_tables(headers: list[str]) -> list[tuple[str, float]]:
+    scores = [(tb.name, round(schema.table_match_score(tb, headers), 3)) for tb in schema.TABLES]
+    return sorted(scores, key=lambda s: -s[1])
+
+
+# ---------------------------------------------------------------- readers
+def _read_sample(path: str) -> tuple[bytes, bool]:
+    with open(path, "rb") as f:
+        data = f.read(SAMPLE_BYTES + 1)
+    return data[:SAMPLE_BYTES], len(data) <= SAMPLE_BYTES
+
+
+def _text_lines(sample: bytes, encoding: str, complete: bool) -> list[str]:
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample, final=complete)
+    lines = text.splitlines()
+    if not complete and lines:
+        lines = lines[:-1]  # the last line may be cut
+    return lines[:200]
+
+
+def _inspect_text(src: Source) -> None:
+    sample, complete = _read_sample(src.path)
+    if not sample.strip(b" \r\n\t\x00\xef\xbb\xbf\xff\xfe"):
+        raise IngestError("ingest.err.empty", file=src.file_name)
+    src.encoding = detect_encoding(sample, complete, src.file_name)
+    lines = _text_lines(sample, src.encoding, complete)
+    nonblank = [ln for ln in lines if ln.strip()]
+    src.delimiter = sniff_delimiter(nonblank[:100])
+    rows = []
+    line_of_row = []
+    for i, ln in enumerate(lines):
+        if not ln.strip():
+            continue
+        try:
+            rows.append(next(csv.reader([ln], delimiter=src.delimiter)))
+        except (csv.Error, StopIteration):
+            rows.append([ln])
+        line_of_row.append(i)
+    if not rows:
+        raise IngestError("ingest.err.empty", file=src.file_name)
+    h = find_header(rows)
+    src.header_line = line_of_row[h]
+    src.headers = clean_headers(rows[h])
+    data = rows[h + 1:]
+    widths = Counter(len(r) for r in data[:100])
+    modal = widths.most_common(1)[0][0] if widths else len(src.headers)
+    if modal > len(src.headers):
+        src.headers += [f"column_{i + 1}" for i in range(len(src.headers), modal)]
+    src.width = len(src.headers)
+    src.sample_rows = [r + [""] * (src.width - len(r)) for r in data[:50]]
+    if src.encoding.startswith("utf-8") and src.encoding != "utf-8-sig":
+        src.data_path = src.path
+
+
+def _cell_text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        if v != v:
+            return ""
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d") if v.time() == dtime(0) else v.isoformat(sep=" ")
+    if isinstance(v, date):
+        return v.isoformat()
+    return str(v)
+
+
+def list_sheets(path: str, file_name: str) -> list[str]:
+    from python_calamine import CalamineWorkbook
+    try:
+        return list(CalamineWorkbook.from_path(path).sheet_names)
+    except Exception as e:  # calamine raises several types for damaged files
+        raise IngestError("ingest.err.xlsx", file=file_name, error=str(e)[:200]) from None
+
+
+def _inspect_xlsx(src: Source, sheet: str | None) -> None:
+    from python_calamine import CalamineWorkbook
+    src.sheets = list_sheets(src.path, src.file_name)
+    if not src.sheets:
+        raise IngestError("ingest.err.empty", file=src.file_name)
+    if sheet is not None and sheet not in src.sheets:
+        raise IngestError("ingest.err.no_sheet", file=src.file_name, sheet=sheet, sheets=", ".join(src.sheets))
+    src.sheet = sheet or src.sheets[0]
+    try:
+        rows = CalamineWorkbook.from_path(src.path).get_sheet_by_name(src.sheet).to_python(skip_empty_area=False)
+    except Exception as e:
+        raise IngestError("ingest.err.xlsx", file=src.file_name, error=str(e)[:200]) from None
+    src.tmpdir = tempfile.mkdtemp(prefix="qd_ingest_")
+    out = os.path.join(src.tmpdir, "sheet.csv")
+    with open(out, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        for r in rows:
+            w.writerow([_cell_text(v) for v in r])
+    src.data_path = out
+    src.encoding = "utf-8"
+    src.delimiter = ","
+    text_rows = [[_cell_text(v) for v in r] for r in rows[:HEADER_SCAN_ROWS + 50]]
+    if not any(any(c.strip() for c in r) for r in text_rows):
+        raise IngestError("ingest.err.empty", file=src.file_name)
+    h = find_header([r for r in text_rows])
+    src.header_line = h
+    src.headers = clean_headers(text_rows[h])
+    src.width = max([len(src.headers)] + [len(r) for r in text_rows[h + 1:]])
+    src.headers += [f"column_{i + 1}" for i in range(len(src.headers), src.width)]
+    src.sample_rows = [r + [""] * (src.width - len(r)) for r in text_rows[h + 1:h + 51]]
+
+
+def _inspect_parquet(src: Source) -> None:
+    import pyarrow.parquet as pq
+    try:
+        pf = pq.ParquetFile(src.path)
+    except Exception as e:
+        raise IngestError("ingest.err.parquet", file=src.file_name, error=str(e)[:200]) from None
+    src.headers = clean_headers(list(pf.schema_arrow.names))
+    src.width = len(src.headers)
+    src.data_path = src.path
+    if pf.metadata.num_rows:
+        batch = next(pf.iter_batches(batch_size=50))
+        cols = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+        src.sample_rows = [[_cell_text(c[j]) for c in cols] for j in range(batch.num_rows)]
+
+
+def inspect(path: str, file_name: str | None = None, sheet: str | None = None) -> Source:
+    """Detect kind, encoding, dialect, header and likely table of the file at `path`."""
+    file_name = file_name or os.path.basename(path)
+    if not os.path.exists(path):
+        raise IngestError("ingest.err.not_found", file=file_name)
+    size = os.path.getsize(path)
+    src = Source(path=path, file_name=file_name, kind="csv", size=size, checksum=checksum(path))
+    if size == 0:
+        raise IngestError("ingest.err.empty", file=file_name)
+    with open(path, "rb") as f:
+        head = f.read(8)
+    src.kind = file_kind(head)
+    if src.kind == "xls":
+        raise IngestError("ingest.err.xls", file=file_name)
+    if src.kind == "xlsx":
+        _inspect_xlsx(src, sheet)
+    elif src.kind == "parquet":
+        _inspect_parquet(src)
+    else:
+        _inspect_text(src)
+    src.tables = guess_tables(src.headers)
+    return src
+
+
+def prepare(src: Source, progress=None) -> str:
+    """A UTF-8 file DuckDB can read: the file itself when it already is UTF-8, otherwise a
+    chunked transcode into the source's temp folder (bounded memory). Returns the path."""
+    if src.data_path:
+        return src.data_path
+    src.tmpdir = src.tmpdir or tempfile.mkdtemp(prefix="qd_ingest_")
+    out = os.path.join(src.tmpdir, "utf8.csv")
+    dec = codecs.getincrementaldecoder(src.encoding)(errors="replace")
+    done = 0
+    with open(src.path, "rb") as fi, open(out, "w", encoding="utf-8", newline="") as fo:
+        first = True
+        for chunk in iter(lambda: fi.read(CHUNK_BYTES), b""):
+            text = dec.decode(chunk)
+            if first:
+                text, first = text.lstrip("\ufeff"), False
+            fo.write(text)
+            done += len(chunk)
+            if progress:
+                progress(min(done / max(src.size, 1), 1.0) * 0.3)
+        fo.write(dec.decode(b"", final=True))
+    src.data_path = out
+    return out
+
+
+def count_lines(path: str) -> tuple[int, list[int]]:
+    """Number of lines of a UTF-8 file and the 0-based numbers of its blank lines."""
+    blanks: list[int] = []
+    n = 0
+    blank_re = re.compile(rb"(^|\n)[ \t\r]*\n")
+    carry = b""
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(CHUNK_BYTES), b""):
+            buf = carry + chunk
+            cut = buf.rfind(b"\n")
+            if cut < 0:
+                carry = buf
+                continue
+            body, carry = buf[:cut + 1], buf[cut + 1:]
+            lines = body.split(b"\n")[:-1]
+            if (n == 0 and not lines[0].strip(b" \t\r")) or blank_re.search(body):
+                for i, ln in enumerate(lines):
+                    if not ln.strip(b" \t\r"):
+                        blanks.append(n + i)
+            n += len(lines)
+    if carry:
+        if not carry.strip(b" \t\r"):
+            blanks.append(n)
+        n += 1
+    return n, blanks
+
+
+def preview_rows(src: Source, n: int = 20) -> list[list[str]]:
+    return src.sample_rows[:n]

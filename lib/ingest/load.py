@@ -1,0 +1,525 @@
+"""Validate, stage and load one file in one transaction; import history and undo.
+
+``run_import(db, source, plan)`` does, inside a single ``db.transaction()``:
+1. stage the file's cells as VARCHAR in a temp table (DuckDB ``read_csv``/``read_parquet``,
+   streamed; malformed lines are caught by ``store_rejects`` with their line numbers);
+2. skip blank rows, totals rows (合计/总计/Total...) and note rows below the data (reported,
+   not counted as read);
+3. convert every mapped column in SQL (lib.ingest.parse macros) and collect issues: errors
+   reject the row (missing required value, unparseable value, unknown category, duplicate key
+   in the file, malformed line), warnings do not (foreign key not found, characters lost to '?');
+4. upsert by the table's key: new keys are inserted, changed rows replaced, identical rows left
+   alone; columns the file lacks keep their stored values;
+5. save the prior version of every replaced row in ``qd_undo_<table>`` and one row in
+   ``qd_imports`` (+ ``qd_import_details``), remember the mapping, bump the data version.
+A dry run does all of it and rolls back, so the preview counts are the real ones.
+
+``undo_import(db, import_id)`` deletes the rows the import wrote and puts back the rows it
+replaced, in one transaction; it refuses when a later import changed the same rows.
+
+Invariants: rows_read = inserted + updated + unchanged + rejected; on any exception the
+database is exactly as before (the transaction rolls back).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from lib import schema
+from lib.i18n import t
+from lib.ingest import detect, parse
+from lib.ingest.errors import IngestError
+from lib.ingest.mapping import EXTRA, WIDE_TABLE, Plan, save as save_mapping, value_map
+
+DETAILS_DDL = ("CREATE TABLE IF NOT EXISTS qd_import_details (import_id BIGINT PRIMARY KEY, parent_id BIGINT, "
+               "kind VARCHAR, encoding VARCHAR, delimiter VARCHAR, header_line BIGINT, sheet VARCHAR, "
+               "plan_json VARCHAR, rows_skipped BIGINT, warnings BIGINT)")
+ISSUE_LIMIT = 1000
+TOTALS_RE = r"^\s*(合计|合計|总计|總計|小计|小計|共计|共計)|^\s*(grand total|subtotal|totals?|sum)\b"
+MAX_LINE = 16 * 1024 * 1024
+
+
+def max_upload_bytes() -> int:
+    """Largest file accepted (QUARTERDECK_MAX_UPLOAD_MB, default 1024 MB)."""
+    return int(float(os.environ.get("QUARTERDECK_MAX_UPLOAD_MB", "1024")) * 1024 * 1024)
+
+
+@dataclass
+class Issue:
+    row: int | None
+    column: str
+    value: str | None
+    reason: str
+    severity: str  # error | warning
+    code: str
+
+
+@dataclass
+class Report:
+    file_name: str
+    table: str
+    size: int = 0
+    checksum: str = ""
+    rows_read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    import_id: int | None = None
+    dry_run: bool = False
+    issues: list[Issue] = field(default_factory=list)
+    issue_counts: list[dict] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    unknown_values: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    rejects_path: str | None = None
+    parts: list["Report"] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def loaded(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+    def summary_line(self) -> str:
+        return (f"{self.file_name} table={self.table} read={self.rows_read} inserted={self.inserted} "
+                f"updated={self.updated} unchanged={self.unchanged} rejected={self.rejected} "
+                f"import_id={self.import_id if self.import_id is not None else '-'}")
+
+
+class _DryRun(Exception):
+    pass
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(value: str | None) -> str:
+    return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
+
+
+# ---------------------------------------------------------------- staging
+def _stage_raw(cur, src: detect.Source, lang: str) -> tuple[str, list[tuple[int, str, str]]]:
+    """Create temp table qd_raw(_row, c0..cN) with the file's cells; returns the SQL of the
+    row-number expression and the malformed lines [(line, text, error)]."""
+    cols = [f"c{i}" for i in range(src.width)]
+    if src.kind == "parquet":
+        sel = ", ".join(f"CAST({_q(h)} AS VARCHAR) AS c{i}" for i, h in enumerate(_parquet_names(cur, src)))
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE qd_raw AS SELECT row_number() OVER () AS _row, * FROM "
+                    f"(SELECT {sel} FROM read_parquet({_lit(src.data_path)}))")
+        return "rowid + 1", []
+    path = src.data_path
+    spec = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + "}"
+    cur.execute(
+        f"CREATE OR REPLACE TEMP TABLE qd_raw0 AS SELECT row_number() OVER () - 1 AS _ord, * FROM read_csv({_lit(path)}, header = false, "
+        f"skip = {src.header_line + 1}, delim = {_lit(src.delimiter)}, quote = '\"', escape = '\"', "
+        f"columns = {spec}, auto_detect = false, null_padding = true, store_rejects = true, "
+        f"rejects_table = 'qd_rej', rejects_scan = 'qd_rej_scan', max_line_size = {MAX_LINE}, "
+        f"strict_mode = false)")
+    bad = cur.execute("SELECT line, any_value(csv_line), any_value(error_type::VARCHAR) FROM qd_rej "
+                      "GROUP BY line ORDER BY line").fetchall()
+    cur.execute("DROP TABLE IF EXISTS qd_rej")
+    cur.execute("DROP TABLE IF EXISTS qd_rej_scan")
+    total, blanks = detect.count_lines(path)
+    first = src.header_line + 2  # 1-based line of the first data line
+    excluded = sorted({b + 1 for b in blanks if b + 1 >= first} | {int(b[0]) for b in bad})
+    n = cur.execute("SELECT count(*) FROM qd_raw0").fetchone()[0]
+    if n + len(excluded) != total - (first - 1):
+        excluded = sorted(int(b[0]) for b in bad)  # multi-line quoted cells: approximate
+    if excluded:
+        slots = {}
+        for j, e in enumerate(excluded):
+            slots[e - first - j] = j + 1
+        cur.execute("CREATE OR REPLACE TEMP TABLE qd_excl (s BIGINT, cnt BIGINT)")
+        cur.executemany("INSERT INTO qd_excl VALUES (?, ?)", list(slots.items()))
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE qd_raw AS SELECT {first} + r._ord + coalesce(x.cnt, 0) AS _row, "
+                    f"r.* EXCLUDE (_ord) FROM qd_raw0 r ASOF LEFT JOIN qd_excl x ON r._ord >= x.s ORDER BY _row")
+    else:
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE qd_raw AS SELECT {first} + _ord AS _row, * EXCLUDE (_ord) FROM qd_raw0")
+    cur.execute("DROP TABLE qd_raw0")
+    return "", [(int(b[0]), b[1], b[2]) for b in bad]
+
+
+def _parquet_names(cur, src) -> list[str]:
+    rows = cur.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(src.data_path)})").fetchall()
+    return [r[0] for r in rows]
+
+
+def _mark_skipped(cur, src: detect.Source) -> list[tuple[int, str]]:
+    """Blank rows, totals rows and note rows below the data: listed, not loaded, not counted."""
+    probe = [f"c{i}" for i in range(min(src.width, 50))]
+    nonempty = " + ".join(f"(CASE WHEN trim(coalesce({c}, '')) <> '' THEN 1 ELSE 0 END)" for c in probe) or "0"
+    first_cell = "coalesce(" + ", ".join(f"nullif(trim({c}), '')" for c in probe[:5]) + ", '')" if probe else "''"
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE qd_shape AS SELECT _row, {nonempty} AS n, {first_cell} AS f FROM qd_raw")
+    last_data = cur.execute("SELECT coalesce(max(_row), 0) FROM qd_shape WHERE n >= 2").fetchone()[0]
+    note_rule = f"(n = 1 AND _row > {last_data} AND {src.width} >= 3)"
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE qd_skip AS SELECT _row, CASE "
+        "WHEN n = 0 THEN 'blank' "
+        f"WHEN regexp_matches(lower(f), {_lit(TOTALS_RE)}) THEN 'totals' "
+        f"WHEN {note_rule} THEN 'note' END AS why FROM qd_shape "
+        f"WHERE n = 0 OR regexp_matches(lower(f), {_lit(TOTALS_RE)}) OR {note_rule}")
+    cur.execute("DELETE FROM qd_raw WHERE _row IN (SELECT _row FROM qd_skip)")
+    return [(int(r), w) for r, w in cur.execute("SELECT _row, why FROM qd_skip ORDER BY _row").fetchall()]
+
+
+# ---------------------------------------------------------------- one table
+@dataclass
+class _Col:
+    col: schema.Column
+    raw: str          # SQL expression of the raw cell (VARCHAR)
+    header: str       # what the user calls it (file header or "constant")
+
+
+def _resolve(src: detect.Source, plan: Plan, tbl: schema.Table) -> dict[str, _Col]:
+    pos = {h: i for i, h in enumerate(src.headers)}
+    out: dict[str, _Col] = {}
+    stem = os.path.splitext(src.file_name)[0]
+    for c in tbl.columns:
+        h = plan.target_of(c.name)
+        if h is not None:
+            raw = f"r.c{pos[h]}"
+            if c.default is not None:
+                raw = f"coalesce(qd_null({raw}), {_lit(c.default)})"
+            out[c.name] = _Col(c, raw, h)
+        elif c.name in plan.constants:
+            out[c.name] = _Col(c, _lit(plan.constants[c.name]), c.name)
+        elif plan.surrogate_key and c.name in tbl.key and len(tbl.key) == 1:
+            out[c.name] = _Col(c, f"({_lit(stem + '-')} || r._row::VARCHAR)", c.name)
+        elif c.default is not None:
+            out[c.name] = _Col(c, _lit(c.default), c.name)
+    for c in tbl.columns:
+        if c.required and c.name not in out:
+            if c.name in tbl.key and len(tbl.key) == 1:
+                raise IngestError("ingest.err.missing_key", file=src.file_name, table=tbl.name, column=c.name,
+                                  synonyms=", ".join(c.synonyms[:4]))
+            raise IngestError("ingest.err.missing_column", file=src.file_name, table=tbl.name, column=c.name,
+                              synonyms=", ".join(c.synonyms[:4]))
+    return out
+
+
+def _category_tables(cur, cols: dict[str, _Col], plan: Plan) -> dict[str, list[tuple[str, int]]]:
+    """qd_cat_<col>(raw, canon) per category column; returns unknown values with counts."""
+    unknown = {}
+    for name, rc in cols.items():
+        if not rc.col.categories:
+            continue
+        vals = cur.execute(f"SELECT qd_null({rc.raw}) AS v, count(*) FROM qd_raw r WHERE v IS NOT NULL "
+                           f"GROUP BY v ORDER BY count(*) DESC LIMIT 100000").fetchall()
+        vm = value_map(rc.col, [v for v, _ in vals], plan.values.get(name))
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE {_q('qd_cat_' + name)} (raw VARCHAR, canon VARCHAR)")
+        if vm:
+            cur.executemany(f"INSERT INTO {_q('qd_cat_' + name)} VALUES (?, ?)", list(vm.items()))
+        bad = [(v, int(n)) for v, n in vals if vm.get(v) is None]
+        if bad:
+            unknown[name] = bad
+    return unknown
+
+
+def _stage_typed(cur, cols: dict[str, _Col], extras: list[tuple[str, int]], only_rows: str | None) -> None:
+    sel, joins = ["r._row"], []
+    for name, rc in cols.items():
+        raw = rc.raw
+        blank = parse.blank_sql(rc.col.type, raw)
+        sel.append(f"{blank} AS {_q('r_' + name)}")
+        if rc.col.categories:
+            alias = f"k{len(joins)}"
+            joins.append(f"LEFT JOIN {_q('qd_cat_' + name)} {alias} ON {alias}.raw = {blank}")
+            sel.append(f"{alias}.canon AS {_q('v_' + name)}")
+        else:
+            sel.append(f"{parse.sql_value(rc.col.type, raw)} AS {_q('v_' + name)}")
+    if extras:
+        items = ", ".join(f"{{'k': {_lit(h)}, 'v': qd_null(r.c{i})}}" for h, i in extras)
+        sel.append(f"map_from_entries(list_filter([{items}], lambda x: x.v IS NOT NULL)) AS _extra")
+    where = f"WHERE r._row NOT IN (SELECT _row FROM {only_rows})" if only_rows else ""
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE qd_stg AS SELECT {', '.join(sel)} FROM qd_raw r "
+                f"{' '.join(joins)} {where}")
+
+
+def _collect_issues(cur, tbl: schema.Table, cols: dict[str, _Col], bad_lines, lang: str) -> None:
+    cur.execute("CREATE OR REPLACE TEMP TABLE qd_issues (_row BIGINT, col VARCHAR, val VARCHAR, code VARCHAR, "
+                "sev VARCHAR, detail VARCHAR)")
+    for name, rc in cols.items():
+        r, v, c = _q("r_" + name), _q("v_" + name), rc.col
+        hdr = _lit(rc.header)
+        if c.required or name in tbl.key:
+            cur.execute(f"INSERT INTO qd_issues SELECT _row, {hdr}, NULL, 'missing', 'error', NULL "
+                        f"FROM qd_stg WHERE {r} IS NULL")
+        code = ("unknown_category" if c.categories else "bad_date" if c.type == "DATE"
+                else "bad_bool" if c.type == "BOOLEAN" else "bad_number" if c.type in ("DOUBLE", "INTEGER", "BIGINT")
+                else None)
+        if code:
+            cur.execute(f"INSERT INTO qd_issues SELECT _row, {hdr}, {r}, '{code}', 'error', NULL "
+                        f"FROM qd_stg WHERE {r} IS NOT NULL AND {v} IS NULL")
+        elif c.type == "VARCHAR":
+            cur.execute(f"INSERT INTO qd_issues SELECT _row, {hdr}, {r}, 'mangled', 'warning', NULL "
+                        f"FROM qd_stg WHERE qd_mangled({r})")
+    key_v = [_q("v_" + k) for k in tbl.key]
+    key_txt = " || ' / ' || ".join(f"CAST({k} AS VARCHAR)" for k in key_v)
+    cur.execute(
+        f"INSERT INTO qd_issues SELECT _row, {_lit(cols[tbl.key[0]].header)}, {key_txt}, 'duplicate', 'error', "
+        f"CAST(first_row AS VARCHAR) FROM (SELECT _row, {', '.join(key_v)}, "
+        f"row_number() OVER (PARTITION BY {', '.join(key_v)} ORDER BY _row) AS k, "
+        f"min(_row) OVER (PARTITION BY {', '.join(key_v)}) AS first_row FROM qd_stg "
+        f"WHERE {' AND '.join(k + ' IS NOT NULL' for k in key_v)} "
+        f"AND _row NOT IN (SELECT _row FROM qd_issues WHERE sev = 'error')) WHERE k > 1")
+    for name, rc in cols.items():
+        if not rc.col.references:
+            continue
+        rt, rcol = rc.col.references.split(".")
+        v = _q("v_" + name)
+        same = f" AND {v} NOT IN (SELECT {_q('v_' + rcol)} FROM qd_stg WHERE {_q('v_' + rcol)} IS NOT NULL)" \
+            if rt == tbl.name else ""
+        cur.execute(f"INSERT INTO qd_issues SELECT _row, {_lit(rc.header)}, {v}, 'fk', 'warning', {_lit(rt)} "
+                    f"FROM qd_stg s WHERE {v} IS NOT NULL AND NOT EXISTS "
+                    f"(SELECT 1 FROM {_q(rt)} x WHERE x.{_q(rcol)} = s.{v}){same}")
+    if bad_lines:
+        cur.executemany("INSERT INTO qd_issues VALUES (?, '', ?, 'bad_line', 'error', ?)",
+                        [(ln, (txt or "")[:200], err) for ln, txt, err in bad_lines])
+    codes = ["missing", "unknown_category", "bad_date", "bad_bool", "bad_number", "mangled", "duplicate", "fk", "bad_line"]
+    cur.execute("CREATE OR REPLACE TEMP TABLE qd_reason (code VARCHAR, template VARCHAR)")
+    cur.executemany("INSERT INTO qd_reason VALUES (?, ?)",
+                    [(c, t(f"ingest.reason.{c}", lang, column="{column}", value="{value}", detail="{detail}"))
+                     for c in codes])
+    cur.execute("CREATE OR REPLACE TEMP VIEW qd_issue_text AS SELECT i._row, i.col, i.val, i.sev, i.code, "
+                "replace(replace(replace(r.template, '{column}', coalesce(i.col, '')), '{value}', "
+                "coalesce(left(i.val, 100), '')), '{detail}', coalesce(i.detail, '')) AS reason "
+                "FROM qd_issues i JOIN qd_reason r USING (code)")
+
+
+def _upsert(cur, tbl: schema.Table, cols: dict[str, _Col], keep_extra: bool, import_id: int) -> tuple[int, int, int]:
+    """Merge valid staged rows into the table; returns (inserted, updated, unchanged)."""
+    cur.execute("CREATE OR REPLACE TEMP TABLE qd_in AS SELECT * FROM qd_stg WHERE _row NOT IN "
+                "(SELECT _row FROM qd_issues WHERE sev = 'error')")
+    k0 = _q(tbl.key[0])
+    on = " AND ".join(f"t.{_q(k)} = i.{_q('v_' + k)}" for k in tbl.key)
+    sel, diffs = [], []
+    for c in tbl.columns:
+        if c.name in cols:
+            sel.append(f"i.{_q('v_' + c.name)} AS {_q(c.name)}")
+            if c.name not in tbl.key:
+                diffs.append(f"t.{_q(c.name)} IS DISTINCT FROM i.{_q('v_' + c.name)}")
+        else:
+            sel.append(f"t.{_q(c.name)} AS {_q(c.name)}")
+    has_extra = keep_extra and "_extra" in _columns(cur, "qd_in")
+    if has_extra:
+        merged = ("CASE WHEN cardinality(i._extra) = 0 THEN t.extra_attrs "
+                  "ELSE map_concat(coalesce(t.extra_attrs, MAP {}::MAP(VARCHAR, VARCHAR)), i._extra) END")
+        sel.append(f"{merged} AS extra_attrs")
+        diffs.append(f"t.extra_attrs IS DISTINCT FROM ({merged})")
+    else:
+        sel.append("t.extra_attrs AS extra_attrs")
+    state = (f"CASE WHEN t.{k0} IS NULL THEN 'insert' WHEN {' OR '.join(diffs) or 'FALSE'} "
+             f"THEN 'update' ELSE 'same' END AS _state")
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE qd_merge AS SELECT {', '.join(sel)}, {state} "
+                f"FROM qd_in i LEFT JOIN {_q(tbl.name)} t ON {on}")
+    counts = dict(cur.execute("SELECT _state, count(*) FROM qd_merge GROUP BY _state").fetchall())
+    ins, upd, same = counts.get("insert", 0), counts.get("update", 0), counts.get("same", 0)
+    undo = _q("qd_undo_" + tbl.name)
+    _ensure_undo_table(cur, tbl)
+    key_match = " AND ".join(f"x.{_q(k)} = m.{_q(k)}" for k in tbl.key)
+    if upd:
+        cur.execute(f"INSERT INTO {undo} BY NAME SELECT {import_id} AS undo_import_id, x.* FROM {_q(tbl.name)} x "
+                    f"WHERE EXISTS (SELECT 1 FROM qd_merge m WHERE {key_match} AND m._state = 'update')")
+        cur.execute(f"DELETE FROM {_q(tbl.name)} x USING qd_merge m WHERE {key_match} AND m._state = 'update'")
+    if ins or upd:
+        names = [c.name for c in tbl.columns] + ["extra_attrs"]
+        cur.execute(f"INSERT INTO {_q(tbl.name)} BY NAME SELECT {', '.join(_q(n) for n in names)}, "
+                    f"{import_id}::BIGINT AS import_id FROM qd_merge WHERE _state <> 'same'")
+    return ins, upd, same
+
+
+def _columns(cur, table_name: str) -> list[str]:
+    return [r[0] for r in cur.execute(f"DESCRIBE {_q(table_name)}").fetchall()]
+
+
+def _ensure_undo_table(cur, tbl: schema.Table) -> None:
+    undo = "qd_undo_" + tbl.name
+    cur.execute(f"CREATE TABLE IF NOT EXISTS {_q(undo)} AS SELECT CAST(NULL AS BIGINT) AS undo_import_id, * "
+                f"FROM {_q(tbl.name)} WHERE FALSE")
+    have = set(_columns(cur, undo))
+    for name, typ in cur.execute(f"SELECT column_name, data_type FROM information_schema.columns "
+                                 f"WHERE table_name = ? AND table_schema = 'main'", [tbl.name]).fetchall():
+        if name not in have:
+            cur.execute(f"ALTER TABLE {_q(undo)} ADD COLUMN {_q(name)} {typ}")
+
+
+def _load_table(cur, src: detect.Source, plan: Plan, tbl: schema.Table, import_id: int,
+                bad_lines, lang: str, rep: Report, only_rows: str | None = None) -> None:
+    cols = _resolve(src, plan, tbl)
+    pos = {h: i for i, h in enumerate(src.headers)}
+    extras = [(h, pos[h]) for h in plan.extra_headers] if plan.keep_extra else []
+    rep.unknown_values = _category_tables(cur, cols, plan)
+    _stage_typed(cur, cols, extras, only_rows)
+    _collect_issues(cur, tbl, cols, bad_lines, lang)
+    rep.rows_read = cur.execute("SELECT count(*) FROM qd_stg").fetchone()[0] + len(bad_lines)
+    rep.rejected = cur.execute("SELECT count(DISTINCT _row) FROM qd_issues WHERE sev = 'error'").fetchone()[0]
+    rep.warnings = cur.execute("SELECT count(*) FROM qd_issues WHERE sev = 'warning'").fetchone()[0]
+    rep.issues = [Issue(r, c, v, reason, sev, code) for r, c, v, sev, code, reason in cur.execute(
+        f"SELECT _row, col, val, sev, code, reason FROM qd_issue_text ORDER BY sev, _row, col LIMIT {ISSUE_LIMIT}"
+    ).fetchall()]
+    rep.issue_counts = [dict(zip(("severity", "code", "column", "rows"), r)) for r in cur.execute(
+        "SELECT sev, code, col, count(*) FROM qd_issues GROUP BY ALL ORDER BY sev, count(*) DESC").fetchall()]
+    rep.inserted, rep.updated, rep.unchanged = _upsert(cur, tbl, cols, plan.keep_extra, import_id)
+    assert rep.rows_read == rep.loaded + rep.rejected, "row accounting broke"
+
+
+def _write_rejects(cur, src: detect.Source, rep: Report, rejects_dir: str | None) -> None:
+    if not rep.rejected or rejects_dir is None:
+        return
+    os.makedirs(rejects_dir, exist_ok=True)
+    stem = os.path.splitext(os.path.basename(src.file_name))[0]
+    out = os.path.join(rejects_dir, f"{stem}.rejected.csv")
+    hdr = [h for h in src.headers][:1000]
+    cells = ", ".join(f"r.c{i} AS {_q(h)}" for i, h in enumerate(hdr))
+    row_h, reason_h = _q(t("ingest.rejects.row", "en")), _q(t("ingest.rejects.reason", "en"))
+    cur.execute(
+        f"COPY (SELECT e._row AS {row_h}, e.reason AS {reason_h}, {cells} FROM "
+        f"(SELECT _row, string_agg(reason, '; ' ORDER BY col) AS reason FROM qd_issue_text WHERE sev = 'error' "
+        f"GROUP BY _row) e LEFT JOIN qd_raw r USING (_row) ORDER BY e._row) TO {_lit(out)} (HEADER, DELIMITER ',')")
+    rep.rejects_path = out
+
+
+# ---------------------------------------------------------------- history
+def _next_import_id(cur) -> int:
+    return int(cur.execute("SELECT coalesce(max(import_id), 0) + 1 FROM qd_imports").fetchone()[0])
+
+
+def _record(cur, src: detect.Source, rep: Report, plan: Plan, started: datetime, user: str | None,
+            parent: int | None, skipped: int) -> None:
+    cur.execute(
+        "INSERT INTO qd_imports (import_id, table_name, file_name, file_size, checksum, rows_read, rows_inserted, "
+        "rows_updated, rows_unchanged, rows_rejected, started_at, finished_at, username, status) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, 'loaded')",
+        [rep.import_id, rep.table, src.file_name, src.size, src.checksum, rep.rows_read, rep.inserted,
+         rep.updated, rep.unchanged, rep.rejected, started, user])
+    cur.execute(DETAILS_DDL)
+    cur.execute("INSERT INTO qd_import_details VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [rep.import_id, parent, src.kind, src.encoding, src.delimiter, src.header_line, src.sheet,
+                 plan.to_json(), skipped, rep.warnings])
+
+
+def _wide_plan(plan: Plan, src: detect.Source) -> Plan | None:
+    wide = plan.wide_columns
+    if not wide or not any(c not in ("as_of",) for c in wide.values()):
+        return None
+    cols = {h: ("customer_id" if tgt == "customer_id" else "-") for h, tgt in plan.columns.items()}
+    cols.update(wide)
+    sub = Plan(table=WIDE_TABLE, columns=cols, keep_extra=False)
+    if "as_of" not in wide.values():
+        if not plan.as_of:
+            raise IngestError("ingest.err.wide_as_of", file=src.file_name, columns=", ".join(wide))
+        sub.constants["as_of"] = plan.as_of
+    return sub
+
+
+def run_import(db, src: detect.Source, plan: Plan, *, dry_run: bool = False, user: str | None = None,
+               rejects_dir: str | None = None, lang: str = "en", progress=None) -> Report:
+    """Validate and load `src` with `plan` in one transaction (rolled back when dry_run)."""
+    t0 = time.time()
+    if src.size > max_upload_bytes():
+        raise IngestError("ingest.err.too_large", file=src.file_name, size_mb=round(src.size / 2**20, 1),
+                          limit_mb=round(max_upload_bytes() / 2**20))
+    tbl = schema.table(plan.table)
+    rep = Report(file_name=src.file_name, table=tbl.name, size=src.size, checksum=src.checksum, dry_run=dry_run)
+    rep.extra_columns = plan.extra_headers if plan.keep_extra else []
+    rep.ignored_columns = plan.ignored_headers + ([] if plan.keep_extra else plan.extra_headers)
+    wide = _wide_plan(plan, src) if tbl.name == "customers" else None
+    _resolve(src, plan, tbl)  # fail fast on missing required columns, before any reading
+    detect.prepare(src, progress)
+    started = datetime.now()
+    try:
+        with db.transaction() as cur:
+            parse.install_macros(cur)
+            _, bad = _stage_raw(cur, src, lang)
+            if progress:
+                progress(0.5)
+            rep.skipped = _mark_skipped(cur, src)
+            rep.import_id = _next_import_id(cur)
+            _load_table(cur, src, plan, tbl, rep.import_id, bad, lang, rep)
+            _write_rejects(cur, src, rep, rejects_dir)
+            _record(cur, src, rep, plan, started, user, None, len(rep.skipped))
+            if wide is not None:
+                cur.execute("CREATE OR REPLACE TEMP TABLE qd_main_rejected AS SELECT DISTINCT _row FROM qd_issues "
+                            "WHERE sev = 'error'")
+                part = Report(file_name=src.file_name, table=WIDE_TABLE, size=src.size, checksum=src.checksum,
+                              dry_run=dry_run, import_id=rep.import_id + 1)
+                _load_table(cur, src, wide, schema.table(WIDE_TABLE), part.import_id, [], lang, part,
+                            only_rows="qd_main_rejected")
+                part.rows_read += rep.rejected  # rows rejected as customers are not loaded as balances either
+                part.rejected += rep.rejected
+                _record(cur, src, part, wide, started, user, rep.import_id, len(rep.skipped))
+                rep.parts.append(part)
+            if progress:
+                progress(0.9)
+            if not dry_run:
+                save_mapping(cur, src.shape, plan)
+                db.bump_data_version(cur)
+            else:
+                raise _DryRun()
+    except _DryRun:
+        rep.import_id = None
+        for p in rep.parts:
+            p.import_id = None
+    rep.seconds = round(time.time() - t0, 3)
+    if progress:
+        progress(1.0)
+    return rep
+
+
+# ---------------------------------------------------------------- undo and history
+def undo_import(db, import_id: int, user: str | None = None) -> list[int]:
+    """Restore the state before `import_id` (and the balance part of a wide import).
+    Returns the ids undone. One transaction; refuses if a later import changed the same rows."""
+    with db.transaction() as cur:
+        row = cur.execute("SELECT table_name, status FROM qd_imports WHERE import_id = ?", [import_id]).fetchone()
+        if row is None:
+            raise IngestError("ingest.err.undo_unknown", import_id=import_id)
+        if row[1] != "loaded":
+            raise IngestError("ingest.err.undo_done", import_id=import_id)
+        cur.execute(DETAILS_DDL)
+        parent = cur.execute("SELECT parent_id FROM qd_import_details WHERE import_id = ?", [import_id]).fetchone()
+        root = parent[0] if parent and parent[0] is not None else import_id
+        ids = [root] + [r[0] for r in cur.execute(
+            "SELECT d.import_id FROM qd_import_details d JOIN qd_imports i USING (import_id) "
+            "WHERE d.parent_id = ? AND i.status = 'loaded' ORDER BY 1", [root]).fetchall()]
+        for iid in reversed(ids):
+            _undo_one(cur, iid)
+        db.bump_data_version(cur)
+    return ids
+
+
+def _undo_one(cur, import_id: int) -> None:
+    name = cur.execute("SELECT table_name FROM qd_imports WHERE import_id = ?", [import_id]).fetchone()[0]
+    tbl = schema.table(name)
+    _ensure_undo_table(cur, tbl)
+    undo = _q("qd_undo_" + name)
+    later = cur.execute(
+        f"SELECT min(u.undo_import_id) FROM {undo} u JOIN qd_imports i ON i.import_id = u.undo_import_id "
+        f"WHERE u.import_id = ? AND i.status = 'loaded' AND u.undo_import_id > ?", [import_id, import_id]).fetchone()[0]
+    if later is not None:
+        raise IngestError("ingest.err.undo_later", import_id=import_id, later=later)
+    cur.execute(f"DELETE FROM {_q(name)} WHERE import_id = ?", [import_id])
+    cur.execute(f"INSERT INTO {_q(name)} BY NAME SELECT * EXCLUDE (undo_import_id) FROM {undo} "
+                f"WHERE undo_import_id = ?", [import_id])
+    cur.execute(f"DELETE FROM {undo} WHERE undo_import_id = ?", [import_id])
+    cur.execute("UPDATE qd_imports SET status = 'undone', undone_at = now() WHERE import_id = ?", [import_id])
+
+
+def history(db, limit: int = 200):
+    """Import history, newest first (a DataFrame)."""
+    return db.query(
+        "SELECT import_id, file_name, table_name, file_size, checksum, rows_read, rows_inserted, rows_updated, "
+        "rows_unchanged, rows_rejected, started_at, finished_at, username, status, undone_at FROM qd_imports "
+        "ORDER BY import_id DESC LIMIT ?", [limit])
+
+
+def plan_json(report_or_plan) -> str:
+    return json.dumps(report_or_plan, default=str)
