@@ -97,22 +97,22 @@ def _dbkey() -> tuple[str, int]:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _quarters(_key: tuple) -> list[str]:
+def _quarters(dbkey: tuple) -> list[str]:
     return [str(q) for q in metrics.quarters_in_data(db())]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _org(_key: tuple) -> pd.DataFrame:
+def _org(dbkey: tuple) -> pd.DataFrame:
     return metrics.regions_and_branches(db())
 
 
 @st.cache_data(show_spinner=False, max_entries=2048)
-def _metric(_key: tuple, key: str, quarter: str, scope_key: tuple) -> float | None:
+def _metric(dbkey: tuple, key: str, quarter: str, scope_key: tuple) -> float | None:
     return metrics.compute(db(), key, Quarter.parse(quarter), Scope(*scope_key))
 
 
 @st.cache_data(show_spinner=False, max_entries=2048)
-def _plan(_key: tuple, key: str, quarter: str, scope_key: tuple, v: float | None):
+def _plan(dbkey: tuple, key: str, quarter: str, scope_key: tuple, v: float | None):
     return metrics.plan_attainment(db(), key, Quarter.parse(quarter), Scope(*scope_key), v)
 
 
@@ -138,7 +138,7 @@ def cached(fn, *args):
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _cached_call(_key: tuple, module: str, name: str, args: tuple):
+def _cached_call(dbkey: tuple, module: str, name: str, args: tuple):
     import importlib
     fn = getattr(importlib.import_module(module), name)
     args = tuple(Scope(*a[1:]) if isinstance(a, tuple) and a and a[0] == "__scope__" else a for a in args)
@@ -213,6 +213,13 @@ def scope_label(scope: Scope) -> str:
 
 
 # ---------------------------------------------------------------- widgets
+def export_name(table_name: str) -> str:
+    """The export that fills a canonical table, in the current language."""
+    from lib import schema
+    tb = schema.table(table_name)
+    return f"{tb.name} — {tb.source_zh if lang() == 'zh' else tb.source_en}"
+
+
 def demo_banner() -> None:
     d = db()
     if d.meta("source") == "demo":

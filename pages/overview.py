@@ -10,7 +10,7 @@ st.title(ui.t("overview.title"))
 ui.demo_banner()
 
 if f.quarter is None:
-    st.warning(ui.t("empty.no_data", export=ui.t("data.col.source")), icon=":material/upload_file:")
+    st.warning(ui.t("empty.no_data", export=ui.export_name("balances")), icon=":material/upload_file:")
     st.stop()
 
 progress = ui.cached(metrics.quarter_progress, f.quarter)
