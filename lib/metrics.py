@@ -431,16 +431,17 @@ def period(db: Database, quarter: Quarter, as_of: date | None = None) -> Period:
     return Period(quarter, start_snap, end_snap, end)
 
 
-def _params(db: Database, p: Period, scope: Scope, scope_params: dict) -> dict:
+_SETTING_PARAMS = {"churn_share": "churn_aum_share", "large_balance": "large_client_balance",
+                   "balance_margin": "balance_margin", "cost_visit": "cost_per_visit", "cost_call": "cost_per_call"}
+
+
+def _params(db: Database, p: Period, scope: Scope, scope_params: dict, sql: str = "") -> dict:
+    """Named parameters of a metric query; settings are read only when the SQL uses them."""
     return {
         "q_start": p.quarter.start, "q_end": p.period_end,
         "start_snap": p.start_snap or date(1900, 1, 1), "end_snap": p.end_snap or date(1900, 1, 1),
-        "churn_share": float(settings.get(db, "churn_aum_share")),
         "whole_bank": scope.is_whole_bank,
-        "large_balance": float(settings.get(db, "large_client_balance")),
-        "balance_margin": float(settings.get(db, "balance_margin")),
-        "cost_visit": float(settings.get(db, "cost_per_visit")),
-        "cost_call": float(settings.get(db, "cost_per_call")),
+        **{name: float(settings.get(db, key)) for name, key in _SETTING_PARAMS.items() if f"${name}" in sql},
         "year_share": max((p.period_end - p.quarter.start).days + 1, 0) / 365.0,
         **scope_params,
     }
@@ -451,13 +452,15 @@ def compute_grouped(db: Database, key: str, quarter: Quarter, scope: Scope,
     """A metric per group (region / branch_id / rm_id) as columns grp, num, den, value.
     `as_of` computes the quarter as it stood on that day (flows to date, stocks at the
     last snapshot on or before it)."""
-    m = metric(key)
+    return _compute_grouped(db, metric(key), period(db, quarter, as_of), scope, group)
+
+
+def _compute_grouped(db: Database, m: Metric, p: Period, scope: Scope, group: str | None) -> pd.DataFrame:
     if group not in GROUPS:
         raise ValueError(f"unknown grouping {group!r}")
-    p = period(db, quarter, as_of)
     scope_sql, scope_params = scope.customer_filter("c")
     sql = m.sql.format(grp=GROUPS[group], scope=scope_sql)
-    params = _params(db, p, scope, scope_params)
+    params = _params(db, p, scope, scope_params, sql)
     used = {k: v for k, v in params.items() if f"${k}" in sql}
     df = db.query(sql, used)
     if df.empty:
@@ -471,14 +474,18 @@ def compute_grouped(db: Database, key: str, quarter: Quarter, scope: Scope,
 def compute(db: Database, key: str, quarter: Quarter, scope: Scope,
             as_of: date | None = None) -> float | None:
     """A metric's value for a quarter and scope; None when the data cannot give it."""
+    return compute_in(db, key, period(db, quarter, as_of), scope)
+
+
+def compute_in(db: Database, key: str, p: Period, scope: Scope) -> float | None:
+    """`compute` for an already resolved Period (saves its look-ups when many metrics share it)."""
     m = metric(key)
-    p = period(db, quarter, as_of)
-    if p.period_end < quarter.start:
+    if p.period_end < p.quarter.start:
         return None
     needs_snap = "$end_snap" in m.sql or "$start_snap" in m.sql
     if needs_snap and (p.end_snap is None or ("$start_snap" in m.sql and p.start_snap is None)):
         return None
-    df = compute_grouped(db, key, quarter, scope, None, as_of)
+    df = _compute_grouped(db, m, p, scope, None)
     if df.empty:
         return 0.0 if m.unit in ("count", "cny") and m.kind != "rate" else None
     v = df["value"].iloc[0]

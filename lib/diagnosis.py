@@ -1,0 +1,483 @@
+"""Diagnosis: where the quarter stands against plan and peers, and what holds it back.
+
+Everything the Diagnosis page shows is computed here from the metric registry
+(``lib.metrics``); the page only lays it out. No Streamlit in this module.
+
+Definitions used throughout:
+- *Plan* is the quarter's target for the viewer's scope (bank / region / branch). Targets are
+  set for all customers of a unit, so when the customer-type filter is on, a plan (and a peer
+  benchmark) applies only to metrics of that line (e.g. corporate deposits for corporate).
+- *Expected* is the plan pace: plan × the elapsed share of the quarter for flow metrics
+  (they accumulate), the plan itself for stocks and rates.
+- *Attainment* is actual / expected (expected / actual when lower is better); undefined when
+  the expected value is not positive. *Status* compares attainment with the
+  ``status_on_track`` / ``status_at_risk`` settings; without a ratio it falls back to
+  whether the actual is on the right side of the expected value.
+- *Like for like*: while a quarter is running, earlier quarters of non-stock metrics are
+  computed at the same day of their quarter, so QoQ / YoY changes and sparklines compare
+  the same stretch of time. Stocks compare snapshots.
+- Changes of percentage metrics are in percentage points; of others, relative.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+
+import pandas as pd
+
+from lib import i18n, metrics, schema, settings
+from lib.db import Database, Scope
+from lib.periods import Quarter
+
+RETAIL_KPIS = ("aum", "aum_growth", "net_new_money", "market_movement", "new_customers", "acquisition_cost",
+               "retention_rate", "churn_rate", "products_per_customer", "wealth_penetration", "card_conversion",
+               "wealth_conversion", "conversion_rate", "fee_income", "active_share")
+CORPORATE_KPIS = ("corp_deposits", "corp_loans", "active_corporate_clients", "new_corporate_clients",
+                  "large_client_revenue", "large_client_cost_income", "small_biz_revenue", "small_biz_risk_share",
+                  "supply_chain_usage", "fx_usage")
+SECTIONS = {"retail": RETAIL_KPIS, "corporate": CORPORATE_KPIS}
+ALL_KPIS = RETAIL_KPIS + CORPORATE_KPIS
+BASE_TABLES = ("customers", "branches")
+SPARK_QUARTERS = 6
+STATUSES = ("on_track", "at_risk", "off_track")
+
+# What to look at when a metric falls behind: related metrics whose adverse change explains it.
+DRIVERS: dict[str, tuple[str, ...]] = {
+    "aum": ("net_new_money", "market_movement", "churn_rate"),
+    "aum_growth": ("net_new_money", "market_movement", "churn_rate"),
+    "net_new_money": ("new_customers", "churn_rate", "wealth_conversion"),
+    "market_movement": ("wealth_penetration",),
+    "new_customers": ("acquisition_cost", "conversion_rate", "card_conversion"),
+    "acquisition_cost": ("new_customers", "conversion_rate"),
+    "retention_rate": ("active_share", "products_per_customer"),
+    "churn_rate": ("active_share", "products_per_customer"),
+    "products_per_customer": ("wealth_conversion", "card_conversion"),
+    "wealth_penetration": ("wealth_conversion", "active_share"),
+    "card_conversion": ("conversion_rate", "active_share"),
+    "wealth_conversion": ("conversion_rate", "active_share"),
+    "conversion_rate": ("active_share",),
+    "fee_income": ("wealth_conversion", "products_per_customer", "active_share"),
+    "active_share": ("products_per_customer",),
+    "corp_deposits": ("active_corporate_clients", "new_corporate_clients"),
+    "corp_loans": ("small_biz_risk_share", "new_corporate_clients"),
+    "active_corporate_clients": ("new_corporate_clients",),
+    "new_corporate_clients": ("active_corporate_clients",),
+    "large_client_revenue": ("large_client_cost_income", "corp_deposits"),
+    "large_client_cost_income": ("large_client_revenue",),
+    "small_biz_revenue": ("small_biz_risk_share", "corp_loans"),
+    "small_biz_risk_share": ("small_biz_revenue",),
+    "supply_chain_usage": ("fx_usage",),
+    "fx_usage": ("supply_chain_usage",),
+}
+
+
+# ---------------------------------------------------------------- small pure helpers
+def change(value: float | None, base: float | None, unit: str) -> float | None:
+    """Change from `base` to `value`: percentage points (as a fraction) for pct metrics,
+    relative change otherwise (None when the base is zero or negative)."""
+    if value is None or base is None or pd.isna(value) or pd.isna(base):
+        return None
+    if unit == "pct":
+        return float(value) - float(base)
+    if base <= 0:
+        return None
+    return float(value) / float(base) - 1
+
+
+def attainment(value: float | None, expected: float | None, higher_is_better: bool) -> float | None:
+    if value is None or expected is None or pd.isna(value) or pd.isna(expected) or expected <= 0:
+        return None
+    if higher_is_better:
+        return float(value) / float(expected)
+    return float(expected) / float(value) if value > 0 else None
+
+
+def status(value, expected, att, higher_is_better: bool, on_track: float, at_risk: float) -> str | None:
+    """on_track / at_risk / off_track from attainment; without a ratio, from the side of the
+    expected value the actual is on; None without a plan."""
+    if att is not None and not pd.isna(att):
+        return "on_track" if att >= on_track else "at_risk" if att >= at_risk else "off_track"
+    if value is None or expected is None or pd.isna(value) or pd.isna(expected):
+        return None
+    good = value >= expected if higher_is_better else value <= expected
+    return "on_track" if good else "off_track"
+
+
+def plan_applies(key: str, scope: Scope) -> bool:
+    """Targets and peer benchmarks describe all customers of a unit; with a customer-type
+    filter they only fit metrics of that line."""
+    return scope.customer_type is None or metrics.metric(key).line == scope.customer_type
+
+
+def visible_kpis(scope: Scope) -> dict[str, tuple[str, ...]]:
+    """The card sections for a scope: the customer-type filter hides the other line."""
+    out = {}
+    if scope.customer_type != "corporate":
+        out["retail"] = RETAIL_KPIS
+    else:
+        out["retail"] = tuple(k for k in RETAIL_KPIS if metrics.metric(k).line != "retail")
+    if scope.customer_type != "retail":
+        out["corporate"] = CORPORATE_KPIS
+    return {k: v for k, v in out.items() if v}
+
+
+def comparison_day(db: Database, quarter: Quarter) -> int | None:
+    """Days into the quarter the data reaches while it is running (None once it is complete)."""
+    p = metrics.period(db, quarter)
+    if p.period_end >= quarter.end:
+        return None
+    return (p.period_end - quarter.start).days
+
+
+def _same_day(q: Quarter, day: int | None) -> date | None:
+    return None if day is None else min(q.start + timedelta(days=day), q.end)
+
+
+# ---------------------------------------------------------------- availability
+def empty_tables(db: Database) -> set[str]:
+    return {t.name for t in schema.TABLES if not db.has_rows(t.name)}
+
+
+def missing_tables(key: str, empty: set[str]) -> tuple[str, ...]:
+    """The empty tables a metric needs (the base tables excluded: without customers the
+    page has nothing to show at all)."""
+    return tuple(t for t in metrics.tables_used(key) if t in empty and t not in BASE_TABLES)
+
+
+def missing_data(db: Database, quarter: str) -> dict:
+    """What is missing and what it hides: {"tables": {table: [metric keys]}, "targets": bool
+    (no targets for the quarter), "peers": bool (no peer benchmarks for the quarter),
+    "sources": {table: (source_en, source_zh, label_en, label_zh)}}."""
+    empty = empty_tables(db)
+    hidden: dict[str, list[str]] = {}
+    for key in ALL_KPIS:
+        for t in missing_tables(key, empty):
+            hidden.setdefault(t, []).append(key)
+    no_targets = "targets" in empty or not db.scalar(
+        "SELECT count(*) FROM targets WHERE quarter = ?", [quarter])
+    no_peers = "peer_benchmarks" in empty or not db.scalar(
+        "SELECT count(*) FROM peer_benchmarks WHERE quarter = ?", [quarter])
+    sources = {}
+    for name in [*hidden, "targets", "peer_benchmarks"]:
+        tb = schema.table(name)
+        sources[name] = (tb.source_en, tb.source_zh, tb.label_en, tb.label_zh)
+    return {"tables": hidden, "targets": bool(no_targets), "peers": bool(no_peers), "sources": sources}
+
+
+# ---------------------------------------------------------------- KPI cards
+def kpis(db: Database, quarter: str, scope: Scope) -> pd.DataFrame:
+    """One row per KPI (every KPI of both sections) with everything a card and the plan table
+    show: value, plan, expected (plan pace), attainment, status, peer, vs_peer, prev / qoq,
+    yoy_value / yoy, spark (values of the last quarters, oldest first) and spark_quarters,
+    available and missing (tables)."""
+    q = Quarter.parse(quarter)
+    in_data = {str(x) for x in metrics.quarters_in_data(db)}
+    history = [x for x in sorted((Quarter.parse(s) for s in in_data)) if x <= q][-SPARK_QUARTERS:]
+    day = comparison_day(db, q)
+    share = q.elapsed_share(metrics.period(db, q).period_end)
+    level, sid = metrics.scope_level(scope)
+    on_track = float(settings.get(db, "status_on_track"))
+    at_risk = float(settings.get(db, "status_at_risk"))
+    empty = empty_tables(db)
+    cache: dict = {}
+
+    def periods(pq: Quarter, cut: date | None) -> metrics.Period:
+        if (pq, cut) not in cache:
+            cache[(pq, cut)] = metrics.period(db, pq, cut)
+        return cache[(pq, cut)]
+
+    # resolve periods first (cheap, shared), then run the metric queries in a few threads:
+    # each runs on its own cursor and DuckDB releases the GIL while it works.
+    ly = q.last_year()
+    wanted = history + ([ly] if str(ly) in in_data and ly not in history else [])
+    jobs = {}
+    for key in ALL_KPIS:
+        m = metrics.metric(key)
+        if missing_tables(key, empty):
+            continue
+        for hq in wanted:
+            cut = None if (hq == q or m.kind == "stock") else _same_day(hq, day)
+            jobs[(key, str(hq))] = (key, periods(hq, cut))
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = {k: pool.submit(metrics.compute_in, db, key, p, scope) for k, (key, p) in jobs.items()}
+        results = {k: f.result() for k, f in futures.items()}
+    rows = []
+    for section, keys in SECTIONS.items():
+        for key in keys:
+            m = metrics.metric(key)
+            missing = missing_tables(key, empty)
+            row = {"key": key, "section": section, "unit": m.unit, "kind": m.kind,
+                   "higher_is_better": m.higher_is_better, "available": not missing, "missing": missing,
+                   "value": None, "plan": None, "expected": None, "attainment": None, "status": None,
+                   "peer": None, "vs_peer": None, "prev": None, "qoq": None, "yoy_value": None, "yoy": None,
+                   "spark": [], "spark_quarters": []}
+            if missing:
+                rows.append(row)
+                continue
+            series = {str(hq): results[(key, str(hq))] for hq in wanted}
+            value = series.get(str(q))
+            prev = series.get(str(q.prev()))
+            yoy_value = series.get(str(ly))
+            plan = metrics.target(db, key, q, level, sid) if plan_applies(key, scope) else None
+            expected = None if plan is None else (plan * share if m.kind == "flow" else plan)
+            att = attainment(value, expected, m.higher_is_better)
+            peer = metrics.peer(db, key, q) if plan_applies(key, scope) else None
+            spark_q = [str(hq) for hq in history if series.get(str(hq)) is not None]
+            row.update({
+                "value": value, "plan": plan, "expected": expected, "attainment": att,
+                "status": status(value, expected, att, m.higher_is_better, on_track, at_risk),
+                "peer": peer, "vs_peer": change(value, peer, m.unit),
+                "prev": prev, "qoq": change(value, prev, m.unit),
+                "yoy_value": yoy_value, "yoy": change(value, yoy_value, m.unit),
+                "spark": [float(series[s]) for s in spark_q], "spark_quarters": spark_q,
+            })
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- sentences
+def _t(key: str, lang: str, **kw) -> str:
+    return i18n.t(f"diagnosis.{key}", lang, **kw)
+
+
+def _mid(label: str, lang: str) -> str:
+    """A label inside a sentence: lower-case first letter in English unless it is an acronym."""
+    if lang == "zh" or label[:2].isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
+def fmt_change(v: float | None, unit: str, lang: str) -> str:
+    """'+1.2 pp' for percentage metrics, '+18%' for others."""
+    if v is None or pd.isna(v):
+        return "—"
+    if unit == "pct":
+        return _t("pp", lang, v=f"{v * 100:+.1f}")
+    return f"{v * 100:+.0f}%" if abs(v) >= 0.1 else f"{v * 100:+.1f}%"
+
+
+def _abs_change(v: float, unit: str, lang: str) -> str:
+    return fmt_change(abs(v), unit, lang).lstrip("+")
+
+
+def _adverse(v: float | None, higher_is_better: bool) -> bool:
+    return v is not None and not pd.isna(v) and ((v < 0) if higher_is_better else (v > 0))
+
+
+def _qoq_clause(row, lang: str, label: str | None) -> str:
+    direction = "up" if row["qoq"] > 0 else "down"
+    chg = _abs_change(row["qoq"], row["unit"], lang)
+    if label is None:
+        return _t(f"s.own_{direction}", lang, chg=chg)
+    return _t(f"s.qoq_{direction}", lang, label=label, chg=chg)
+
+
+def sentence(row: dict | pd.Series, table: pd.DataFrame, lang: str) -> str:
+    """A one-line diagnosis of a KPI that falls behind plan, generated from the data: how far
+    it is from plan (pace), its own adverse change against last quarter, the related metric
+    that moved the wrong way most, and the gap to peers."""
+    m = metrics.metric(row["key"])
+    fv = lambda v: i18n.fmt_value(v, m.unit, lang)  # noqa: E731
+    label = m.label(lang)
+    att = i18n.fmt_pct(row["attainment"], lang, 0) if row["attainment"] is not None and not pd.isna(
+        row["attainment"]) else None
+    if not m.higher_is_better:
+        main = _t("s.main_lower", lang, label=label, value=fv(row["value"]), plan=fv(row["expected"]),
+                  att=att or "—")
+    elif m.kind == "flow":
+        main = _t("s.main_pace", lang, label=label, att=att or "—", value=fv(row["value"]),
+                  expected=fv(row["expected"]))
+    else:
+        main = _t("s.main_plan", lang, label=label, att=att or "—", value=fv(row["value"]),
+                  plan=fv(row["expected"]))
+    if att is None:
+        main = _t("s.main_gap", lang, label=label, value=fv(row["value"]), plan=fv(row["expected"]))
+    clauses = [main]
+    if _adverse(row["qoq"], m.higher_is_better):
+        clauses.append(_qoq_clause(row, lang, None))
+    by_key = table.set_index("key") if len(table) else table
+    for d in DRIVERS.get(m.key, ()):
+        if d not in by_key.index:
+            continue
+        drow = by_key.loc[d]
+        if _adverse(drow["qoq"], bool(drow["higher_is_better"])):
+            clauses.append(_qoq_clause({"qoq": drow["qoq"], "unit": drow["unit"]}, lang,
+                                       _mid(metrics.metric(d).label(lang), lang)))
+            break
+    if (row["peer"] is not None and not pd.isna(row["peer"]) and _adverse(row["vs_peer"], m.higher_is_better)
+            and fv(row["value"]) != fv(row["peer"])):
+        clauses.append(_t("s.peer_below" if m.higher_is_better else "s.peer_worse", lang,
+                          value=fv(row["value"]), peer=fv(row["peer"])))
+    return _t("s.join", lang).join(clauses)
+
+
+def bottlenecks(table: pd.DataFrame, lang: str, keys: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """KPIs that are not on track (at risk or off track against plan, plan pace for flows),
+    furthest below first, each with its generated diagnosis. Columns:
+    key, attainment, status, shortfall (1 − attainment), sentence."""
+    cols = ["key", "attainment", "status", "shortfall", "sentence"]
+    if table.empty:
+        return pd.DataFrame(columns=cols)
+    df = table[table["available"] & table["status"].notna()].copy()
+    if keys is not None:
+        df = df[df["key"].isin(keys)]
+    df = df[df["status"].isin(["at_risk", "off_track"])].copy()
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    df["shortfall"] = (1 - pd.to_numeric(df["attainment"], errors="coerce")).fillna(1.0)
+    df = df.sort_values(["shortfall", "key"], ascending=[False, True])
+    df["sentence"] = [sentence(r, table, lang) for _, r in df.iterrows()]
+    return df[cols].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- drill-down
+LEVELS = ("region", "branch_id", "rm_id")
+TARGET_SCOPE = {"region": "region", "branch_id": "branch", "rm_id": "rm"}
+
+
+def drill_level(scope: Scope, region: str | None = None, branch: str | None = None) -> str:
+    """The grouping one step below the selection: regions → branches → RMs."""
+    if branch or (scope.branch_ids is not None and len(scope.branch_ids) == 1):
+        return "rm_id"
+    if region or scope.region:
+        return "branch_id"
+    return "region"
+
+
+def drill_scope(scope: Scope, region: str | None = None, branch: str | None = None) -> Scope:
+    return Scope(region=region or scope.region,
+                 branch_ids=(branch,) if branch else scope.branch_ids,
+                 customer_type=scope.customer_type)
+
+
+def _universe(db: Database, scope: Scope, level: str) -> pd.DataFrame:
+    """Every group of the level inside the scope (grp, name), including empty ones."""
+    bf, params = scope.branch_filter("b.branch_id")
+    if level == "region":
+        return db.query(f"SELECT DISTINCT b.region AS grp, b.region AS name FROM branches b WHERE {bf} ORDER BY 1",
+                        params)
+    if level == "branch_id":
+        return db.query(f"SELECT b.branch_id AS grp, b.branch_name AS name FROM branches b WHERE {bf} ORDER BY 1",
+                        params)
+    return db.query(f"SELECT s.rm_id AS grp, s.rm_name AS name FROM staff s JOIN branches b "
+                    f"ON b.branch_id = s.branch_id WHERE {bf} ORDER BY 1", params)
+
+
+def drill(db: Database, key: str, quarter: str, scope: Scope, region: str | None = None,
+          branch: str | None = None) -> pd.DataFrame:
+    """A KPI per region, branch (of a region) or RM (of a branch), ranked best first, with
+    each group's own plan, attainment and status. Groups without customers are listed with 0
+    for counts and amounts and no value for rates. Columns: grp, name, value, plan, expected,
+    attainment, status, rank."""
+    q = Quarter.parse(quarter)
+    m = metrics.metric(key)
+    level = drill_level(scope, region, branch)
+    sc = drill_scope(scope, region, branch)
+    got = metrics.compute_grouped(db, key, q, sc, level)[["grp", "value"]]
+    got["grp"] = got["grp"].astype(str)
+    uni = _universe(db, sc, level)
+    uni["grp"] = uni["grp"].astype(str)
+    df = uni.merge(got, on="grp", how="outer")
+    df["name"] = df["name"].where(df["name"].notna(), df["grp"])
+    additive = m.unit in ("count", "cny") and m.kind != "rate"
+    if additive:
+        df["value"] = df["value"].fillna(0.0)
+    period = metrics.period(db, q)
+    share = q.elapsed_share(period.period_end)
+    on_track = float(settings.get(db, "status_on_track"))
+    at_risk = float(settings.get(db, "status_at_risk"))
+    plans = {}
+    if plan_applies(key, scope):
+        plans = dict(db.rows(
+            "SELECT scope_id, target_value FROM targets WHERE quarter = ? AND scope = ? AND metric = ? "
+            "AND coalesce(week, 0) = 0", [quarter, TARGET_SCOPE[level], key]))
+    df["plan"] = df["grp"].map(plans).astype(float)
+    df["expected"] = df["plan"] * (share if m.kind == "flow" else 1.0)
+    vals = df["value"].astype(float)
+    df["attainment"] = [attainment(None if pd.isna(v) else v, None if pd.isna(e) else e, m.higher_is_better)
+                        for v, e in zip(vals, df["expected"])]
+    df["status"] = [status(None if pd.isna(v) else v, None if pd.isna(e) else e, a, m.higher_is_better,
+                           on_track, at_risk)
+                    for v, e, a in zip(vals, df["expected"], df["attainment"])]
+    df["value"] = vals
+    df = df.sort_values(["value", "grp"], ascending=[not m.higher_is_better, True], na_position="last")
+    df["rank"] = range(1, len(df) + 1)
+    return df[["grp", "name", "value", "plan", "expected", "attainment", "status", "rank"]].reset_index(drop=True)
+
+
+def drill_options(db: Database, scope: Scope) -> pd.DataFrame:
+    """Regions and branches a drill-down may select inside the viewer's scope."""
+    bf, params = scope.branch_filter("b.branch_id")
+    return db.query(f"SELECT b.region, b.branch_id, b.branch_name FROM branches b WHERE {bf} ORDER BY 1, 2",
+                    params)
+
+
+# ---------------------------------------------------------------- trend
+WEEKS = 13  # the plan's 12-week push plus preparation; a quarter's last day or two join week 13
+
+
+def _steps(q: Quarter, grain: str) -> list[date]:
+    """Step end dates: 13 weeks (the 13th runs to the quarter's last day) or 3 month ends."""
+    if grain == "week":
+        return [q.week_start(n) + timedelta(days=6) for n in range(1, WEEKS)] + [q.end]
+    out = []
+    for k in range(3):
+        m = q.start.month + k
+        nxt = date(q.year + (m == 12), m % 12 + 1, 1)
+        out.append(nxt - timedelta(days=1))
+    return out
+
+
+def trend(db: Database, key: str, quarter: str, scope: Scope, grain: str = "week") -> pd.DataFrame:
+    """The KPI through the quarter by week or month (to date at each step's end), the plan
+    pace, and last quarter's curve at the same steps. Long format: step, series
+    (actual / plan / last_quarter), value."""
+    if grain not in ("week", "month"):
+        raise ValueError(f"unknown grain {grain!r}")
+    q = Quarter.parse(quarter)
+    m = metrics.metric(key)
+    p = metrics.period(db, q)
+    rows = []
+    for i, end in enumerate(_steps(q, grain), start=1):
+        if end > p.period_end and (i == 1 or _steps(q, grain)[i - 2] >= p.period_end):
+            break
+        rows.append((i, "actual", metrics.compute(db, key, q, scope, as_of=min(end, p.period_end))))
+    prev = q.prev()
+    if prev in metrics.quarters_in_data(db):
+        for i, end in enumerate(_steps(prev, grain), start=1):
+            rows.append((i, "last_quarter", metrics.compute(db, key, prev, scope, as_of=end)))
+    level, sid = metrics.scope_level(scope)
+    plan = metrics.target(db, key, q, level, sid) if plan_applies(key, scope) else None
+    if plan is not None:
+        for i, end in enumerate(_steps(q, grain), start=1):
+            rows.append((i, "plan", plan * q.elapsed_share(end) if m.kind == "flow" else plan))
+    df = pd.DataFrame(rows, columns=["step", "series", "value"])
+    df["value"] = pd.to_numeric(df["value"], errors="coerce")
+    return df
+
+
+# ---------------------------------------------------------------- plan vs actual vs peer
+def plan_table(table: pd.DataFrame, lang: str, formatted: bool = True) -> pd.DataFrame:
+    """Plan vs actual vs peer for every available KPI. `formatted` gives display strings in
+    the language's units (万/亿 or K/M/B); otherwise raw numbers for the CSV download."""
+    out = []
+    for _, r in table[table["available"]].iterrows():
+        m = metrics.metric(r["key"])
+        fv = (lambda v, u=m.unit: i18n.fmt_value(v, u, lang)) if formatted else (lambda v: v)
+        fc = (lambda v, u=m.unit: fmt_change(v, u, lang)) if formatted else (lambda v: v)
+        fa = (lambda v: i18n.fmt_pct(v, lang, 0)) if formatted else (lambda v: v)
+        st = r["status"] if isinstance(r["status"], str) else None
+        out.append({
+            "section": _t(f"section.{r['section']}", lang), "metric": m.label(lang),
+            **({} if formatted else {"key": r["key"], "unit": m.unit}),
+            "actual": fv(r["value"]), "plan": fv(r["plan"]), "expected": fv(r["expected"]),
+            "attainment": fa(r["attainment"]),
+            "status": _t(f"status.{st}" if st else "status.none", lang),
+            "peer": fv(r["peer"]), "vs_peer": fc(r["vs_peer"]), "qoq": fc(r["qoq"]), "yoy": fc(r["yoy"]),
+        })
+    return pd.DataFrame(out)
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """CSV with a BOM so Excel opens Chinese text correctly."""
+    return df.to_csv(index=False).encode("utf-8-sig")
