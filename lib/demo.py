@@ -631,21 +631,24 @@ class Builder:
         rng = np.random.default_rng([self.seed, 9_000])
         staff = self.org.staff
         cust = self.db.query("SELECT customer_id, branch_id, customer_type FROM customers")
+        pools = {k: g.customer_id.to_numpy() for k, g in cust.groupby(["branch_id", "customer_type"])}
+        lines = {k: g.reset_index(drop=True) for k, g in
+                 staff[staff.role != "branch manager"].groupby(["branch_id", "line"])}
         rows, rid = [], 0
         for q in self.quarters:
             n = max(10, int(self.n * 0.002 * q.elapsed_share(self.as_of)))
             for _ in range(n):
                 b = self.org.branches.branch_id.iloc[rng.integers(len(self.org.branches))]
-                corp = staff[(staff.branch_id == b) & (staff.line == "corporate")]
-                ret = staff[(staff.branch_id == b) & (staff.line == "retail") & (staff.role != "branch manager")]
-                if corp.empty or ret.empty:
+                corp = lines.get((b, "corporate"))
+                ret = lines.get((b, "retail"))
+                if corp is None or ret is None:
                     continue
                 c2r = rng.random() < 0.65
                 c_rm = corp.iloc[rng.integers(len(corp))]
                 r_rm = ret.iloc[rng.integers(len(ret))]
                 frm, to = (c_rm, r_rm) if c2r else (r_rm, c_rm)
-                pool = cust[(cust.branch_id == b) & (cust.customer_type == ("retail" if c2r else "corporate"))]
-                customer = pool.customer_id.iloc[rng.integers(len(pool))] if len(pool) else None
+                pool = pools.get((b, "retail" if c2r else "corporate"), [])
+                customer = pool[rng.integers(len(pool))] if len(pool) else None
                 conv = rng.random() < (0.45 + 0.1 * frm.skill)
                 rid += 1
                 d = q.start + timedelta(days=int(rng.integers(0, max(1, (min(q.end, self.as_of) - q.start).days))))
