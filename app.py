@@ -17,7 +17,9 @@ if not Path(config.db_path).exists():
 
 navigation = st.navigation({
     ui.t("nav.section.plan"): [
-        st.Page("pages/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:", default=True),
+        st.Page("pages/diagnosis.py", title=ui.t("diagnosis.nav"), icon=":material/monitoring:", default=True),
+        st.Page("pages/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:"),
+        st.Page("pages/channels.py", title=ui.t("channels.nav"), icon=":material/campaign:"),
     ],
     ui.t("nav.section.data"): [
         st.Page("pages/data.py", title=ui.t("nav.data"), icon=":material/database:"),

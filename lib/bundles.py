@@ -49,9 +49,10 @@ def _period(db: Database, quarter: str) -> tuple[date, date | None]:
     return p.period_end, p.end_snap
 
 
-def _customers_cte(db: Database, quarter: str, scope: Scope) -> tuple[str, dict]:
+def _customers_cte(db: Database, quarter: str, scope: Scope, thresholds: tuple | None = None
+                   ) -> tuple[str, dict]:
     at, snap = _period(db, quarter)
-    th = tier_thresholds(db)
+    th = dict(thresholds) if thresholds is not None else tier_thresholds(db)
     sc, params = scope.customer_filter("c", "sc")
     sql = f"""
         cust AS (
@@ -75,9 +76,10 @@ def _customers_cte(db: Database, quarter: str, scope: Scope) -> tuple[str, dict]
     return sql, params
 
 
-def penetration(db: Database, quarter: str, scope: Scope) -> pd.DataFrame:
-    """Columns: segment, tier, product_type, customers, holders, penetration."""
-    cte, params = _customers_cte(db, quarter, scope)
+def penetration(db: Database, quarter: str, scope: Scope, thresholds: tuple | None = None) -> pd.DataFrame:
+    """Columns: segment, tier, product_type, customers, holders, penetration. ``thresholds``
+    (tier thresholds as a tuple of items, hashable for caches) defaults to the saved setting."""
+    cte, params = _customers_cte(db, quarter, scope, thresholds)
     df = db.query(f"""
         WITH {cte},
         n AS (SELECT segment, tier, count(*) AS customers FROM cust GROUP BY ALL),

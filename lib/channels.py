@@ -434,11 +434,14 @@ def _referral_agg(df: pd.DataFrame, keys: list[str], rule: dict) -> pd.DataFrame
     return out
 
 
-def referral_summary(db: Database, quarter: str, scope: Scope) -> dict[str, pd.DataFrame]:
+def referral_summary(db: Database, quarter: str, scope: Scope,
+                     rule_items: tuple | None = None) -> dict[str, pd.DataFrame]:
     """The referral ledger for the quarter and its views:
     ``ledger`` (rows, with reward), ``by_direction``, ``by_branch`` (branch x direction),
-    ``by_pair`` (from RM -> to RM), ``referrers`` (per referring RM with reward earned, best first)."""
-    rule = reward_rule(db)
+    ``by_pair`` (from RM -> to RM), ``referrers`` (per referring RM with reward earned, best first).
+    ``rule_items`` (the reward rule as a tuple of items, hashable for caches) defaults to the
+    saved ``referral_reward`` setting."""
+    rule = dict(rule_items) if rule_items is not None else reward_rule(db)
     df = referrals(db, quarter, scope)
     df["reward"] = referral_rewards(df, rule) if len(df) else pd.Series(dtype=float)
     return {
