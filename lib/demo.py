@@ -724,7 +724,9 @@ class Builder:
     TARGET_METRICS = ("aum", "aum_growth", "new_customers", "acquisition_cost", "churn_rate", "retention_rate",
                       "products_per_customer", "wealth_penetration", "conversion_rate", "card_conversion",
                       "wealth_conversion", "fee_income", "active_share", "corp_deposits", "corp_loans",
-                      "active_corporate_clients", "new_corporate_clients")
+                      "active_corporate_clients", "new_corporate_clients", "net_new_money", "large_client_revenue",
+                      "large_client_cost_income", "small_biz_revenue", "small_biz_risk_share", "supply_chain_usage",
+                      "fx_usage")
     RM_TARGETS = ("aum", "new_customers", "fee_income")
 
     def targets_and_peers(self) -> None:

@@ -121,8 +121,15 @@ def visible_kpis(scope: Scope) -> dict[str, tuple[str, ...]]:
     return {k: v for k, v in out.items() if v}
 
 
-def comparison_day(db: Database, quarter: Quarter) -> int | None:
+def available_keys(table: pd.DataFrame, sections: dict[str, tuple[str, ...]]) -> list[str]:
+    """The KPIs of the visible sections whose data is loaded, in card order."""
+    ok = set(table.loc[table["available"], "key"]) if len(table) else set()
+    return [k for keys in sections.values() for k in keys if k in ok]
+
+
+def comparison_day(db: Database, quarter: Quarter | str) -> int | None:
     """Days into the quarter the data reaches while it is running (None once it is complete)."""
+    quarter = Quarter.parse(quarter) if isinstance(quarter, str) else quarter
     p = metrics.period(db, quarter)
     if p.period_end >= quarter.end:
         return None
