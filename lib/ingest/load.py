@@ -121,8 +121,7 @@ def _stage_raw(cur, src: detect.Source, lang: str) -> tuple[str, list[tuple[int,
         f"CREATE OR REPLACE TEMP TABLE qd_raw0 AS SELECT row_number() OVER () - 1 AS _ord, * FROM read_csv({_lit(path)}, header = false, "
         f"skip = {src.header_line + 1}, delim = {_lit(src.delimiter)}, quote = '\"', escape = '\"', "
         f"columns = {spec}, auto_detect = false, null_padding = true, store_rejects = true, "
-        f"rejects_table = 'qd_rej', rejects_scan = 'qd_rej_scan', max_line_size = {MAX_LINE}, "
-        f"strict_mode = false)")
+        f"rejects_table = 'qd_rej', rejects_scan = 'qd_rej_scan', max_line_size = {MAX_LINE})")
     bad = cur.execute("SELECT line, any_value(csv_line), any_value(error_type::VARCHAR) FROM qd_rej "
                       "GROUP BY line ORDER BY line").fetchall()
     cur.execute("DROP TABLE IF EXISTS qd_rej")
