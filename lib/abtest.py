@@ -76,8 +76,15 @@ def required_per_arm(p_variant: float, p_control: float, alpha: float = ALPHA, p
     h = abs(proportion_effectsize(p_variant, p_control))
     if not np.isfinite(h) or h == 0:
         return math.inf
-    return float(NormalIndPower().solve_power(effect_size=h, nobs1=None, alpha=alpha, power=power,
-                                              ratio=1.0, alternative="two-sided"))
+    analysis = NormalIndPower()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        n = float(analysis.solve_power(effect_size=h, nobs1=None, alpha=alpha, power=power,
+                                       ratio=1.0, alternative="two-sided"))
+        # a huge effect needs fewer than two leads per arm; the solver then gives up (nan)
+        if math.isnan(n) and analysis.power(effect_size=h, nobs1=2, alpha=alpha, ratio=1.0) >= power:
+            n = 2.0
+    return n
 
 
 def compare(n_variant: int, conv_variant: int, n_control: int, conv_control: int,
