@@ -145,11 +145,13 @@ def bottleneck_panel(items: pd.DataFrame, has_plan: bool, limit: int = 6) -> Non
 
 
 # ---------------------------------------------------------------- drill-down widgets
-def kpi_picker(keys: list[str]) -> str:
-    seed("kpi", keys, keys[0])
+def kpi_picker(keys: list[str], default: str | None = None) -> str:
+    """The KPI of the drill-down and trend; defaults to the worst bottleneck."""
+    default = default if default in keys else keys[0]
+    seed("kpi", keys, default)
     st.selectbox(ui.t("diagnosis.drill.kpi"), keys, key="d_kpi",
                  format_func=lambda k: metrics.metric(k).label(ui.lang()))
-    keep_in_url("kpi", keys[0])
+    keep_in_url("kpi", None)  # always in the URL: the default follows the data
     return st.session_state["d_kpi"]
 
 
@@ -216,7 +218,7 @@ def drill_chart(df: pd.DataFrame, key: str, level: str) -> go.Figure:
                 hovertemplate="%{y}: %{text}<extra></extra>")
     if df["expected"].notna().any():
         fig.add_scatter(y=names, x=df["expected"] / div, mode="markers", name=ui.t("diagnosis.col.expected"),
-                        marker=dict(symbol="line-ns-open", size=18, line=dict(width=3, color="#1F4E79")))
+                        marker=dict(symbol="line-ns-open", size=20, color="#1F4E79", line=dict(width=3, color="#1F4E79")))
     level_label = ui.t(f"diagnosis.level.{level}")
     fig.update_layout(title=ui.t("diagnosis.drill.chart", kpi=m.label(lang), level=level_label),
                       xaxis_title=ui.t("diagnosis.axis.value", kpi=m.label(lang), unit=unit),
@@ -267,5 +269,5 @@ def plan_table(display: pd.DataFrame, show_peers: bool, show_plan: bool) -> None
     hidden = ([] if show_peers else ["peer", "vs_peer"]) + ([] if show_plan else ["plan", "expected", "attainment",
                                                                                    "status"])
     cols = [c for c in display.columns if c not in hidden]
-    st.dataframe(display[cols], hide_index=True, width="stretch",
+    st.dataframe(display[cols], hide_index=True, width="stretch", height=38 + 35 * len(display),
                  column_config={c: ui.t(f"diagnosis.col.{c}") for c in cols})

@@ -31,22 +31,23 @@ if f.scope.customer_type:
 if notes:
     st.caption("  \n".join(notes))
 
+sections = diagnosis.visible_kpis(f.scope)
+available = diagnosis.available_keys(kpis, sections)
+
 # ---- what holds the quarter back
-ud.bottleneck_panel(diagnosis.bottlenecks(kpis, lang, diagnosis.visible_kpis(f.scope)),
-                    has_plan=not missing["targets"])
+behind = diagnosis.bottlenecks(kpis, lang, tuple(available))
+ud.bottleneck_panel(behind, has_plan=not missing["targets"])
 
 # ---- KPI cards, retail and corporate
-sections = diagnosis.visible_kpis(f.scope)
 for tab, (section, keys) in zip(st.tabs([ui.t(f"diagnosis.section.{s}") for s in sections]), sections.items()):
     with tab:
         ud.card_grid(kpis, keys)
 
 # ---- drill-down and trend for one KPI
 st.subheader(ui.t("diagnosis.drill.title"), anchor=False)
-available = diagnosis.available_keys(kpis, sections)
 pick_kpi, pick_place = st.columns([1, 2])
 with pick_kpi:
-    kpi = ud.kpi_picker(available)
+    kpi = ud.kpi_picker(available, default=behind["key"].iloc[0] if len(behind) else None)
 with pick_place:
     region, branch = ud.drill_pickers(ui.cached(diagnosis.drill_options, ui.scope_arg(f.scope)), f.scope)
 level = diagnosis.drill_level(f.scope, region, branch)
