@@ -29,6 +29,15 @@ DEFAULTS: dict[str, Any] = {
                              "wealth_fee_rate": 0.006, "payroll_fee_rate": 0.002,
                              "retail_revenue_per_employee": 300.0, "scf_margin": 0.025,
                              "wealth_share_of_deposits": 0.2, "avg_monthly_salary": 8_000.0},
+    # team scorecard: weight of each dimension (percentile within line peers); see lib/team.py
+    "team_weights": {"target_attainment": 0.20, "aum_growth": 0.15, "product_penetration": 0.10,
+                     "new_customers": 0.10, "fee_income": 0.10, "cross_referrals": 0.05,
+                     "visits": 0.08, "calls": 0.06, "digital_tools": 0.06, "livestreams": 0.04,
+                     "training_hours": 0.06},
+    # mentor rule: share of the mentor's target attainment that comes from their mentees
+    # (aggregate: "average" of the mentees, their "minimum", or "none" = mentees do not count)
+    "mentor_rule": {"aggregate": "average", "share": 0.2},
+    "capability_weak_score": 70,     # assessment score below which a dimension is a weak spot
 }
 
 
