@@ -20,6 +20,13 @@ DEFAULTS: dict[str, Any] = {
     "cost_per_call": 100,            # cost to serve: one RM call to a client (CNY)
     # customer tiers by AUM (CNY): private >= private, wealth >= wealth, potential >= potential, else mass
     "tier_thresholds": {"private": 6_000_000, "wealth": 500_000, "potential": 50_000},
+    # tiering page (lib/tiers.py): below the potential threshold a retail customer is still
+    # "potential" when AUM grew by at least potential_growth over the quarter (from at least
+    # potential_growth_min_aum) or when holding an active loan of potential_loan_types; corporate
+    # clients by deposits + loans: >= large_client_balance large, >= corporate_medium medium, else small
+    "tier_rules": {"potential_growth": 0.3, "potential_growth_min_aum": 10_000,
+                   "potential_loan_types": ["consumer_loan", "business_loan"], "corporate_medium": 1_000_000},
+    "risk_assessment_validity_days": 365,  # compliance: a risk-tolerance assessment older than this has expired
     # referral reward earned by the referring RM per converted referral:
     # flat + share x first-year revenue, first-year revenue = amount x the direction's margin
     "referral_reward": {"share": 0.10, "flat_per_conversion": 0.0,
