@@ -26,7 +26,19 @@ def db():
     return get_database(default_db_path())
 
 
+def _require_shell() -> None:
+    """Pages run inside app.py's navigation. Streamlit still emulates the old pages/-folder
+    multipage mode for a server's first session until st.navigation has run once, so a
+    first visit straight to /<page> would run the page without the app shell. Switch that
+    mode off and rerun through app.py."""
+    if not st.session_state.get("_qd_init"):
+        from streamlit.runtime.pages_manager import PagesManager
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def lang() -> str:
+    _require_shell()
     return st.session_state.get("lang", i18n.DEFAULT_LANG)
 
 
@@ -66,12 +78,12 @@ def init_state() -> None:
     """Seed session state from the URL once per session."""
     if st.session_state.get("_qd_init"):
         return
+    st.session_state["_qd_init"] = True
     qp = st.query_params
     st.session_state["lang"] = i18n.norm_lang(qp.get("lang", i18n.DEFAULT_LANG))
     for key, param in QP_KEYS.items():
         if key != "lang" and param in qp:
             st.session_state[f"f_{key}"] = qp[param]
-    st.session_state["_qd_init"] = True
 
 
 def sync_query_params() -> None:

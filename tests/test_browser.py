@@ -57,3 +57,18 @@ def test_overview_chart_renders_in_the_browser(server, browser):
     page.wait_for_selector(".stPlotlyChart .main-svg", timeout=60_000)
     assert page.locator(".stPlotlyChart").count() >= 2
     page.close()
+
+
+def test_a_direct_link_on_a_fresh_server_gets_the_app_shell(demo_master, tmp_path, browser):
+    """The first visit after a restart straight to /data?lang=zh must still run through app.py
+    (navigation, filters, language), not the pages/ folder's legacy single-page mode."""
+    path = str(tmp_path / "quarterdeck.duckdb")
+    shutil.copy(demo_master, path)
+    with streamlit_server(path) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"{url}/data?lang=zh&region=East")
+        wait_for_app(page)
+        assert page.locator("[data-testid='stMain'] h1").first.inner_text().strip() == "数据"
+        sidebar = page.locator("[data-testid='stSidebar']").inner_text()
+        assert "筛选" in sidebar and "诊断" in sidebar and "East" in sidebar
+        page.close()
