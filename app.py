@@ -3,7 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import ui
+from lib import ui, ui_ingest
 from lib.db import Config
 from lib.demo import ensure_demo
 
@@ -15,6 +15,7 @@ if not Path(config.db_path).exists():
     with st.spinner(ui.t("demo.building")):
         ensure_demo(config.db_path, config.demo_customers, config.demo_seed)
 
+ui_ingest.start_inbox()
 navigation = st.navigation({
     ui.t("nav.section.plan"): [
         st.Page("pages/diagnosis.py", title=ui.t("diagnosis.nav"), icon=":material/monitoring:", default=True),

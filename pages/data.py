@@ -1,7 +1,7 @@
 """Data: what is loaded, what can be uploaded (the data contract), and the metric definitions."""
 import streamlit as st
 
-from lib import datapage, metrics, ui
+from lib import datapage, metrics, ui, ui_ingest
 
 st.title(ui.t("data.title"))
 ui.demo_banner()
@@ -11,8 +11,9 @@ info = datapage.database_info(ui.db())
 st.caption(ui.t("data.db_file", path=info["path"], version=info["version"],
                 source=ui.t(f"data.source.{info['source']}")))
 
-status_tab, contract_tab, metrics_tab = st.tabs(
-    [ui.t("data.tab.status"), ui.t("data.tab.contract"), ui.t("data.tab.metrics")])
+status_tab, upload_tab, history_tab, contract_tab, metrics_tab = st.tabs(
+    [ui.t("data.tab.status"), ui.t("ingest.ui.tab_upload"), ui.t("ingest.ui.tab_history"),
+     ui.t("data.tab.contract"), ui.t("data.tab.metrics")])
 
 with status_tab:
     loaded = datapage.loaded_tables(ui.db(), ui.lang())
@@ -25,6 +26,12 @@ with status_tab:
     empty = loaded.loc[loaded["rows"] == 0, "table"].tolist()
     if empty:
         st.warning(ui.t("data.empty_tables", tables=", ".join(empty)), icon=":material/info:")
+
+with upload_tab:
+    ui_ingest.upload_section()
+
+with history_tab:
+    ui_ingest.history_section()
 
 with contract_tab:
     st.write(ui.t("data.contract_intro"))
