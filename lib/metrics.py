@@ -486,8 +486,10 @@ def compute_in(db: Database, key: str, p: Period, scope: Scope) -> float | None:
     if needs_snap and (p.end_snap is None or ("$start_snap" in m.sql and p.start_snap is None)):
         return None
     df = _compute_grouped(db, m, p, scope, None)
-    if df.empty:
-        return 0.0 if m.unit in ("count", "cny") and m.kind != "rate" else None
+    additive = m.unit in ("count", "cny") and m.kind != "rate"
+    # a scope without rows: sums and counts are 0 (an ungrouped aggregate may give one NULL row)
+    if df.empty or (additive and df["num"].isna().all()):
+        return 0.0 if additive else None
     v = df["value"].iloc[0]
     return None if pd.isna(v) else float(v)
 
