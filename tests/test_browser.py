@@ -69,6 +69,10 @@ def test_a_direct_link_on_a_fresh_server_gets_the_app_shell(demo_master, tmp_pat
         page.goto(f"{url}/data?lang=zh&region=East")
         wait_for_app(page)
         assert page.locator("[data-testid='stMain'] h1").first.inner_text().strip() == "数据"
-        sidebar = page.locator("[data-testid='stSidebar']").inner_text()
-        assert "筛选" in sidebar and "诊断" in sidebar and "East" in sidebar
+        page.wait_for_selector("[data-testid='stSidebar'] [data-testid='stSelectbox']", timeout=30_000)
+        sidebar = page.locator("[data-testid='stSidebar']")
+        assert "诊断" in sidebar.inner_text()
+        boxes = sidebar.locator("[data-testid='stSelectbox']")
+        assert boxes.count() >= 4
+        assert "East" in " ".join(boxes.all_inner_texts())
         page.close()
