@@ -118,7 +118,8 @@ def _stage_raw(cur, src: detect.Source, lang: str) -> tuple[str, list[tuple[int,
     path = src.data_path
     spec = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + "}"
     cur.execute(
-        f"CREATE OR REPLACE TEMP TABLE qd_raw0 AS SELECT row_number() OVER () - 1 AS _ord, * FROM read_csv({_lit(path)}, header = false, "
+        f"CREATE OR REPLACE TEMP TABLE qd_raw AS SELECT {src.header_line + 2} + row_number() OVER () - 1 AS _row, * "
+        f"FROM read_csv({_lit(path)}, header = false, "
         f"skip = {src.header_line + 1}, delim = {_lit(src.delimiter)}, quote = '\"', escape = '\"', "
         f"columns = {spec}, auto_detect = false, null_padding = true, store_rejects = true, "
         f"rejects_table = 'qd_rej', rejects_scan = 'qd_rej_scan', max_line_size = {MAX_LINE})")
@@ -129,20 +130,20 @@ def _stage_raw(cur, src: detect.Source, lang: str) -> tuple[str, list[tuple[int,
     total, blanks = detect.count_lines(path)
     first = src.header_line + 2  # 1-based line of the first data line
     excluded = sorted({b + 1 for b in blanks if b + 1 >= first} | {int(b[0]) for b in bad})
-    n = cur.execute("SELECT count(*) FROM qd_raw0").fetchone()[0]
+    n = cur.execute("SELECT count(*) FROM qd_raw").fetchone()[0]
     if n + len(excluded) != total - (first - 1):
         excluded = sorted(int(b[0]) for b in bad)  # multi-line quoted cells: approximate
     if excluded:
+        # record k sits on line first + k + (number of excluded lines before it)
         slots = {}
         for j, e in enumerate(excluded):
             slots[e - first - j] = j + 1
         cur.execute("CREATE OR REPLACE TEMP TABLE qd_excl (s BIGINT, cnt BIGINT)")
         cur.executemany("INSERT INTO qd_excl VALUES (?, ?)", list(slots.items()))
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE qd_raw AS SELECT {first} + r._ord + coalesce(x.cnt, 0) AS _row, "
-                    f"r.* EXCLUDE (_ord) FROM qd_raw0 r ASOF LEFT JOIN qd_excl x ON r._ord >= x.s ORDER BY _row")
-    else:
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE qd_raw AS SELECT {first} + _ord AS _row, * EXCLUDE (_ord) FROM qd_raw0")
-    cur.execute("DROP TABLE qd_raw0")
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE qd_fix AS SELECT r._row AS old, r._row + x.cnt AS new "
+                    f"FROM qd_raw r ASOF JOIN qd_excl x ON r._row - {first} >= x.s")
+        cur.execute("UPDATE qd_raw SET _row = f.new FROM qd_fix f WHERE qd_raw._row = f.old")
+        cur.execute("DROP TABLE qd_fix")
     return "", [(int(b[0]), b[1], b[2]) for b in bad]
 
 
@@ -295,8 +296,6 @@ def _collect_issues(cur, tbl: schema.Table, cols: dict[str, _Col], bad_lines, la
 
 def _upsert(cur, tbl: schema.Table, cols: dict[str, _Col], keep_extra: bool, import_id: int) -> tuple[int, int, int]:
     """Merge valid staged rows into the table; returns (inserted, updated, unchanged)."""
-    cur.execute("CREATE OR REPLACE TEMP TABLE qd_in AS SELECT * FROM qd_stg WHERE _row NOT IN "
-                "(SELECT _row FROM qd_issues WHERE sev = 'error')")
     k0 = _q(tbl.key[0])
     on = " AND ".join(f"t.{_q(k)} = i.{_q('v_' + k)}" for k in tbl.key)
     sel, diffs = [], []
@@ -307,7 +306,7 @@ def _upsert(cur, tbl: schema.Table, cols: dict[str, _Col], keep_extra: bool, imp
                 diffs.append(f"t.{_q(c.name)} IS DISTINCT FROM i.{_q('v_' + c.name)}")
         else:
             sel.append(f"t.{_q(c.name)} AS {_q(c.name)}")
-    has_extra = keep_extra and "_extra" in _columns(cur, "qd_in")
+    has_extra = keep_extra and "_extra" in _columns(cur, "qd_stg")
     if has_extra:
         merged = ("CASE WHEN cardinality(i._extra) = 0 THEN t.extra_attrs "
                   "ELSE map_concat(coalesce(t.extra_attrs, MAP {}::MAP(VARCHAR, VARCHAR)), i._extra) END")
@@ -318,7 +317,8 @@ def _upsert(cur, tbl: schema.Table, cols: dict[str, _Col], keep_extra: bool, imp
     state = (f"CASE WHEN t.{k0} IS NULL THEN 'insert' WHEN {' OR '.join(diffs) or 'FALSE'} "
              f"THEN 'update' ELSE 'same' END AS _state")
     cur.execute(f"CREATE OR REPLACE TEMP TABLE qd_merge AS SELECT {', '.join(sel)}, {state} "
-                f"FROM qd_in i LEFT JOIN {_q(tbl.name)} t ON {on}")
+                f"FROM qd_stg i LEFT JOIN {_q(tbl.name)} t ON {on} "
+                f"WHERE i._row NOT IN (SELECT _row FROM qd_issues WHERE sev = 'error')")
     counts = dict(cur.execute("SELECT _state, count(*) FROM qd_merge GROUP BY _state").fetchall())
     ins, upd, same = counts.get("insert", 0), counts.get("update", 0), counts.get("same", 0)
     undo = _q("qd_undo_" + tbl.name)
@@ -332,6 +332,7 @@ def _upsert(cur, tbl: schema.Table, cols: dict[str, _Col], keep_extra: bool, imp
         names = [c.name for c in tbl.columns] + ["extra_attrs"]
         cur.execute(f"INSERT INTO {_q(tbl.name)} BY NAME SELECT {', '.join(_q(n) for n in names)}, "
                     f"{import_id}::BIGINT AS import_id FROM qd_merge WHERE _state <> 'same'")
+    cur.execute("DROP TABLE qd_merge")
     return ins, upd, same
 
 

@@ -52,20 +52,21 @@ def macros() -> list[str]:
         "WHEN c LIKE '%\\%' ESCAPE '\\' THEN TRY_CAST(left(c, length(c) - 1) AS DOUBLE) / 100 "
         "WHEN regexp_matches(c, '^[+-]?(\\d+\\.?\\d*|\\.\\d+)(E[+-]?\\d+)?$') THEN TRY_CAST(c AS DOUBLE) "
         "ELSE NULL END",
-        "CREATE OR REPLACE TEMP MACRO qd_amount(s) AS CASE "
-        "WHEN qd_null(s) IS NULL THEN NULL "
-        "WHEN regexp_matches(qd_num_clean(s), '^\\(.*\\)$') "
-        "THEN -qd_num_core(substr(qd_num_clean(s), 2, length(qd_num_clean(s)) - 2)) "
-        "ELSE qd_num_core(qd_num_clean(s)) END",
-        "CREATE OR REPLACE TEMP MACRO qd_int(s) AS CASE WHEN qd_amount(s) = round(qd_amount(s)) "
-        "AND abs(qd_amount(s)) < 2147483647 THEN CAST(qd_amount(s) AS INTEGER) ELSE NULL END",
-        # dates
+        "CREATE OR REPLACE TEMP MACRO qd_amount_slow(s) AS list_transform([qd_num_clean(s)], lambda c: CASE "
+        "WHEN regexp_matches(c, '^\\(.*\\)$') THEN -qd_num_core(substr(c, 2, length(c) - 2)) "
+        "ELSE qd_num_core(c) END)[1]",
+        # plain numbers take the fast cast; only odd forms go through the regex path
+        "CREATE OR REPLACE TEMP MACRO qd_amount(s) AS CASE WHEN qd_null(s) IS NULL THEN NULL "
+        "ELSE coalesce(TRY_CAST(s AS DOUBLE), qd_amount_slow(s)) END",
+        "CREATE OR REPLACE TEMP MACRO qd_int(s) AS list_transform([qd_amount(s)], lambda v: CASE WHEN v = round(v) "
+        "AND abs(v) < 2147483647 THEN CAST(v AS INTEGER) ELSE NULL END)[1]",
+        # dates: ISO takes the fast cast, other forms the format list; years 1900-2100 only
         "CREATE OR REPLACE TEMP MACRO qd_date_raw(s) AS CASE "
         "WHEN regexp_matches(s, '^\\d{5}(\\.\\d+)?$') "
         "THEN DATE '1899-12-30' + CAST(floor(CAST(s AS DOUBLE)) AS INTEGER) "
-        f"ELSE CAST(try_strptime(s, {fmts}) AS DATE) END",
-        "CREATE OR REPLACE TEMP MACRO qd_date(s) AS CASE WHEN qd_null(s) IS NULL THEN NULL "
-        "WHEN year(qd_date_raw(qd_null(s))) BETWEEN 1900 AND 2100 THEN qd_date_raw(qd_null(s)) ELSE NULL END",
+        f"ELSE coalesce(TRY_CAST(s AS DATE), CAST(try_strptime(s, {fmts}) AS DATE)) END",
+        "CREATE OR REPLACE TEMP MACRO qd_date(s) AS list_transform([qd_date_raw(qd_null(s))], lambda d: "
+        "CASE WHEN year(d) BETWEEN 1900 AND 2100 THEN d ELSE NULL END)[1]",
         # booleans
         f"CREATE OR REPLACE TEMP MACRO qd_bool(s) AS CASE "
         f"WHEN list_contains({_sql_list(TRUE_TOKENS)}, lower(trim(s))) THEN TRUE "
