@@ -21,6 +21,7 @@ navigation = st.navigation({
         st.Page("pages/diagnosis.py", title=ui.t("diagnosis.nav"), icon=":material/monitoring:", default=True),
         st.Page("pages/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:"),
         st.Page("pages/channels.py", title=ui.t("channels.nav"), icon=":material/campaign:"),
+        st.Page("pages/team.py", title=ui.t("team.nav"), icon=":material/groups:"),
     ],
     ui.t("nav.section.data"): [
         st.Page("pages/data.py", title=ui.t("nav.data"), icon=":material/database:"),
