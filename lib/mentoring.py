@@ -17,6 +17,8 @@ No Streamlit here. Definitions:
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 
@@ -63,10 +65,11 @@ def pairs(db: Database, quarter: str, scope: Scope, w: dict | None = None, rule:
     in_data = sorted(x for x in metrics.quarters_in_data(db) if x <= q)
     first = in_data[0] if in_data else q
     since = {r.rm_id: paired_since(r.hire_date, first) for r in mentees.itertuples()}
-    history: dict[Quarter, pd.Series] = {}
-    for hq in sorted({x for x in in_data if x >= min(since.values())} | {q}):
-        att = team.rm_attainment(db, hq, scope, mentees["rm_id"])
-        history[hq] = att["target_attainment"] if "target_attainment" in att else pd.Series(dtype=float)
+    wanted = sorted({x for x in in_data if x >= min(since.values())} | {q})
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        atts = dict(zip(wanted, pool.map(lambda hq: team.rm_attainment(db, hq, scope, mentees["rm_id"]), wanted)))
+    history = {hq: att["target_attainment"] if "target_attainment" in att else pd.Series(dtype=float)
+               for hq, att in atts.items()}
     at_risk = float(settings.get(db, "status_at_risk"))
     rows = []
     for r in mentees.itertuples():

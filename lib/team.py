@@ -40,6 +40,7 @@ No Streamlit here. Definitions (the page and the tests rely on them):
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,7 +97,7 @@ def weights(db: Database) -> dict[str, float]:
 def clean_weights(raw: dict | None) -> dict[str, float]:
     """Known dimensions only, as non-negative floats; a dimension the saved value lacks takes its default."""
     default = settings.DEFAULTS["team_weights"]
-    raw = raw or {}
+    raw = dict(raw or {})  # a dict, or (key, value) pairs as cached callers pass them
     out = {}
     for k in DIM_KEYS:
         v = raw.get(k, default.get(k, 0.0))
@@ -119,7 +120,7 @@ def mentor_rule(db: Database) -> dict:
 
 
 def clean_rule(raw: dict | None) -> dict:
-    raw = raw or {}
+    raw = dict(raw or {})
     agg = raw.get("aggregate", "average")
     if agg not in ("average", "minimum", "none"):
         agg = "average"
@@ -235,12 +236,16 @@ def raw_dimensions(db: Database, quarter: Quarter | str, scope: Scope) -> pd.Dat
             df[k] = pd.Series(dtype=float)
         return df
     ids = df["rm_id"]
-    for dim, key in REGISTRY_OF.items():
-        v = _per_rm(db, key, q, scope).reindex(ids.to_numpy())
+    # each registry query runs on its own cursor; DuckDB releases the GIL while it works
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = {dim: pool.submit(_per_rm, db, key, q, scope) for dim, key in REGISTRY_OF.items()}
+        att = rm_attainment(db, q, scope, ids)
+        per_rm = {dim: fut.result() for dim, fut in futures.items()}
+    for dim, values in per_rm.items():
+        v = values.reindex(ids.to_numpy())
         if dim in ZERO_WHEN_ABSENT:
             v = v.fillna(0.0)
         df[dim] = v.to_numpy()
-    att = rm_attainment(db, q, scope, ids)
     df = df.merge(att, how="left", left_on="rm_id", right_index=True)
     no_book = (df["book"] <= 0) & df["target_attainment"].isna()
     df.loc[no_book, list(PERFORMANCE)] = np.nan
@@ -265,8 +270,16 @@ def normalise(raw: pd.DataFrame) -> pd.DataFrame:
     """`raw` with a ``pct_<dimension>`` column per dimension (percentile within line peers)."""
     out = raw.copy()
     for k in DIM_KEYS:
-        col = out[k] if k in out else pd.Series(np.nan, index=out.index)
-        out[PCT + k] = peer_percentile(col, out["line"]) if len(out) else pd.Series(dtype=float)
+        if k not in out:
+            out[k] = np.nan
+    vals = out[list(DIM_KEYS)].apply(pd.to_numeric, errors="coerce").astype(float)
+    groups = out["line"].fillna("").astype(str)
+    # the same formula as peer_percentile, for all dimensions in one grouped pass
+    rank = vals.groupby(groups).rank(method="average")
+    n = vals.notna().groupby(groups).transform("sum").astype(float)
+    pct = ((rank - 1) / (n - 1) * 100).where(n > 1, 50.0).where(vals.notna())
+    for k in DIM_KEYS:
+        out[PCT + k] = pct[k]
     return out
 
 

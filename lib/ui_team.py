@@ -1,0 +1,406 @@
+"""Streamlit helpers of the Team page: URL-kept RM selection, the weights and mentor-rule forms,
+display tables, and the projector-friendly charts (radars, quadrant, mentee trend).
+
+Figures come from lib.team / lib.capability / lib.mentoring; this module only shapes them for
+the screen. Charts keep to at most four series, large labels and the shared palette.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from lib import capability, charts, export, i18n, settings, team, ui
+
+t = ui.t
+QP_RM = "rm"
+MAX_RMS = 3
+MAX_TEAMS = 4
+SERIES_COLOURS = {"rm": charts.PALETTE[0], "team_avg": charts.PALETTE[1], "team_best": charts.PALETTE[2],
+                  "extra": charts.PALETTE[3]}
+QUAD_COLOURS = {"both_high": "#2E8B57", "busy_not_converting": "#E07B00",
+                "converting_little_activity": "#1F4E79", "both_low": "#C0392B"}
+WEAK_COLOUR = "#C0392B"
+RADAR_FONT = 15
+
+
+# ---------------------------------------------------------------- settings as hashable cache args
+def weights_arg() -> tuple:
+    return tuple(sorted(team.weights(ui.db()).items()))
+
+
+def rule_arg() -> tuple:
+    return tuple(sorted(team.mentor_rule(ui.db()).items()))
+
+
+# ---------------------------------------------------------------- labels
+def dim(k: str) -> str:
+    return team.dim_label(k, ui.lang())
+
+
+def line(v: str) -> str:
+    return team.line_label(v, ui.lang())
+
+
+def cap_dim(k: str) -> str:
+    return capability.dim_label(k, ui.lang())
+
+
+def rm_label(card: pd.DataFrame):
+    names = dict(zip(card["rm_id"], card["rm_name"]))
+    branches = dict(zip(card["rm_id"], card["branch_name"]))
+    return lambda r: f"{names.get(r, r)} ({r} · {branches.get(r, '')})"
+
+
+def team_label(card: pd.DataFrame, team_by: str):
+    names = team.team_names(card, team_by, ui.lang())
+    return lambda v: names.get(v, str(v))
+
+
+def change_text(v) -> str:
+    if v is None or pd.isna(v):
+        return t("team.change.new")
+    v = int(v)
+    return f"+{v}" if v > 0 else (f"−{-v}" if v < 0 else "0")
+
+
+# ---------------------------------------------------------------- URL-kept RM selection
+def seed_rms(options: list[str], default: list[str]) -> None:
+    """Session state of the RM multiselect: from ``?rm=`` on first sight, otherwise the
+    current choice minus RMs that left the scope."""
+    key = "tm_rms"
+    if key not in st.session_state:
+        raw = st.query_params.get(QP_RM, "")
+        picked = [r for r in str(raw).split(",") if r in options][:MAX_RMS]
+        st.session_state[key] = picked or default
+    else:
+        st.session_state[key] = [r for r in st.session_state[key] if r in options][:MAX_RMS] or default
+
+
+def keep_rms_in_url() -> None:
+    value = ",".join(st.session_state.get("tm_rms") or [])
+    if not value:
+        if QP_RM in st.query_params:
+            del st.query_params[QP_RM]
+    elif st.query_params.get(QP_RM) != value:
+        st.query_params[QP_RM] = value
+
+
+# ---------------------------------------------------------------- forms
+def weights_form() -> None:
+    db = ui.db()
+    current = team.weights(db)
+    with st.expander(t("team.weights.header"), icon=":material/tune:"):
+        st.caption(t("team.weights.help"))
+        with st.form("tm_weights_form", border=False):
+            cols = st.columns(2)
+            new = {}
+            for col, group, keys in ((cols[0], "performance", team.PERFORMANCE), (cols[1], "behaviour", team.BEHAVIOUR)):
+                with col:
+                    st.markdown(f"**{t(f'team.group.{group}')}**")
+                    for k in keys:
+                        new[k] = st.number_input(dim(k), min_value=0.0, max_value=10.0, step=0.01,
+                                                 value=float(current[k]), key=f"tm_w_{k}", format="%.2f")
+            saved = st.form_submit_button(t("team.save"), icon=":material/save:")
+        if saved:
+            team.save_weights(db, new)
+            st.success(t("team.saved"), icon=":material/check:")
+            current = team.weights(db)
+        if st.button(t("team.reset"), key="tm_w_reset", icon=":material/restart_alt:"):
+            team.save_weights(db, settings.DEFAULTS["team_weights"])
+            for k in team.DIM_KEYS:
+                st.session_state.pop(f"tm_w_{k}", None)
+            st.rerun()
+        total = sum(current.values())
+        if total > 0:
+            perf = sum(current[k] for k in team.PERFORMANCE) / total
+            st.caption(t("team.weights.total", perf=ui.pct(perf, 0), beh=ui.pct(1 - perf, 0)))
+    if sum(current.values()) <= 0:
+        st.warning(t("team.weights.zero"), icon=":material/warning:")
+
+
+def rule_form() -> dict:
+    db = ui.db()
+    rule = team.mentor_rule(db)
+    with st.expander(t("team.mentor.rule"), icon=":material/tune:"):
+        with st.form("tm_rule_form", border=False):
+            c1, c2 = st.columns(2)
+            aggs = ["average", "minimum", "none"]
+            agg = c1.radio(t("team.mentor.aggregate"), aggs, index=aggs.index(rule["aggregate"]),
+                           format_func=lambda a: t(f"team.mentor.aggregate.{a}"), key="tm_rule_agg")
+            share = c2.slider(t("team.mentor.share"), 0.0, 1.0, float(rule["share"]), 0.05, key="tm_rule_share")
+            saved = st.form_submit_button(t("team.save"), icon=":material/save:")
+        if saved:
+            rule = team.save_rule(db, {"aggregate": agg, "share": share})
+            st.success(t("team.saved"), icon=":material/check:")
+    if rule["aggregate"] == "none" or rule["share"] <= 0:
+        st.caption(t("team.mentor.rule_off"))
+    else:
+        st.caption(t("team.mentor.rule_text", own=f"{1 - rule['share']:.2f}", share=f"{rule['share']:.2f}",
+                     agg=t(f"team.mentor.agg_word.{rule['aggregate']}")))
+    return rule
+
+
+# ---------------------------------------------------------------- stars
+def star_cards(stars: pd.DataFrame) -> None:
+    if stars.empty:
+        st.info(t("team.stars.none"), icon=":material/info:")
+        return
+    per_row = 4
+    for start in range(0, len(stars), per_row):
+        cols = st.columns(per_row)
+        for col, row in zip(cols, stars.iloc[start:start + per_row].itertuples()):
+            with col.container(border=True):
+                st.markdown(f":material/star: **{row.rm_name}** · {row.team_name}")
+                st.caption(t("team.star.score", score=f"{row.score:.0f}", rank=int(row.rank)))
+                st.write(row.reason)
+
+
+# ---------------------------------------------------------------- scorecard table
+def scorecard_display(card: pd.DataFrame, show: str) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "rank": card["rank"], "change": card["rank_change"].map(change_text),
+        "rm": card["rm_name"], "rm_id": card["rm_id"], "branch": card["branch_name"],
+        "line": card["line"].map(line), "score": card["score"], "performance": card["performance"],
+        "behaviour": card["behaviour"],
+    })
+    for k in team.DIM_KEYS:
+        out[k] = card[team.PCT + k] if show == "pct" else card[k]
+    out["book"] = card["book"]
+    return out
+
+
+def scorecard_table(card: pd.DataFrame, show: str) -> pd.DataFrame:
+    df = scorecard_display(card, show)
+    cfg = {
+        "rank": st.column_config.NumberColumn(t("team.col.rank"), format="%d", width="small"),
+        "change": st.column_config.TextColumn(t("team.col.rank_change"), width="small"),
+        "rm": st.column_config.TextColumn(t("team.col.rm"), pinned=True),
+        "rm_id": st.column_config.TextColumn(t("team.col.rm_id"), width="small"),
+        "branch": st.column_config.TextColumn(t("team.col.branch")),
+        "line": st.column_config.TextColumn(t("team.col.line"), width="small"),
+        "score": st.column_config.ProgressColumn(t("team.col.score"), min_value=0, max_value=100, format="%.0f"),
+        "performance": st.column_config.NumberColumn(t("team.col.performance"), format="%.0f"),
+        "behaviour": st.column_config.NumberColumn(t("team.col.behaviour"), format="%.0f"),
+        "book": st.column_config.NumberColumn(t("team.col.book"), format="%d"),
+    }
+    for k in team.DIM_KEYS:
+        unit = team.DIM_BY_KEY[k].unit
+        fmt = "%.0f" if show == "pct" else {"pct": "percent", "ratio": "%.2f", "cny": "localized"}.get(unit, "%.0f")
+        cfg[k] = st.column_config.NumberColumn(dim(k), format=fmt)
+    st.dataframe(df, column_config=cfg, hide_index=True, width="stretch", height=min(38 + 35 * len(df), 520))
+    return df
+
+
+def download(df: pd.DataFrame, name: str, key: str, headers: dict | None = None) -> None:
+    out = df.rename(columns=headers or {})
+    st.download_button(t("team.download"), export.csv_bytes(out), file_name=f"{name}.csv", mime="text/csv",
+                       key=key, icon=":material/download:")
+
+
+def scorecard_headers() -> dict:
+    h = {c: t(f"team.col.{c}") for c in ("rank", "rm", "rm_id", "branch", "line", "score", "performance",
+                                           "behaviour", "book")}
+    h["change"] = t("team.col.rank_change")
+    h.update({k: dim(k) for k in team.DIM_KEYS})
+    return h
+
+
+# ---------------------------------------------------------------- charts
+def _polar_layout(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
+    charts.style(fig, ui.lang(), height=height)
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=18)),
+        polar=dict(radialaxis=dict(range=[0, 100], tickvals=[25, 50, 75, 100], tickfont=dict(size=11),
+                                   gridcolor="#C8CDD2"),
+                   angularaxis=dict(tickfont=dict(size=RADAR_FONT), gridcolor="#C8CDD2")),
+        legend=dict(orientation="h", yanchor="top", y=-0.08, xanchor="center", x=0.5, font=dict(size=14)),
+        margin=dict(l=70, r=70, t=70, b=40),
+    )
+    return fig
+
+
+def _closed(values: list, labels: list) -> tuple[list, list]:
+    return values + values[:1], labels + labels[:1]
+
+
+def _trace(values, labels, name, colour, fill=False, dash=None, width=3) -> go.Scatterpolar:
+    r, th = _closed([None if pd.isna(v) else float(v) for v in values], list(labels))
+    return go.Scatterpolar(r=r, theta=th, name=name, mode="lines+markers",
+                           line=dict(color=colour, width=width, dash=dash), marker=dict(size=7),
+                           fill="toself" if fill else None, opacity=0.95,
+                           fillcolor=_rgba(colour, 0.18) if fill else None, connectgaps=True)
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    return f"rgba({int(h[0:2], 16)}, {int(h[2:4], 16)}, {int(h[4:6], 16)}, {alpha})"
+
+
+def rm_radar(data: pd.DataFrame, title: str, height: int = 460) -> go.Figure:
+    labels = [dim(k) for k in team.DIM_KEYS]
+    fig = go.Figure()
+    for series, fill, dash in (("team_avg", False, "dash"), ("team_best", False, "dot"), ("rm", True, None)):
+        s = data[data["series"] == series].set_index("dimension").reindex(team.DIM_KEYS)
+        name = t(f"team.radar.series.{series}", name=s["rm_name"].dropna().iloc[0] if s["rm_name"].notna().any() else "")
+        fig.add_trace(_trace(s["value"].tolist(), labels, name, SERIES_COLOURS[series], fill, dash))
+    return _polar_layout(fig, title, height)
+
+
+def teams_radar(profiles: pd.DataFrame, names, title: str) -> go.Figure:
+    labels = [dim(k) for k in team.DIM_KEYS]
+    fig = go.Figure()
+    for i, (tid, row) in enumerate(profiles.iterrows()):
+        fig.add_trace(_trace([row[k] for k in team.DIM_KEYS], labels, names(tid), charts.PALETTE[i % 4],
+                             fill=i == 0, dash=[None, "dash", "dot", "dashdot"][i % 4]))
+    return _polar_layout(fig, title, height=520)
+
+
+def quadrant_chart(card: pd.DataFrame, quarter: str, highlight: list[str]) -> go.Figure:
+    df = card[card["performance"].notna() & card["behaviour"].notna()]
+    fig = go.Figure()
+    for q in team.QUADRANTS:
+        sub = df[df["quadrant"] == q]
+        fig.add_trace(go.Scatter(
+            x=sub["behaviour"], y=sub["performance"], mode="markers", name=t(f"team.quad.{q}"),
+            marker=dict(size=13, color=QUAD_COLOURS[q], line=dict(color="white", width=1)),
+            customdata=list(zip(sub["rm_name"], sub["branch_name"], sub["score"].round(0))),
+            hovertemplate="%{customdata[0]} · %{customdata[1]}<br>%{x:.0f} / %{y:.0f} · %{customdata[2]}<extra></extra>"))
+    hl = df[df["rm_id"].isin(highlight)]
+    if len(hl):
+        fig.add_trace(go.Scatter(x=hl["behaviour"], y=hl["performance"], mode="markers+text", text=hl["rm_name"],
+                                 textposition="top center", textfont=dict(size=15, color="#111"),
+                                 marker=dict(size=20, color="rgba(0,0,0,0)", line=dict(color="#111", width=2.5)),
+                                 showlegend=False, hoverinfo="skip"))
+    split = team.QUADRANT_SPLIT
+    fig.add_hline(y=split, line=dict(color="#5D6D7E", width=1.5, dash="dash"))
+    fig.add_vline(x=split, line=dict(color="#5D6D7E", width=1.5, dash="dash"))
+    corners = {"both_high": (98, 102, "right"), "busy_not_converting": (98, -4, "right"),
+               "converting_little_activity": (2, 102, "left"), "both_low": (2, -4, "left")}
+    for q, (x, y, anchor) in corners.items():
+        fig.add_annotation(x=x, y=y, text=f"<b>{t(f'team.quad.{q}')}</b>", showarrow=False, xanchor=anchor,
+                           font=dict(size=14, color=QUAD_COLOURS[q]))
+    charts.style(fig, ui.lang(), height=520)
+    fig.update_layout(title=t("team.quad.title", quarter=quarter),
+                      xaxis=dict(title=t("team.quad.x"), range=[-6, 106], title_font=dict(size=15)),
+                      yaxis=dict(title=t("team.quad.y"), range=[-10, 108], title_font=dict(size=15)))
+    return fig
+
+
+def capability_rm_radar(prof: pd.DataFrame, name: str, limit: float) -> go.Figure:
+    labels = [cap_dim(d) for d in prof["dimension"]]
+    fig = go.Figure()
+    fig.add_trace(_trace([limit] * len(labels), labels, t("team.cap.series.threshold", score=f"{limit:g}"),
+                         WEAK_COLOUR, dash="dot", width=2))
+    fig.add_trace(_trace(prof["team_mean"].tolist(), labels, t("team.cap.series.team"), SERIES_COLOURS["team_avg"],
+                         dash="dash"))
+    if prof["prev_score"].notna().any():
+        fig.add_trace(_trace(prof["prev_score"].tolist(), labels, t("team.cap.series.prev"), "#5D6D7E", dash="dot"))
+    fig.add_trace(_trace(prof["score"].tolist(), labels, t("team.cap.series.latest"), SERIES_COLOURS["rm"], fill=True))
+    return _polar_layout(fig, t("team.cap.rm_title", name=name))
+
+
+def capability_team_radar(prof: pd.DataFrame, team_name: str, limit: float) -> go.Figure:
+    labels = [cap_dim(d) for d in prof["dimension"]]
+    fig = go.Figure()
+    fig.add_trace(_trace([limit] * len(labels), labels, t("team.cap.series.threshold", score=f"{limit:g}"),
+                         WEAK_COLOUR, dash="dot", width=2))
+    if prof["prev_mean"].notna().any():
+        fig.add_trace(_trace(prof["prev_mean"].tolist(), labels, t("team.cap.series.prev"), "#5D6D7E", dash="dot"))
+    fig.add_trace(_trace(prof["mean"].tolist(), labels, t("team.cap.series.team"), SERIES_COLOURS["rm"], fill=True))
+    weak = prof[prof["weak"]]
+    if len(weak):
+        fig.add_trace(go.Scatterpolar(r=weak["mean"], theta=[cap_dim(d) for d in weak["dimension"]], mode="markers",
+                                      name=t("team.cap.series.weak"),
+                                      marker=dict(size=18, color=WEAK_COLOUR, symbol="x-thin", line=dict(width=4,
+                                                  color=WEAK_COLOUR))))
+    return _polar_layout(fig, t("team.cap.team_title", team=team_name))
+
+
+def capability_table(prof: pd.DataFrame, limit: float) -> None:
+    df = pd.DataFrame({"dimension": prof["dimension"].map(cap_dim), "mean": prof["mean"],
+                       "prev_mean": prof["prev_mean"], "change": prof["change"],
+                       "share_below": prof["share_below"],
+                       "weak": prof["weak"].map(lambda w: t("team.cap.series.weak") if w else "")})
+    st.dataframe(df, hide_index=True, width="stretch", column_config={
+        "dimension": st.column_config.TextColumn(t("team.cap.col.dimension")),
+        "mean": st.column_config.NumberColumn(t("team.cap.col.mean"), format="%.1f"),
+        "prev_mean": st.column_config.NumberColumn(t("team.cap.col.prev_mean"), format="%.1f"),
+        "change": st.column_config.NumberColumn(t("team.cap.col.change"), format="%+.1f"),
+        "share_below": st.column_config.ProgressColumn(t("team.cap.col.share_below", score=f"{limit:g}"),
+                                                       min_value=0, max_value=1, format="percent"),
+        "weak": st.column_config.TextColumn(t("team.cap.col.weak")),
+    })
+
+
+def training_table(plan: pd.DataFrame) -> pd.DataFrame:
+    sep = t("team.list_sep")
+    df = pd.DataFrame({"priority": plan["priority"], "label": plan["label"], "course": plan["course"],
+                       "n": plan["n_participants"], "participants": plan["participants"].map(sep.join)})
+    st.dataframe(df, hide_index=True, width="stretch", column_config={
+        "priority": st.column_config.NumberColumn(t("team.cap.col.priority"), format="%d", width="small"),
+        "label": st.column_config.TextColumn(t("team.cap.col.dimension")),
+        "course": st.column_config.TextColumn(t("team.cap.col.course"), width="large"),
+        "n": st.column_config.NumberColumn(t("team.cap.col.n"), format="%d", width="small"),
+        "participants": st.column_config.TextColumn(t("team.cap.col.participants"), width="large"),
+    })
+    return df
+
+
+def pp(v) -> str:
+    if v is None or pd.isna(v):
+        return t("team.mentor.change_none")
+    return t("team.mentor.change_pp", v=f"{v * 100:+.1f}")
+
+
+def behind_list(behind: pd.DataFrame) -> None:
+    if behind.empty:
+        st.success(t("team.mentor.behind_none"), icon=":material/check_circle:")
+        return
+    lines = [t("team.mentor.behind_item", mentee=r.mentee_name, mentor=r.mentor_name, branch=r.branch_name,
+               att=ui.pct(r.attainment, 0), change=pp(r.change), since=r.paired_since,
+               status=t(f"team.mentor.status.{r.status}")) for r in behind.itertuples()]
+    st.warning("  \n".join(lines), icon=":material/trending_down:")
+
+
+def pairs_table(p: pd.DataFrame) -> pd.DataFrame:
+    df = pd.DataFrame({
+        "mentor": p["mentor_name"], "mentee": p["mentee_name"], "branch": p["branch_name"],
+        "since": p["paired_since"], "attainment": p["attainment"], "change": p["change"] * 100,
+        "trend": p["trend"], "status": p["status"].map(lambda s: t(f"team.mentor.status.{s}")),
+        "mentor_own": p["mentor_own"], "mentor_counted": p["mentor_counted"], "effect": p["score_effect"],
+    })
+    st.dataframe(df, hide_index=True, width="stretch", column_config={
+        "mentor": st.column_config.TextColumn(t("team.mentor.col.mentor")),
+        "mentee": st.column_config.TextColumn(t("team.mentor.col.mentee")),
+        "branch": st.column_config.TextColumn(t("team.col.branch")),
+        "since": st.column_config.TextColumn(t("team.mentor.col.since"), width="small"),
+        "attainment": st.column_config.NumberColumn(t("team.mentor.col.attainment"), format="percent"),
+        "change": st.column_config.NumberColumn(t("team.mentor.col.change"), format="%+.1f pp"),
+        "trend": st.column_config.LineChartColumn(t("team.mentor.col.trend"), y_min=0.5, y_max=1.2),
+        "status": st.column_config.TextColumn(t("team.mentor.col.status"), width="small"),
+        "mentor_own": st.column_config.NumberColumn(t("team.mentor.col.mentor_own"), format="percent"),
+        "mentor_counted": st.column_config.NumberColumn(t("team.mentor.col.mentor_counted"), format="percent"),
+        "effect": st.column_config.NumberColumn(t("team.mentor.col.effect"), format="%+.1f"),
+    })
+    return df
+
+
+def mentee_trend_chart(p: pd.DataFrame, at_risk: float) -> go.Figure:
+    """Attainment by quarter of (at most four) mentees, behind ones first."""
+    fig = go.Figure()
+    for i, r in enumerate(p.head(MAX_TEAMS).itertuples()):
+        fig.add_trace(go.Scatter(x=r.trend_quarters, y=r.trend, mode="lines+markers",
+                                 name=f"{r.mentee_name} ← {r.mentor_name}",
+                                 line=dict(color=charts.PALETTE[i % 4], width=3,
+                                           dash=[None, "dash", "dot", "dashdot"][i % 4]), marker=dict(size=9)))
+    fig.add_hline(y=at_risk, line=dict(color=WEAK_COLOUR, width=1.5, dash="dot"),
+                  annotation_text=ui.pct(at_risk, 0), annotation_position="right")
+    charts.style(fig, ui.lang(), height=400)
+    fig.update_layout(title=t("team.mentor.chart_title"), xaxis=dict(title=t("team.mentor.axis.quarter"), type="category"),
+                      yaxis=dict(title=t("team.mentor.axis.attainment"), tickformat=".0%"))
+    return fig
+
+
+def fmt_date(d) -> str:
+    return i18n.fmt_date(pd.Timestamp(d).date(), ui.lang()) if d is not None and not pd.isna(d) else "—"
