@@ -94,17 +94,17 @@ with tab_ab:
             cid = st.selectbox(ui.t("channels.ab.pick"), ids, format_func=lambda c: tests[c]["campaign_name"],
                                key="ch_ab_campaign")
             test = tests[cid]
-            left, right = st.columns([2, 3])
+            left, right = st.columns(2)
             with left:
                 st.plotly_chart(uc.ab_arms_chart(test["arms"]), width="stretch")
             with right:
                 uc.ab_arms_table(test["arms"])
-                comps = test["comparisons"].to_dict("records")
-                if len(comps) > 1:
-                    st.caption(ui.t("channels.ab.multi_note", arms=len(comps) + 1, control=comps[0]["control"],
-                                    alpha=f"{comps[0]['alpha']:.3f}"))
-                for comp in comps:
-                    uc.ab_comparison(comp)
+            comps = test["comparisons"].to_dict("records")
+            if len(comps) > 1:
+                st.caption(ui.t("channels.ab.multi_note", arms=len(comps) + 1, control=comps[0]["control"],
+                                alpha=f"{comps[0]['alpha']:.3f}"))
+            for comp in comps:
+                uc.ab_comparison(comp)
             st.caption(ui.t("channels.ab.method"))
 
 # ---------------------------------------------------------------- referrals
