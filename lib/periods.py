@@ -1,8 +1,9 @@
 """Calendar arithmetic for quarters and the weeks inside them.
 
 Quarters are calendar quarters, written ``2026Q4``. Week 1 of a quarter starts on the
-quarter's first day; week n covers days 7(n-1) .. 7n-1, so a quarter has 13 weeks with
-the 13th one short (1 to 8 days). Pace within a quarter is elapsed days / total days.
+quarter's first day and week n covers days 7(n-1) .. 7n-1, except that a quarter always has
+13 weeks: the 13th runs from day 84 to the quarter's last day (6 to 8 days, as a quarter has
+90 to 92 days). Pace within a quarter is elapsed days / total days.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+WEEKS = 13
 _Q_RE = re.compile(r"^\s*(\d{4})\s*[-_ ]?\s*[Qq]\s*([1-4])\s*$")
 
 
@@ -60,11 +62,14 @@ class Quarter:
         """1-based week of the quarter containing `d`."""
         if not self.contains(d):
             raise ValueError(f"{d} is not in {self}")
-        return (d - self.start).days // 7 + 1
+        return min((d - self.start).days // 7 + 1, WEEKS)
 
     @property
     def weeks(self) -> int:
-        return (self.days - 1) // 7 + 1
+        return WEEKS
+
+    def week_end(self, n: int) -> date:
+        return self.end if n >= WEEKS else self.week_start(n) + timedelta(days=6)
 
     def week_start(self, n: int) -> date:
         return self.start + timedelta(days=7 * (n - 1))
