@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SYSTEM_COLUMNS = (
     ("extra_attrs", "MAP(VARCHAR, VARCHAR)"),
@@ -427,6 +427,13 @@ SYSTEM_TABLES_DDL = (
     " file_size BIGINT, checksum VARCHAR, rows_read BIGINT, rows_inserted BIGINT, rows_updated BIGINT,"
     " rows_unchanged BIGINT, rows_rejected BIGINT, started_at TIMESTAMP, finished_at TIMESTAMP,"
     " username VARCHAR, status VARCHAR, undone_at TIMESTAMP)",
+    # PDCA (lib/ledger.py, lib/pdca.py): ledger audit trail, quarter milestones, weekly review notes
+    "CREATE TABLE IF NOT EXISTS qd_ledger_audit (audit_id BIGINT, item_id VARCHAR, action VARCHAR, field VARCHAR,"
+    " old_value VARCHAR, new_value VARCHAR, username VARCHAR, changed_at TIMESTAMP)",
+    "CREATE TABLE IF NOT EXISTS qd_pdca_milestones (quarter VARCHAR, milestone_id INTEGER, day DATE,"
+    " label VARCHAR, kind VARCHAR, username VARCHAR, saved_at TIMESTAMP)",
+    "CREATE TABLE IF NOT EXISTS qd_pdca_reviews (quarter VARCHAR, week INTEGER, notes VARCHAR,"
+    " held_at TIMESTAMP, username VARCHAR, saved_at TIMESTAMP)",
 )
 
 

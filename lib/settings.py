@@ -45,6 +45,8 @@ DEFAULTS: dict[str, Any] = {
     # (aggregate: "average" of the mentees, their "minimum", or "none" = mentees do not count)
     "mentor_rule": {"aggregate": "average", "share": 0.2},
     "capability_weak_score": 70,     # assessment score below which a dimension is a weak spot
+    # PDCA phases (lib/pdca.py): first and last week of each; week 13 (6-8 days) joins the sprint
+    "pdca_phases": {"prepare": [1, 1], "push": [2, 9], "sprint": [10, 13]},
 }
 
 
