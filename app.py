@@ -7,8 +7,10 @@ from lib import ui, ui_ingest
 from lib.db import Config
 from lib.demo import ensure_demo
 
-st.set_page_config(page_title="Quarterdeck", page_icon="static/favicon.png", layout="wide")
+st.set_page_config(page_title="Quarterdeck", page_icon="static/favicon.png", layout="wide",
+                   initial_sidebar_state="collapsed" if ui.projector_requested() else "auto")
 ui.init_state()
+ui.apply_display_mode()
 
 config = Config()
 if not Path(config.db_path).exists():

@@ -84,7 +84,48 @@ def init_state() -> None:
     for key, param in QP_KEYS.items():
         if key != "lang" and param in qp:
             st.session_state[f"f_{key}"] = qp[param]
+    st.session_state["projector"] = projector_requested()
 
+
+def projector_requested() -> bool:
+    """Projector mode as asked for by the URL (``?projector=1``) or the sidebar switch."""
+    if "projector" in st.session_state:
+        return bool(st.session_state["projector"])
+    return str(st.query_params.get("projector", "")).lower() in ("1", "true", "yes", "on")
+
+
+def projector() -> bool:
+    return bool(st.session_state.get("projector", False))
+
+
+def show_personal() -> bool:
+    """Whether this viewer sees customers' personal data in full: never in projector mode,
+    otherwise only when switched on (access control narrows this by role)."""
+    return bool(st.session_state.get("show_personal", False)) and not projector()
+
+
+PROJECTOR_CSS = """
+<style>
+html { font-size: 20px; }
+[data-testid="stAppViewContainer"], [data-testid="stMain"] { background: #FFFFFF; color: #000000; }
+[data-testid="stMain"] .block-container { padding: 1.2rem 1.6rem 2rem 1.6rem; max-width: 100%; }
+[data-testid="stMain"] h1 { font-size: 2.3rem; color: #000000; }
+[data-testid="stMain"] h2, [data-testid="stMain"] h3 { color: #000000; }
+[data-testid="stMetricValue"] { font-size: 2.4rem; font-weight: 700; color: #000000; }
+[data-testid="stMetricLabel"] p { font-size: 1.1rem; font-weight: 600; color: #000000; }
+[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] label { color: #000000; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #1A1A1A !important; }
+[data-testid="stVerticalBlockBorderWrapper"] { border-color: #555555 !important; }
+</style>
+"""
+
+
+def apply_display_mode() -> None:
+    """Per run: projector styling for charts (thread-local) and, when on, the projector CSS."""
+    from lib import charts
+    charts.set_projector(projector())
+    if projector():
+        st.html(PROJECTOR_CSS)
 
 def sync_query_params() -> None:
     values = {"lang": lang()}
@@ -94,8 +135,10 @@ def sync_query_params() -> None:
         v = st.session_state.get(f"f_{key}")
         if v not in (None, "", "ALL"):
             values[param] = v
+    if projector():
+        values["projector"] = "1"
     for param in list(st.query_params.keys()):
-        if param in QP_KEYS.values() and param not in values:
+        if param in (*QP_KEYS.values(), "projector") and param not in values:
             del st.query_params[param]
     for k, v in values.items():
         if st.query_params.get(k) != v:
@@ -173,6 +216,9 @@ def sidebar_filters() -> Filters:
     with st.sidebar:
         st.radio(t("filters.language"), list(i18n.LANGS), key="lang", horizontal=True,
                  format_func=lambda code: i18n.LANG_NAMES[code])
+        st.toggle(t("display.projector"), key="projector", help=t("display.projector_help"))
+        st.toggle(t("display.show_personal"), key="show_personal", disabled=projector(),
+                  help=t("display.show_personal_help"))
         st.subheader(t("filters.header"))
         qs = quarters()
         if qs:

@@ -10,10 +10,12 @@ from lib.db import open_database
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
-def run_app(query: dict | None = None) -> AppTest:
+def run_app(query: dict | None = None, page: str | None = "pages/overview.py") -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     for k, v in (query or {}).items():
         at.query_params[k] = v
+    if page:
+        at.switch_page(page)
     return at.run()
 
 
@@ -67,8 +69,7 @@ def test_switching_language_translates_the_page(app_env):
 
 
 def test_data_page_lists_tables_contract_and_metrics(app_env):
-    at = run_app()
-    at.switch_page("pages/data.py").run()
+    at = run_app(page="pages/data.py")
     assert not at.exception
     assert at.title[0].value == "Data"
     status = at.dataframe[0].value
@@ -86,8 +87,31 @@ def test_empty_database_says_what_to_upload(tmp_path, monkeypatch):
     path = str(tmp_path / "empty.duckdb")
     open_database(path).close()
     monkeypatch.setenv("QUARTERDECK_DB", path)
+    home = run_app(page=None)
+    assert not home.exception
     at = run_app()
     assert not at.exception
     assert [w.value for w in at.warning] == [
         "No balance snapshots yet. Upload a **balances — Core banking balance snapshot** export "
         "on the Data page to fill this page."]
+
+
+def test_projector_mode_from_the_url(app_env):
+    at = run_app({"projector": "1"})
+    assert not at.exception
+    assert at.session_state["projector"] is True
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["font"]["size"] == 20
+    toggles = {tg.label: tg for tg in at.sidebar.toggle}
+    assert toggles["Projector mode"].value is True
+    assert toggles["Show customer names"].disabled
+
+
+def test_projector_mode_switch_restyles_the_charts(app_env):
+    at = run_app()
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["font"]["size"] == 14
+    next(tg for tg in at.sidebar.toggle if tg.label == "Projector mode").set_value(True).run()
+    assert at.session_state["projector"] is True
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["font"]["size"] == 20

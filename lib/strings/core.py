@@ -86,6 +86,16 @@ STRINGS = {
     "unit.pct": {"en": "%", "zh": "%"},
     "unit.count": {"en": "count", "zh": "个数"},
     "unit.ratio": {"en": "ratio", "zh": "比值"},
+    "display.projector": {"en": "Projector mode", "zh": "投影模式"},
+    "display.projector_help": {
+        "en": "Large type and high contrast for the meeting-room wall; customer names are masked. "
+              "Add ?projector=1 to a link to open it this way.",
+        "zh": "会议室投影用：大字号、高对比度，客户姓名自动脱敏。在链接后加 ?projector=1 即可直接以此模式打开。"},
+    "display.show_personal": {"en": "Show customer names", "zh": "显示客户姓名"},
+    "display.show_personal_help": {
+        "en": "Customer names, phone numbers and ID numbers are masked unless this is on. Always masked in "
+              "projector mode and in downloads.",
+        "zh": "关闭时客户姓名、手机号、证件号均脱敏显示；投影模式和下载文件中始终脱敏。"},
     "common.yes": {"en": "yes", "zh": "是"},
     "common.no": {"en": "no", "zh": "否"},
     "common.download_csv": {"en": "Download CSV", "zh": "下载 CSV"},
