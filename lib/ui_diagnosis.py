@@ -72,6 +72,9 @@ def missing_notes(missing: dict, quarter: str) -> None:
 
 
 # ---------------------------------------------------------------- cards
+CARD_WIDTH = 272  # px: five cards a row on a 1920 screen, two on a 1024 laptop, wrapping in between
+
+
 def kpi_card(row: pd.Series) -> None:
     lang = ui.lang()
     m = metrics.metric(row["key"])
@@ -82,7 +85,7 @@ def kpi_card(row: pd.Series) -> None:
     if spark:
         help_text += "\n\n" + ui.t("diagnosis.card.spark", quarters=" · ".join(
             f"{q} {i18n.fmt_value(v, m.unit, lang)}" for q, v in zip(row["spark_quarters"], row["spark"])))
-    with st.container(border=True):
+    with st.container(border=True, width=CARD_WIDTH):
         st.metric(m.label(lang), i18n.fmt_value(value, m.unit, lang),
                   delta=None if qoq is None else diagnosis.fmt_change(qoq, m.unit, lang),
                   delta_color="normal" if m.higher_is_better else "inverse",
@@ -113,14 +116,13 @@ def kpi_card(row: pd.Series) -> None:
         st.caption("  \n".join(lines))
 
 
-def card_grid(table: pd.DataFrame, keys: tuple[str, ...], per_row: int = 4) -> None:
+def card_grid(table: pd.DataFrame, keys: tuple[str, ...]) -> None:
+    """Cards of fixed width in a wrapping row, so the grid reflows with the screen."""
     rows = table.set_index("key")
     shown = [k for k in keys if k in rows.index and bool(rows.loc[k, "available"])]
-    for start in range(0, len(shown), per_row):
-        cols = st.columns(per_row)
-        for key, col in zip(shown[start:start + per_row], cols):
-            with col:
-                kpi_card(rows.loc[key].to_dict() | {"key": key})
+    with st.container(horizontal=True, wrap=True, gap="small"):
+        for key in shown:
+            kpi_card(rows.loc[key].to_dict() | {"key": key})
 
 
 # ---------------------------------------------------------------- bottlenecks
