@@ -190,7 +190,7 @@ def burnup_chart(b: dict, quarter: str, height: int = 400) -> go.Figure:
     def line(col, name, **kw):
         s = df[["week", col]].dropna()
         if len(s):
-            fig.add_trace(go.Scatter(x=s["week"], y=s[col] / div, name=name, mode="lines", **kw))
+            fig.add_trace(go.Scatter(x=s["week"], y=s[col] / div, name=name, **{"mode": "lines", **kw}))
 
     line("last_quarter", t("pdca.bu.series.last_quarter"), line=dict(color=LAST, width=2, dash="dot"))
     line("plan", t("pdca.bu.series.plan"), line=dict(color=PLAN, width=2, dash="dash"))
