@@ -24,6 +24,7 @@ navigation = st.navigation({
         st.Page("pages/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:"),
         st.Page("pages/channels.py", title=ui.t("channels.nav"), icon=":material/campaign:"),
         st.Page("pages/team.py", title=ui.t("team.nav"), icon=":material/groups:"),
+        st.Page("pages/pdca.py", title=ui.t("pdca.nav"), icon=":material/event_repeat:"),
     ],
     ui.t("nav.section.data"): [
         st.Page("pages/data.py", title=ui.t("nav.data"), icon=":material/database:"),
