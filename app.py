@@ -7,28 +7,29 @@ from lib import ui, ui_ingest
 from lib.db import Config
 from lib.demo import ensure_demo
 
-st.set_page_config(page_title="Quarterdeck", page_icon="static/favicon.png", layout="wide",
-                   initial_sidebar_state="collapsed" if ui.projector_requested() else "auto")
-ui.init_state()
-ui.apply_display_mode()
+with ui.shell():
+    st.set_page_config(page_title="Quarterdeck", page_icon="static/favicon.png", layout="wide",
+                       initial_sidebar_state="collapsed" if ui.projector_requested() else "auto")
+    ui.init_state()
+    ui.apply_display_mode()
 
-config = Config()
-if not Path(config.db_path).exists():
-    with st.spinner(ui.t("demo.building")):
-        ensure_demo(config.db_path, config.demo_customers, config.demo_seed)
+    config = Config()
+    if not Path(config.db_path).exists():
+        with st.spinner(ui.t("demo.building")):
+            ensure_demo(config.db_path, config.demo_customers, config.demo_seed)
 
-ui_ingest.start_inbox()
-navigation = st.navigation({
-    ui.t("nav.section.plan"): [
-        st.Page("pages/diagnosis.py", title=ui.t("diagnosis.nav"), icon=":material/monitoring:", default=True),
-        st.Page("pages/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:"),
-        st.Page("pages/channels.py", title=ui.t("channels.nav"), icon=":material/campaign:"),
-        st.Page("pages/team.py", title=ui.t("team.nav"), icon=":material/groups:"),
-        st.Page("pages/pdca.py", title=ui.t("pdca.nav"), icon=":material/event_repeat:"),
-    ],
-    ui.t("nav.section.data"): [
-        st.Page("pages/data.py", title=ui.t("nav.data"), icon=":material/database:"),
-    ],
-})
-ui.sidebar_filters()
-navigation.run()
+    ui_ingest.start_inbox()
+    navigation = st.navigation({
+        ui.t("nav.section.plan"): [
+            st.Page("pages/diagnosis.py", title=ui.t("diagnosis.nav"), icon=":material/monitoring:", default=True),
+            st.Page("pages/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:"),
+            st.Page("pages/channels.py", title=ui.t("channels.nav"), icon=":material/campaign:"),
+            st.Page("pages/team.py", title=ui.t("team.nav"), icon=":material/groups:"),
+            st.Page("pages/pdca.py", title=ui.t("pdca.nav"), icon=":material/event_repeat:"),
+        ],
+        ui.t("nav.section.data"): [
+            st.Page("pages/data.py", title=ui.t("nav.data"), icon=":material/database:"),
+        ],
+    })
+    ui.sidebar_filters()
+    navigation.run()

@@ -9,6 +9,8 @@ This is the only module in lib/ that imports Streamlit. Invariants:
 """
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,12 +28,25 @@ def db():
     return get_database(default_db_path())
 
 
+_shell = threading.local()
+
+
+@contextmanager
+def shell():
+    """Marks app.py's run; pages check that they run inside it."""
+    _shell.active = True
+    try:
+        yield
+    finally:
+        _shell.active = False
+
+
 def _require_shell() -> None:
-    """Pages run inside app.py's navigation. Streamlit still emulates the old pages/-folder
-    multipage mode for a server's first session until st.navigation has run once, so a
-    first visit straight to /<page> would run the page without the app shell. Switch that
-    mode off and rerun through app.py."""
-    if not st.session_state.get("_qd_init"):
+    """Pages run inside app.py's navigation. Streamlit emulates the old pages/-folder
+    multipage mode (running a page file on its own) until st.navigation has run once in the
+    process — e.g. a server's first visit straight to /<page>, and every AppTest run. Switch
+    that mode off and rerun through app.py."""
+    if not getattr(_shell, "active", False):
         from streamlit.runtime.pages_manager import PagesManager
         PagesManager.uses_pages_directory = False
         st.rerun()

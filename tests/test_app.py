@@ -14,7 +14,7 @@ def run_app(query: dict | None = None, page: str | None = "pages/overview.py") -
     at = AppTest.from_file(APP, default_timeout=60)
     for k, v in (query or {}).items():
         at.query_params[k] = v
-    if page:
+    if page:  # start on the page itself: it reruns through app.py's shell (lib.ui._require_shell)
         at.switch_page(page)
     return at.run()
 
