@@ -22,6 +22,7 @@ with ui.shell():
     navigation = st.navigation({
         ui.t("nav.section.plan"): [
             st.Page("pages/diagnosis.py", title=ui.t("diagnosis.nav"), icon=":material/monitoring:", default=True),
+            st.Page("pages/tiering.py", title=ui.t("tiering.nav"), icon=":material/stacked_bar_chart:"),
             st.Page("pages/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:"),
             st.Page("pages/channels.py", title=ui.t("channels.nav"), icon=":material/campaign:"),
             st.Page("pages/team.py", title=ui.t("team.nav"), icon=":material/groups:"),
