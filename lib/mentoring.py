@@ -11,8 +11,8 @@ No Streamlit here. Definitions:
 - The mentor rule (``lib.team.apply_mentor_rule``) blends the mentees' attainment into the
   mentor's; *score effect* is the mentor's score with the rule minus without it.
 - Status: ``behind`` when the mentee's attainment is under the ``status_at_risk`` setting (the
-  Diagnosis page's "at risk" line), ``slipping`` when it is above it but lower than when the pair
-  started, ``on_track`` otherwise, ``no_target`` without attainment. Behind and slipping pairs are
+  Diagnosis page's "at risk" line), ``slipping`` when it is above it but at least ``SLIP`` (10 pp)
+  lower than when the pair started, ``on_track`` otherwise, ``no_target`` without attainment. Behind and slipping pairs are
   the ones *falling behind*.
 """
 from __future__ import annotations
@@ -27,6 +27,7 @@ from lib.db import Database, Scope
 from lib.periods import Quarter
 
 STATUSES = ("behind", "slipping", "on_track", "no_target")
+SLIP = 0.10  # a fall of at least this much attainment since pairing (10 pp) is slipping
 COLUMNS = ["mentor_rm_id", "mentor_name", "mentee_rm_id", "mentee_name", "branch_id", "branch_name", "line",
            "paired_since", "attainment", "attainment_start", "change", "trend", "trend_quarters", "status",
            "mentor_own", "mentor_credit", "mentor_counted", "mentor_score", "mentor_score_without", "score_effect"]
@@ -37,7 +38,7 @@ def pair_status(attainment: float | None, change: float | None, at_risk: float) 
         return "no_target"
     if attainment < at_risk:
         return "behind"
-    if change is not None and not pd.isna(change) and change < 0:
+    if change is not None and not pd.isna(change) and change <= -SLIP:
         return "slipping"
     return "on_track"
 

@@ -21,7 +21,7 @@ SERIES_COLOURS = {"rm": charts.PALETTE[0], "team_avg": charts.PALETTE[1], "team_
 QUAD_COLOURS = {"both_high": "#2E8B57", "busy_not_converting": "#E07B00",
                 "converting_little_activity": "#1F4E79", "both_low": "#C0392B"}
 WEAK_COLOUR = "#C0392B"
-RADAR_FONT = 15
+RADAR_FONT = 16
 
 
 # ---------------------------------------------------------------- settings as hashable cache args
@@ -87,6 +87,19 @@ def keep_rms_in_url() -> None:
 
 
 # ---------------------------------------------------------------- forms
+def _save_weights() -> None:
+    """Form callback: runs before the script, so the save survives any rerun of the run."""
+    team.save_weights(ui.db(), {k: st.session_state.get(f"tm_w_{k}", 0.0) for k in team.DIM_KEYS})
+    st.session_state["tm_w_saved"] = True
+
+
+def _reset_weights() -> None:
+    team.save_weights(ui.db(), settings.DEFAULTS["team_weights"])
+    for k in team.DIM_KEYS:
+        st.session_state[f"tm_w_{k}"] = float(settings.DEFAULTS["team_weights"][k])
+    st.session_state["tm_w_saved"] = True
+
+
 def weights_form() -> None:
     db = ui.db()
     current = team.weights(db)
@@ -94,23 +107,18 @@ def weights_form() -> None:
         st.caption(t("team.weights.help"))
         with st.form("tm_weights_form", border=False):
             cols = st.columns(2)
-            new = {}
             for col, group, keys in ((cols[0], "performance", team.PERFORMANCE), (cols[1], "behaviour", team.BEHAVIOUR)):
                 with col:
                     st.markdown(f"**{t(f'team.group.{group}')}**")
                     for k in keys:
-                        new[k] = st.number_input(dim(k), min_value=0.0, max_value=10.0, step=0.01,
-                                                 value=float(current[k]), key=f"tm_w_{k}", format="%.2f")
-            saved = st.form_submit_button(t("team.save"), icon=":material/save:")
-        if saved:
-            team.save_weights(db, new)
+                        if f"tm_w_{k}" not in st.session_state:
+                            st.session_state[f"tm_w_{k}"] = float(current[k])
+                        st.number_input(dim(k), min_value=0.0, max_value=10.0, step=0.01, key=f"tm_w_{k}",
+                                        format="%.2f")
+            st.form_submit_button(t("team.save"), icon=":material/save:", on_click=_save_weights)
+        if st.session_state.pop("tm_w_saved", False):
             st.success(t("team.saved"), icon=":material/check:")
-            current = team.weights(db)
-        if st.button(t("team.reset"), key="tm_w_reset", icon=":material/restart_alt:"):
-            team.save_weights(db, settings.DEFAULTS["team_weights"])
-            for k in team.DIM_KEYS:
-                st.session_state.pop(f"tm_w_{k}", None)
-            st.rerun()
+        st.button(t("team.reset"), key="tm_w_reset", icon=":material/restart_alt:", on_click=_reset_weights)
         total = sum(current.values())
         if total > 0:
             perf = sum(current[k] for k in team.PERFORMANCE) / total
@@ -119,19 +127,23 @@ def weights_form() -> None:
         st.warning(t("team.weights.zero"), icon=":material/warning:")
 
 
+def _save_rule() -> None:
+    team.save_rule(ui.db(), {"aggregate": st.session_state.get("tm_rule_agg", "average"),
+                             "share": st.session_state.get("tm_rule_share", 0.2)})
+    st.session_state["tm_rule_saved"] = True
+
+
 def rule_form() -> dict:
-    db = ui.db()
-    rule = team.mentor_rule(db)
+    rule = team.mentor_rule(ui.db())
     with st.expander(t("team.mentor.rule"), icon=":material/tune:"):
         with st.form("tm_rule_form", border=False):
             c1, c2 = st.columns(2)
             aggs = ["average", "minimum", "none"]
-            agg = c1.radio(t("team.mentor.aggregate"), aggs, index=aggs.index(rule["aggregate"]),
-                           format_func=lambda a: t(f"team.mentor.aggregate.{a}"), key="tm_rule_agg")
-            share = c2.slider(t("team.mentor.share"), 0.0, 1.0, float(rule["share"]), 0.05, key="tm_rule_share")
-            saved = st.form_submit_button(t("team.save"), icon=":material/save:")
-        if saved:
-            rule = team.save_rule(db, {"aggregate": agg, "share": share})
+            c1.radio(t("team.mentor.aggregate"), aggs, index=aggs.index(rule["aggregate"]),
+                     format_func=lambda a: t(f"team.mentor.aggregate.{a}"), key="tm_rule_agg")
+            c2.slider(t("team.mentor.share"), 0.0, 1.0, float(rule["share"]), 0.05, key="tm_rule_share")
+            st.form_submit_button(t("team.save"), icon=":material/save:", on_click=_save_rule)
+        if st.session_state.pop("tm_rule_saved", False):
             st.success(t("team.saved"), icon=":material/check:")
     if rule["aggregate"] == "none" or rule["share"] <= 0:
         st.caption(t("team.mentor.rule_off"))
@@ -207,15 +219,17 @@ def scorecard_headers() -> dict:
 
 
 # ---------------------------------------------------------------- charts
-def _polar_layout(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
+def _polar_layout(fig: go.Figure, title: str, height: int = 500, n_axes: int = 6, rmin: float = 0) -> go.Figure:
     charts.style(fig, ui.lang(), height=height)
     fig.update_layout(
         title=dict(text=title, font=dict(size=18)),
-        polar=dict(radialaxis=dict(range=[0, 100], tickvals=[25, 50, 75, 100], tickfont=dict(size=11),
-                                   gridcolor="#C8CDD2"),
-                   angularaxis=dict(tickfont=dict(size=RADAR_FONT), gridcolor="#C8CDD2")),
-        legend=dict(orientation="h", yanchor="top", y=-0.08, xanchor="center", x=0.5, font=dict(size=14)),
-        margin=dict(l=70, r=70, t=70, b=40),
+        polar=dict(radialaxis=dict(range=[rmin, 100], tickvals=[v for v in (25, 50, 75, 100) if v > rmin] if rmin == 0
+                                   else list(range(int(rmin) + 10, 101, 10)), tickfont=dict(size=12, color="#5D6D7E"),
+                                   gridcolor="#C8CDD2", angle=90 + 180 / max(n_axes, 3), tickangle=90 + 180 / max(n_axes, 3)),
+                   angularaxis=dict(tickfont=dict(size=RADAR_FONT, color="#1B2631"), gridcolor="#C8CDD2",
+                                    rotation=90, direction="clockwise")),
+        legend=dict(orientation="h", yanchor="top", y=-0.06, xanchor="center", x=0.5, font=dict(size=15)),
+        margin=dict(l=90, r=90, t=60, b=30),
     )
     return fig
 
@@ -240,11 +254,11 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 def rm_radar(data: pd.DataFrame, title: str, height: int = 460) -> go.Figure:
     labels = [dim(k) for k in team.DIM_KEYS]
     fig = go.Figure()
-    for series, fill, dash in (("team_avg", False, "dash"), ("team_best", False, "dot"), ("rm", True, None)):
+    for series, fill, dash in (("rm", True, None), ("team_avg", False, "dash"), ("team_best", False, "dot")):
         s = data[data["series"] == series].set_index("dimension").reindex(team.DIM_KEYS)
         name = t(f"team.radar.series.{series}", name=s["rm_name"].dropna().iloc[0] if s["rm_name"].notna().any() else "")
         fig.add_trace(_trace(s["value"].tolist(), labels, name, SERIES_COLOURS[series], fill, dash))
-    return _polar_layout(fig, title, height)
+    return _polar_layout(fig, title, height, len(labels))
 
 
 def teams_radar(profiles: pd.DataFrame, names, title: str) -> go.Figure:
@@ -253,7 +267,7 @@ def teams_radar(profiles: pd.DataFrame, names, title: str) -> go.Figure:
     for i, (tid, row) in enumerate(profiles.iterrows()):
         fig.add_trace(_trace([row[k] for k in team.DIM_KEYS], labels, names(tid), charts.PALETTE[i % 4],
                              fill=i == 0, dash=[None, "dash", "dot", "dashdot"][i % 4]))
-    return _polar_layout(fig, title, height=520)
+    return _polar_layout(fig, title, height=600, n_axes=len(labels))
 
 
 def quadrant_chart(card: pd.DataFrame, quarter: str, highlight: list[str]) -> go.Figure:
@@ -297,7 +311,8 @@ def capability_rm_radar(prof: pd.DataFrame, name: str, limit: float) -> go.Figur
     if prof["prev_score"].notna().any():
         fig.add_trace(_trace(prof["prev_score"].tolist(), labels, t("team.cap.series.prev"), "#5D6D7E", dash="dot"))
     fig.add_trace(_trace(prof["score"].tolist(), labels, t("team.cap.series.latest"), SERIES_COLOURS["rm"], fill=True))
-    return _polar_layout(fig, t("team.cap.rm_title", name=name))
+    return _polar_layout(fig, t("team.cap.rm_title", name=name), n_axes=len(labels),
+                         rmin=_cap_floor([*prof["score"], *prof["team_mean"], *prof["prev_score"], limit]))
 
 
 def capability_team_radar(prof: pd.DataFrame, team_name: str, limit: float) -> go.Figure:
@@ -314,13 +329,21 @@ def capability_team_radar(prof: pd.DataFrame, team_name: str, limit: float) -> g
                                       name=t("team.cap.series.weak"),
                                       marker=dict(size=18, color=WEAK_COLOUR, symbol="x-thin", line=dict(width=4,
                                                   color=WEAK_COLOUR))))
-    return _polar_layout(fig, t("team.cap.team_title", team=team_name))
+    return _polar_layout(fig, t("team.cap.team_title", team=team_name), n_axes=len(labels),
+                         rmin=_cap_floor([*prof["mean"], *prof["prev_mean"], limit]))
+
+
+def _cap_floor(values) -> float:
+    """Radial floor of a capability radar: 10 below the lowest score, in tens (scores of 60–80 on
+    a 0–100 scale would all look alike on a projector)."""
+    vals = [float(v) for v in values if v is not None and not pd.isna(v)]
+    return float(max(0, (int(min(vals)) // 10 - 1) * 10)) if vals else 0.0
 
 
 def capability_table(prof: pd.DataFrame, limit: float) -> None:
     df = pd.DataFrame({"dimension": prof["dimension"].map(cap_dim), "mean": prof["mean"],
                        "prev_mean": prof["prev_mean"], "change": prof["change"],
-                       "share_below": prof["share_below"],
+                       "share_below": prof["share_below"] * 100,
                        "weak": prof["weak"].map(lambda w: t("team.cap.series.weak") if w else "")})
     st.dataframe(df, hide_index=True, width="stretch", column_config={
         "dimension": st.column_config.TextColumn(t("team.cap.col.dimension")),
@@ -328,23 +351,28 @@ def capability_table(prof: pd.DataFrame, limit: float) -> None:
         "prev_mean": st.column_config.NumberColumn(t("team.cap.col.prev_mean"), format="%.1f"),
         "change": st.column_config.NumberColumn(t("team.cap.col.change"), format="%+.1f"),
         "share_below": st.column_config.ProgressColumn(t("team.cap.col.share_below", score=f"{limit:g}"),
-                                                       min_value=0, max_value=1, format="percent"),
+                                                       min_value=0, max_value=100, format="%.0f%%"),
         "weak": st.column_config.TextColumn(t("team.cap.col.weak")),
     })
 
 
-def training_table(plan: pd.DataFrame) -> pd.DataFrame:
+NAMES_SHOWN = 12
+
+
+def training_list(plan: pd.DataFrame) -> pd.DataFrame:
+    """The training suggestions as a readable list (a projector cannot scroll a table cell);
+    returns the full table for the CSV download."""
     sep = t("team.list_sep")
-    df = pd.DataFrame({"priority": plan["priority"], "label": plan["label"], "course": plan["course"],
-                       "n": plan["n_participants"], "participants": plan["participants"].map(sep.join)})
-    st.dataframe(df, hide_index=True, width="stretch", column_config={
-        "priority": st.column_config.NumberColumn(t("team.cap.col.priority"), format="%d", width="small"),
-        "label": st.column_config.TextColumn(t("team.cap.col.dimension")),
-        "course": st.column_config.TextColumn(t("team.cap.col.course"), width="large"),
-        "n": st.column_config.NumberColumn(t("team.cap.col.n"), format="%d", width="small"),
-        "participants": st.column_config.TextColumn(t("team.cap.col.participants"), width="large"),
-    })
-    return df
+    for r in plan.itertuples():
+        with st.container(border=True):
+            st.markdown(f":material/school: **{r.priority}. {r.label}** — {r.course}")
+            names = list(r.participants)
+            more = t("team.cap.more", n=len(names) - NAMES_SHOWN) if len(names) > NAMES_SHOWN else ""
+            st.caption(t("team.cap.who", n=len(names), names=sep.join(names[:NAMES_SHOWN]) + more,
+                         mean=f"{r.mean:.1f}"))
+    return pd.DataFrame({t("team.cap.col.priority"): plan["priority"], t("team.cap.col.dimension"): plan["label"],
+                         t("team.cap.col.course"): plan["course"], t("team.cap.col.n"): plan["n_participants"],
+                         t("team.cap.col.participants"): plan["participants"].map(sep.join)})
 
 
 def pp(v) -> str:
@@ -366,21 +394,21 @@ def behind_list(behind: pd.DataFrame) -> None:
 def pairs_table(p: pd.DataFrame) -> pd.DataFrame:
     df = pd.DataFrame({
         "mentor": p["mentor_name"], "mentee": p["mentee_name"], "branch": p["branch_name"],
-        "since": p["paired_since"], "attainment": p["attainment"], "change": p["change"] * 100,
+        "since": p["paired_since"], "attainment": p["attainment"] * 100, "change": p["change"] * 100,
         "trend": p["trend"], "status": p["status"].map(lambda s: t(f"team.mentor.status.{s}")),
-        "mentor_own": p["mentor_own"], "mentor_counted": p["mentor_counted"], "effect": p["score_effect"],
+        "mentor_own": p["mentor_own"] * 100, "mentor_counted": p["mentor_counted"] * 100, "effect": p["score_effect"],
     })
     st.dataframe(df, hide_index=True, width="stretch", column_config={
         "mentor": st.column_config.TextColumn(t("team.mentor.col.mentor")),
         "mentee": st.column_config.TextColumn(t("team.mentor.col.mentee")),
         "branch": st.column_config.TextColumn(t("team.col.branch")),
         "since": st.column_config.TextColumn(t("team.mentor.col.since"), width="small"),
-        "attainment": st.column_config.NumberColumn(t("team.mentor.col.attainment"), format="percent"),
+        "attainment": st.column_config.NumberColumn(t("team.mentor.col.attainment"), format="%.0f%%"),
         "change": st.column_config.NumberColumn(t("team.mentor.col.change"), format="%+.1f pp"),
         "trend": st.column_config.LineChartColumn(t("team.mentor.col.trend"), y_min=0.5, y_max=1.2),
         "status": st.column_config.TextColumn(t("team.mentor.col.status"), width="small"),
-        "mentor_own": st.column_config.NumberColumn(t("team.mentor.col.mentor_own"), format="percent"),
-        "mentor_counted": st.column_config.NumberColumn(t("team.mentor.col.mentor_counted"), format="percent"),
+        "mentor_own": st.column_config.NumberColumn(t("team.mentor.col.mentor_own"), format="%.0f%%"),
+        "mentor_counted": st.column_config.NumberColumn(t("team.mentor.col.mentor_counted"), format="%.0f%%"),
         "effect": st.column_config.NumberColumn(t("team.mentor.col.effect"), format="%+.1f"),
     })
     return df

@@ -62,7 +62,7 @@ with tab_radar:
             me = card[card["rm_id"] == rm].iloc[0]
             with col:
                 st.plotly_chart(ut.rm_radar(data, ui.t("team.radar.title", name=me["rm_name"], team=names(me[team_by])),
-                                            height=520 if len(picked) == 1 else 460), width="stretch")
+                                            height=620 if len(picked) == 1 else 500), width="stretch")
                 if not me["has_book"]:
                     st.caption(ui.t("team.radar.unscored", name=me["rm_name"]))
     st.caption(ui.t("team.radar.note"))
@@ -114,7 +114,7 @@ with tab_cap:
         st.subheader(ui.t("team.cap.training"), anchor=False)
         plan = capability.training_plan(sc, limit, lang, tb, tv)
         if not plan.empty:
-            shown_plan = ut.training_table(plan)
+            shown_plan = ut.training_list(plan)
             ut.download(shown_plan, f"team-training-{f.quarter}", "tm_dl_training")
 
 # ---------------------------------------------------------------- mentors

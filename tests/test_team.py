@@ -167,7 +167,8 @@ def test_mentor_rule_cleaning():
 
 def test_pair_status():
     assert mentoring.pair_status(0.7, 0.1, 0.85) == "behind"
-    assert mentoring.pair_status(0.9, -0.05, 0.85) == "slipping"
+    assert mentoring.pair_status(0.9, -0.10, 0.85) == "slipping"
+    assert mentoring.pair_status(0.9, -0.05, 0.85) == "on_track"    # a small dip is not slipping
     assert mentoring.pair_status(0.9, 0.05, 0.85) == "on_track"
     assert mentoring.pair_status(0.9, np.nan, 0.85) == "on_track"
     assert mentoring.pair_status(np.nan, None, 0.85) == "no_target"

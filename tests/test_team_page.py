@@ -57,7 +57,8 @@ def test_team_page_english_rm_from_url(app_env):
     assert "Digital tools" in texts                                        # the demo's common weak spot
     radar = [json.loads(c.proto.spec) for c in at.get("plotly_chart")
              if json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "").startswith(f"{name} · ")][0]
-    assert [tr["name"] for tr in radar["data"]][:2] == ["Team average", radar["data"][1]["name"]]
+    assert [tr["name"] for tr in radar["data"]][:2] == [name, "Team average"]
+    assert radar["data"][2]["name"].startswith("Team's best: ")
     assert len(radar["data"]) <= 4 and "Customer visits" in radar["data"][0]["theta"]
     assert "Mentor pairs" in [s.value for s in at.subheader]
     assert len(at.get("download_button")) >= 3
@@ -107,3 +108,9 @@ def test_team_page_saves_weights_and_filters_scope(fresh_demo):
     assert team.weights(get_database(fresh_demo))["fee_income"] == 5.0
     assert "Saved." in _texts(at)
     assert at.number_input(key="tm_w_fee_income").value == 5.0
+    # the mentor rule form saves too, and the mentor tab explains the rule in force
+    at.radio(key="tm_rule_agg").set_value("minimum")
+    [b for b in at.button if "tm_rule_form" in str(b.form_id)][0].click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert team.mentor_rule(get_database(fresh_demo))["aggregate"] == "minimum"
+    assert "weakest mentee attainment" in _texts(at)

@@ -156,6 +156,9 @@ STRINGS = {
     "team.cap.threshold_help": {"en": "A dimension is a weak spot when the team averages below this score or at least half the team scores below it.",
                                 "zh": "团队平均分低于该分数，或至少一半成员低于该分数的维度视为共性短板。"},
     "team.cap.training": {"en": "Suggested training for next quarter", "zh": "下季度培训建议"},
+    "team.cap.who": {"en": "Team average {mean} · {n} RMs below the line: {names}",
+                     "zh": "团队平均 {mean} 分 · 低于分数线 {n} 人：{names}"},
+    "team.cap.more": {"en": " and {n} more", "zh": " 等另外 {n} 人"},
     "team.cap.col.priority": {"en": "Priority", "zh": "优先级"},
     "team.cap.col.course": {"en": "Training", "zh": "培训内容"},
     "team.cap.col.participants": {"en": "Who (below the line)", "zh": "参训人员（低于分数线）"},
@@ -211,8 +214,8 @@ STRINGS = {
     "team.mentor.pairs": {"en": "All pairs", "zh": "全部结对"},
     "team.mentor.note": {
         "en": "The data has no pairing date: a pair counts from the quarter the mentee was hired, or the first quarter in the data. "
-            "Behind: attainment below {at_risk} of plan pace. Slipping: lower than when the pair started.",
-        "zh": "数据中没有结对日期：结对按徒弟入职季度起算（早于数据起始季度的按数据起始季度）。落后：达成率低于计划进度的 {at_risk}；下滑：低于结对之初。"},
+            "Behind: attainment below {at_risk} of plan pace. Slipping: at least 10 pp lower than when the pair started.",
+        "zh": "数据中没有结对日期：结对按徒弟入职季度起算（早于数据起始季度的按数据起始季度）。落后：达成率低于计划进度的 {at_risk}；下滑：比结对之初低 10 个百分点及以上。"},
     "team.mentor.col.mentor": {"en": "Mentor", "zh": "导师"},
     "team.mentor.col.mentee": {"en": "Mentee", "zh": "徒弟"},
     "team.mentor.col.since": {"en": "Paired since", "zh": "结对起始"},
