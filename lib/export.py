@@ -33,3 +33,19 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 def csv_bytes(df: pd.DataFrame) -> bytes:
     """`df` as UTF-8 (with BOM) CSV, formula-injection safe, without the index."""
     return safe_frame(df).to_csv(index=False).encode("utf-8-sig")
+
+
+def xlsx_bytes(df: pd.DataFrame, sheet: str = "data") -> bytes:
+    """`df` as an .xlsx workbook, formula-injection safe: text cells are neutralised and the
+    writer is told never to turn strings into formulas, numbers or URLs."""
+    import io
+
+    buf = io.BytesIO()
+    safe = safe_frame(df)
+    for c in safe.columns:  # Excel has no time zones
+        if isinstance(safe[c].dtype, pd.DatetimeTZDtype):
+            safe[c] = safe[c].dt.tz_localize(None)
+    with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": {
+            "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}}) as xw:
+        safe.to_excel(xw, index=False, sheet_name=sheet[:31] or "data")
+    return buf.getvalue()

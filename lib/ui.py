@@ -293,6 +293,21 @@ def export_name(table_name: str) -> str:
     return f"{tb.name} — {tb.source_zh if lang() == 'zh' else tb.source_en}"
 
 
+def downloads(df: pd.DataFrame, name: str, personal_table: str | None = None, key: str | None = None) -> None:
+    """CSV and XLSX download buttons for a table. Cells that would run as spreadsheet formulas
+    are neutralised; columns the data contract marks personal in `personal_table` are masked
+    unless this viewer may see them."""
+    from lib import export, privacy
+    out = df if personal_table is None else privacy.mask_frame(df, personal_table, allowed=show_personal())
+    key = key or f"dl_{name}"
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button(t("common.download_csv"), export.csv_bytes(out), file_name=f"{name}.csv",
+                       mime="text/csv", key=f"{key}_csv", icon=":material/download:")
+    c2.download_button(t("common.download_xlsx"), export.xlsx_bytes(out), file_name=f"{name}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key=f"{key}_xlsx", icon=":material/table_view:")
+
+
 def demo_banner() -> None:
     d = db()
     if d.meta("source") == "demo":

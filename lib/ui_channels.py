@@ -15,7 +15,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from lib import charts, channels, export, i18n, schema, settings, ui
+from lib import charts, channels, i18n, schema, settings, ui
 
 t = ui.t
 
@@ -67,8 +67,7 @@ def needs(*tables: str) -> bool:
 
 
 def download(df: pd.DataFrame, name: str, key: str) -> None:
-    st.download_button(t("channels.download"), export.csv_bytes(df), file_name=f"{name}.csv",
-                       mime="text/csv", key=key, icon=":material/download:")
+    ui.downloads(df, name, personal_table="customers", key=key)
 
 
 def _scaled(df: pd.DataFrame, money: dict[str, str]) -> tuple[pd.DataFrame, dict]:

@@ -70,6 +70,4 @@ st.caption(ui.t("diagnosis.trend.note"))
 # ---- plan vs actual vs peers
 st.subheader(ui.t("diagnosis.table.title"), anchor=False)
 ud.plan_table(diagnosis.plan_table(kpis, lang), show_peers=not missing["peers"], show_plan=not missing["targets"])
-st.download_button(ui.t("diagnosis.table.download"), diagnosis.csv_bytes(diagnosis.plan_table(kpis, lang, False)),
-                   file_name=f"quarterdeck-diagnosis-{f.quarter}.csv", mime="text/csv",
-                   icon=":material/download:")
+ui.downloads(diagnosis.plan_table(kpis, lang, False), f"quarterdeck-diagnosis-{f.quarter}")

@@ -99,4 +99,5 @@ STRINGS = {
     "common.yes": {"en": "yes", "zh": "是"},
     "common.no": {"en": "no", "zh": "否"},
     "common.download_csv": {"en": "Download CSV", "zh": "下载 CSV"},
+    "common.download_xlsx": {"en": "Download Excel", "zh": "下载 Excel"},
 }
