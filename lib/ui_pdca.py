@@ -87,7 +87,9 @@ def timeline_chart(tl: dict, quarter: str, now: date) -> go.Figure:
     camp = tl["campaigns"]
     for i, r in enumerate(camp.itertuples()):
         name = str(r.campaign_name)
-        y = name if len(name) <= 38 else name[:36] + "…"
+        if name.startswith(f"{quarter} "):
+            name = name[len(quarter) + 1:]
+        y = name if len(name) <= 28 else name[:26] + "…"
         bar(y, r.start, r.end, charts.PALETTE[(i % 6) + 1 if (i % 6) + 1 != 2 else 6],
             t("pdca.tl.legend.campaign"), label("channels.channel", r.channel), "campaign", False)
         rows.append(y)
@@ -110,7 +112,7 @@ def timeline_chart(tl: dict, quarter: str, now: date) -> go.Figure:
     starts = [q.week_start(n) for n in range(1, q.weeks + 1)]
     fig.update_xaxes(type="date", range=[pd.Timestamp(q.start) - pd.Timedelta(days=1), pd.Timestamp(q.end) + pd.Timedelta(days=2)],
                      tickvals=[pd.Timestamp(d) for d in starts],
-                     ticktext=[f"{t('pdca.week_short', n=n)}<br>{d.month}/{d.day}" for n, d in enumerate(starts, 1)],
+                     ticktext=[f"W{n}<br>{d.month}/{d.day}" for n, d in enumerate(starts, 1)], tickangle=0,
                      showgrid=True, gridcolor="#D5DBE1", title_text=t("pdca.tl.axis"), side="top")
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(rows)), title_text="", automargin=True)
     if q.start <= now <= q.end:
@@ -342,30 +344,19 @@ def ledger_download(df: pd.DataFrame, quarter: str) -> None:
 
 
 # ---------------------------------------------------------------- weekly review
-PROJECTOR_CSS = """<style>
-[data-testid="stMain"] { font-size: 1.25rem; }
-[data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 3rem; }
-[data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 1.3rem; }
-[data-testid="stMain"] [data-testid="stMarkdownContainer"] p, [data-testid="stMain"] li { font-size: 1.25rem; }
-[data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 2rem; }
-</style>"""
-
-
-def projector_css() -> None:
-    st.html(PROJECTOR_CSS)
-
-
 def week_cards(wk: pd.DataFrame) -> None:
-    cols = st.columns(max(len(wk), 1))
-    for c, r in zip(cols, wk.itertuples()):
-        m = metrics.metric(r.key)
-        delta = None
-        if r.change is not None and not pd.isna(r.change):
-            delta = (f"{r.change * 100:+.1f} pp" if r.unit == "pct" else f"{r.change * 100:+.0f}%")
-        c.metric(m.label(ui.lang()), ui.value(r.this_week, r.unit), delta=delta, border=True,
-                 delta_color="normal" if r.higher_is_better else "inverse",
-                 help=t("pdca.rv.card_help", last=ui.value(r.last_week, r.unit)))
-        c.caption(t("pdca.rv.card_caption", last=ui.value(r.last_week, r.unit)))
+    """Fixed-width cards in a wrapping row (reflows from a projector to a laptop)."""
+    with st.container(horizontal=True, wrap=True, gap="small"):
+        for r in wk.itertuples():
+            m = metrics.metric(r.key)
+            delta = None
+            if r.change is not None and not pd.isna(r.change):
+                delta = (f"{r.change * 100:+.1f} pp" if r.unit == "pct" else f"{r.change * 100:+.0f}%")
+            with st.container(border=True, width=300):
+                st.metric(m.label(ui.lang()), ui.value(r.this_week, r.unit), delta=delta,
+                          delta_color="normal" if r.higher_is_better else "inverse",
+                          help=t("pdca.rv.card_help", last=ui.value(r.last_week, r.unit)))
+                st.caption(t("pdca.rv.card_caption", last=ui.value(r.last_week, r.unit)))
 
 
 def ledger_list(df: pd.DataFrame, now: date, key: str) -> None:

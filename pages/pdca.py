@@ -112,8 +112,6 @@ with tab_led:
 
 # ---------------------------------------------------------------- weekly review
 with tab_rv:
-    if st.toggle(ui.t("pdca.rv.projector"), key="pdca_projector"):
-        up.projector_css()
     q = pdca._q(quarter)
     st.subheader(ui.t("pdca.rv.header", week=week_now, start=ui.day(q.week_start(week_now)),
                       end=ui.day(q.week_end(week_now))))
@@ -187,7 +185,7 @@ with tab_rt:
             st.caption(ui.t("pdca.rt.delivery_note", overall=f"{(tot / prev - 1) * 100:+.1f}%" if prev else "—"))
 
     st.markdown(f"### {ui.t('pdca.rt.customers')}")
-    sample = ui.cached(retro.sample, quarter, scope)
+    sample = ui.cached(retro.sample, quarter, scope, retro.SAMPLE_SHARE, retro.SAMPLE_SEED, ui.show_personal())
     counts = ui.cached(retro.tier_counts, quarter, scope)
     st.caption(ui.t("pdca.rt.sample_note", share=ui.pct(retro.SAMPLE_SHARE, 0), n=f"{len(sample):,}",
                     total=f"{int(counts['customers'].sum()):,}", seed=retro.SAMPLE_SEED))

@@ -43,7 +43,7 @@ STRINGS = {
     "pdca.tl.row.phases": {"en": "Phases", "zh": "阶段"},
     "pdca.tl.row.milestones": {"en": "Milestones", "zh": "里程碑"},
     "pdca.tl.today": {"en": "Today", "zh": "今天"},
-    "pdca.tl.axis": {"en": "Date (week numbers on top)", "zh": "日期（上方为周次）"},
+    "pdca.tl.axis": {"en": "Week (W) and its first day", "zh": "周次（W）及其首日"},
     "pdca.tl.legend.phase": {"en": "Phase", "zh": "阶段"},
     "pdca.tl.legend.campaign": {"en": "Campaign", "zh": "营销活动"},
     "pdca.tl.legend.milestone": {"en": "Milestone", "zh": "里程碑"},
@@ -231,7 +231,6 @@ STRINGS = {
 
     # weekly review
     "pdca.rv.header": {"en": "Weekly review, week {week} ({start} – {end})", "zh": "周例会：第 {week} 周（{start} – {end}）"},
-    "pdca.rv.projector": {"en": "Projector mode (large type)", "zh": "投影模式（大字号）"},
     "pdca.rv.kpis": {"en": "This week vs last week", "zh": "本周与上周对比"},
     "pdca.rv.kpis_note": {
         "en": "Flows: the 7 days to {to} against the 7 days before; stocks and rates: the value on {to} against a week earlier.",
@@ -285,8 +284,8 @@ STRINGS = {
     "pdca.rt.customers": {"en": "Customer review: satisfaction interviews", "zh": "客户复盘：满意度回访"},
     "pdca.rt.sample_note": {
         "en": "A {share} sample of each tier ({n} customers of {total}), drawn reproducibly (seed {seed}): the same data "
-              "gives the same list. Names and phone numbers are masked.",
-        "zh": "按分层各抽取 {share}（共 {total} 位客户中抽取 {n} 位），抽样可复现（种子 {seed}）：相同数据得到相同名单。姓名和电话已脱敏。"},
+              "gives the same list. Names and phone numbers are masked unless personal data is switched on.",
+        "zh": "按分层各抽取 {share}（共 {total} 位客户中抽取 {n} 位），抽样可复现（种子 {seed}）：相同数据得到相同名单。除非开启显示个人信息，姓名和电话均已脱敏。"},
     "pdca.rt.sample_dl": {"en": "Download the call list (CSV)", "zh": "下载回访名单（CSV）"},
     "pdca.rt.sample.customer_id": {"en": "Customer", "zh": "客户号"},
     "pdca.rt.sample.customer_name": {"en": "Name", "zh": "姓名"},
