@@ -40,6 +40,23 @@ def today() -> date:
     return date.today()
 
 
+def _mark(flag: str) -> None:
+    st.session_state[flag] = True
+
+
+def clicked(label: str, key: str, container=None, form: bool = False, **kw) -> bool:
+    """A button whose click survives a rerun of the script before the page's body runs (the
+    app shell reruns a page that was started outside it): the click is recorded by a callback,
+    which runs first, and read back here."""
+    flag = f"{key}__clicked"
+    target = container or st
+    if form:
+        target.form_submit_button(label, key=key, on_click=_mark, args=(flag,), **kw)
+    else:
+        target.button(label, key=key, on_click=_mark, args=(flag,), **kw)
+    return bool(st.session_state.pop(flag, False))
+
+
 def flash(kind: str, text: str) -> None:
     st.session_state.setdefault("pdca_flash", []).append((kind, text))
 
@@ -139,7 +156,7 @@ def phases_form(phases: dict) -> dict | None:
             a = c.number_input(t("pdca.tl.first"), 1, 13, int(phases[p][0]), key=f"pdca_ph_{p}_a")
             b = c.number_input(t("pdca.tl.last"), 1, 13, int(phases[p][1]), key=f"pdca_ph_{p}_b")
             new[p] = (int(a), int(b))
-        if st.form_submit_button(t("pdca.save"), icon=":material/save:"):
+        if clicked(t("pdca.save"), "pdca_phases_save", form=True, icon=":material/save:"):
             return new
     return None
 
@@ -154,7 +171,7 @@ def milestones_editor(ms: pd.DataFrame, quarter: str) -> list[dict] | None:
                                 "day": st.column_config.DateColumn(t("pdca.tl.col.day"), min_value=q.start,
                                                                    max_value=q.end, format="YYYY-MM-DD"),
                                 "label": st.column_config.TextColumn(t("pdca.tl.col.label"), width="large")})
-    if st.button(t("pdca.save"), key="pdca_ms_save", icon=":material/save:"):
+    if clicked(t("pdca.save"), "pdca_ms_save", icon=":material/save:"):
         return edited.to_dict("records")
     return None
 
@@ -395,17 +412,17 @@ def agenda_bar() -> None:
         f"**:blue-background[{lbl}]**" if s == at else lbl for s, lbl in zip(names, labels)))
     c1, c2, _ = st.columns([2, 2, 3])
     if at is None:
-        if c1.button(t("pdca.agenda.start", page=labels[0]), key="pdca_agenda_next", type="primary",
-                     icon=":material/play_arrow:"):
+        if clicked(t("pdca.agenda.start", page=labels[0]), "pdca_agenda_next", c1, type="primary",
+                   icon=":material/play_arrow:"):
             go_to(steps[0])
         return
     nxt = pdca.next_step(steps, at)
     if nxt is None:
         c1.button(t("pdca.agenda.done"), disabled=True, key="pdca_agenda_next", icon=":material/flag:")
-    elif c1.button(t("pdca.agenda.next", page=t(f"pdca.agenda.{nxt[0]}")), key="pdca_agenda_next", type="primary",
-                   icon=":material/arrow_forward:"):
+    elif clicked(t("pdca.agenda.next", page=t(f"pdca.agenda.{nxt[0]}")), "pdca_agenda_next", c1, type="primary",
+                 icon=":material/arrow_forward:"):
         go_to(nxt)
-    if c2.button(t("pdca.agenda.restart"), key="pdca_agenda_restart", icon=":material/restart_alt:"):
+    if clicked(t("pdca.agenda.restart"), "pdca_agenda_restart", c2, icon=":material/restart_alt:"):
         go_to(steps[0])
 
 

@@ -95,10 +95,10 @@ with tab_led:
         st.info(ui.t("pdca.ledger.empty", quarter=quarter), icon=":material/info:")
     edited = up.ledger_editor(view, quarter, now, ledger.categories(ui.db()))
     c1, c2, c3 = st.columns([1, 1, 4])
-    if c1.button(ui.t("pdca.ledger.save"), type="primary", key="pdca_ledger_save", icon=":material/save:"):
+    if up.clicked(ui.t("pdca.ledger.save"), "pdca_ledger_save", c1, type="primary", icon=":material/save:"):
         if up.save_ledger(quarter, view, edited, user, now):
             st.rerun()
-    if c2.button(ui.t("pdca.ledger.reload"), key="pdca_ledger_reload", icon=":material/refresh:"):
+    if up.clicked(ui.t("pdca.ledger.reload"), "pdca_ledger_reload", c2, icon=":material/refresh:"):
         up.ledger_snapshot(quarter, reload=True)
         st.rerun()
     with c3:
@@ -141,11 +141,11 @@ with tab_rv:
     notes = st.text_area(ui.t("pdca.rv.notes"), value=rev["notes"], key=f"pdca_notes_{quarter}_{week_now}",
                          label_visibility="collapsed", height=140)
     n1, n2, _ = st.columns([1, 2, 3])
-    if n1.button(ui.t("pdca.rv.save_notes"), key="pdca_notes_save", icon=":material/save:"):
+    if up.clicked(ui.t("pdca.rv.save_notes"), "pdca_notes_save", n1, icon=":material/save:"):
         pdca.save_review(ui.db(), quarter, week_now, notes, user)
         up.flash("success", ui.t("pdca.saved"))
         st.rerun()
-    if n2.button(ui.t("pdca.rv.mark_held"), key="pdca_notes_held", icon=":material/event_available:"):
+    if up.clicked(ui.t("pdca.rv.mark_held"), "pdca_notes_held", n2, icon=":material/event_available:"):
         pdca.save_review(ui.db(), quarter, week_now, notes, user, held=True)
         up.flash("success", ui.t("pdca.saved"))
         st.rerun()
@@ -159,7 +159,7 @@ with tab_rv:
     p1, p2, _ = st.columns([1, 1, 3])
     p1.download_button(ui.t("pdca.rv.pack_html"), pack.encode("utf-8"), file_name=f"review-{quarter}-w{week_now}.html",
                        mime="text/html", key="pdca_pack_html", icon=":material/download:")
-    if p2.button(ui.t("pdca.rv.pack_make_pdf"), key="pdca_pack_make_pdf", icon=":material/picture_as_pdf:"):
+    if up.clicked(ui.t("pdca.rv.pack_make_pdf"), "pdca_pack_make_pdf", p2, icon=":material/picture_as_pdf:"):
         try:
             st.session_state["pdca_pdf"] = (quarter, week_now, lang, review_pack.to_pdf(pack))
         except Exception as e:  # no Chromium on this machine
@@ -219,8 +219,8 @@ with tab_rt:
     else:
         up.carry_table(carry)
         todo = int((~carry["carried"]).sum())
-        if todo and st.button(ui.t("pdca.rt.carry_button", n=todo, next=nxt), key="pdca_carry",
-                              icon=":material/move_down:"):
+        if todo and up.clicked(ui.t("pdca.rt.carry_button", n=todo, next=nxt), "pdca_carry",
+                               icon=":material/move_down:"):
             ids = ledger.carry_over(ui.db(), quarter, user, lang)
             up.flash("success", ui.t("pdca.rt.carried", ids=", ".join(ids)))
             st.rerun()

@@ -1,0 +1,110 @@
+"""AppTest of the PDCA page: it renders in English and Chinese, a ledger row edited in the
+data editor is saved (with its audit trail), a concurrent save is refused with the message, and
+the agenda's next button walks Diagnosis -> ... -> PDCA keeping the URL's parameters."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from lib import ledger, pdca
+from lib.db import open_database
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+PAGE = "pages/pdca.py"
+
+
+def run_page(lang: str = "en") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page(PAGE)
+    at.session_state["lang"] = lang
+    at.session_state["_qd_init"] = True
+    return at.run()
+
+
+def _editor_key(at: AppTest) -> str:
+    return f"pdca_ledger_editor_2026Q4_{at.session_state['pdca_editor_gen']}"
+
+
+def _texts(at: AppTest) -> str:
+    return "\n".join(str(e.value) for k in ("error", "success", "warning", "info", "markdown", "caption")
+                     for e in at.get(k))
+
+
+def test_page_renders_in_both_languages(fresh_demo):
+    at = run_page("en")
+    assert not at.exception
+    assert at.title[0].value.startswith("PDCA")
+    assert [t.label for t in at.tabs] == ["Timeline", "Burn-up", "Problem ledger", "Weekly review", "Retrospective"]
+    assert len(at.data_editor) == 2  # milestones and the ledger
+    assert "Behind pace" in _texts(at) or "Ahead of pace" in _texts(at)
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert not at.exception
+    assert at.tabs[2].label == "问题台账" and "落后进度" in _texts(at) + "领先进度"
+
+
+def test_editing_a_ledger_row_saves_it_with_history(fresh_demo):
+    at = run_page()
+    key = _editor_key(at)
+    at.session_state[key] = {"edited_rows": {1: {"status": "resolved", "notes": "cut to one session"}},
+                             "added_rows": [], "deleted_rows": []}
+    at.button(key="pdca_ledger_save").click().run()
+    assert not at.exception, at.exception
+    assert "Saved: 0 added, 1 changed, 0 deleted." in _texts(at)
+    db = open_database(":memory:")  # the app holds the file; read through its own handle instead
+    db.close()
+    from lib.ui import db as app_db  # same process: the page's Database
+    row = ledger.load(app_db(), "2026Q4").set_index("item_id").loc["2026Q4-002"]
+    assert row["status"] == "resolved" and row["notes"] == "cut to one session" and row["resolved_on"] is not None
+    h = ledger.history(app_db(), "2026Q4-002")
+    assert set(h[h.action == "update"].field) == {"status", "notes", "resolved_on"}
+    assert set(h.username) == {"local user"}
+
+
+def test_a_concurrent_save_is_refused_with_a_message(fresh_demo):
+    at = run_page()
+    from lib.ui import db as app_db
+    # someone else changes item 002's status after this session loaded the ledger
+    other = ledger.load(app_db(), "2026Q4").set_index("item_id").loc["2026Q4-002"].to_dict()
+    ledger.update(app_db(), "2026Q4-002", other, {"status": "in_progress"}, "Li Wei")
+    at.session_state[_editor_key(at)] = {"edited_rows": {1: {"status": "closed"}}, "added_rows": [],
+                                         "deleted_rows": []}
+    at.button(key="pdca_ledger_save").click().run()
+    err = "\n".join(e.value for e in at.error)
+    assert "Nothing was saved" in err and "2026Q4-002" in err and "Li Wei" in err and "Reload the ledger" in err
+    assert ledger.load(app_db(), "2026Q4").set_index("item_id").loc["2026Q4-002", "status"] == "in_progress"
+
+
+def test_adding_an_invalid_row_names_the_problem(fresh_demo):
+    at = run_page()
+    at.session_state[_editor_key(at)] = {"edited_rows": {}, "deleted_rows": [], "added_rows": [
+        {"owner": "Zhao Lei", "problem": "Branch queue too long", "due_date": "2027-01-15", "status": "open"}]}
+    at.button(key="pdca_ledger_save").click().run()
+    assert "due date 2027-01-15 is outside 2026Q4" in "\n".join(e.value for e in at.error)
+    at.session_state[_editor_key(at)] = {"edited_rows": {}, "deleted_rows": [], "added_rows": [
+        {"owner": "Zhao Lei", "problem": "Branch queue too long", "due_date": "2026-12-15", "status": "open"}]}
+    at.button(key="pdca_ledger_save").click().run()
+    assert "Saved: 1 added" in _texts(at)
+    from lib.ui import db as app_db
+    assert "2026Q4-011" in set(ledger.load(app_db(), "2026Q4").item_id)
+
+
+def test_agenda_walk(fresh_demo):
+    at = run_page()
+    steps = pdca.agenda()
+    names = [s for s, _ in steps]
+    assert names[0] == "diagnosis" and names[-1] == "pdca"
+    at.query_params["lang"] = "en"
+    at.query_params["q"] = "2026Q4"
+    visited = []
+    for _ in range(len(steps)):
+        at.button(key="pdca_agenda_next").click().run()
+        assert not at.exception, at.exception
+        visited.append(at.query_params["agenda"])
+        assert at.query_params["q"] == "2026Q4" and at.query_params["lang"] == "en"
+        if visited[-1] != "pdca":
+            at.switch_page(PAGE).run()  # back to the meeting page (the walk continues from the step reached)
+    assert visited == names
+    assert at.button(key="pdca_agenda_next").disabled  # agenda done
