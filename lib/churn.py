@@ -643,6 +643,12 @@ def retention_list(db: Database, model: ChurnModel, scope: Scope = WHOLE_BANK, l
     return top.drop(columns=["row"]).reset_index(drop=True)
 
 
+def totals(scored: pd.DataFrame, high: float = 0.2) -> dict:
+    """Customers scored, those with probability >= `high`, and the AUM at risk."""
+    return {"customers": len(scored), "high_risk": int((scored["churn_probability"] >= high).sum()),
+            "aum_at_risk": float(scored["aum_at_risk"].sum())}
+
+
 def at_risk_by(scored: pd.DataFrame, level: str, high: float = 0.2) -> pd.DataFrame:
     """AUM at risk per RM or branch: customers, high_risk (probability >= `high`), aum, aum_at_risk."""
     keys = {"rm": ["rm_id", "rm_name", "branch_name"], "branch": ["branch_id", "branch_name"]}[level]

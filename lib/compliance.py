@@ -60,17 +60,20 @@ def _cte(db: Database, start: date, end: date, scope: Scope, validity_days: int 
     return sql, params
 
 
-def mismatches(db: Database, start: date, end: date, scope: Scope, validity_days: int | None = None) -> pd.DataFrame:
+def mismatches(db: Database, start: date, end: date, scope: Scope, validity_days: int | None = None,
+               only_exceeds: bool = False) -> pd.DataFrame:
     """Every flagged sale in [start, end]: sale_id, sale_date, customer_id, customer_name (unmasked),
     branch_id, branch_name, rm_id, rm_name, product_id, product_name, product_type, risk_level,
-    risk_tolerance, risk_assessed_on, amount, exceeds, missing, expired, issue. Newest first."""
+    risk_tolerance, risk_assessed_on, amount, exceeds, missing, expired, issue. Newest first.
+    ``only_exceeds`` keeps the sales whose product risk is above the tolerance."""
     cte, params = _cte(db, start, end, scope, validity_days)
+    params["k_only"] = bool(only_exceeds)
     return db.query(f"""
         WITH {cte}
         SELECT sale_id, sale_date, customer_id, customer_name, branch_id, branch_name, rm_id, rm_name, product_id,
                product_name, product_type, risk_level, risk_tolerance, risk_assessed_on, amount,
                exceeds, missing, expired, issue
-        FROM issues ORDER BY sale_date DESC, sale_id""", params)
+        FROM issues WHERE exceeds OR NOT $k_only ORDER BY sale_date DESC, sale_id""", params)
 
 
 def summary(db: Database, start: date, end: date, scope: Scope, level: str,

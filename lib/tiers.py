@@ -211,8 +211,6 @@ def direction(from_tier: str, to_tier: str) -> str:
     if to_tier == "left":
         return "left"
     a, b = RANK.get(from_tier, 0), RANK.get(to_tier, 0)
-    if from_tier.startswith("corp") != to_tier.startswith("corp"):
-        return "same" if a == b else ("up" if b > a else "down")
     return "same" if a == b else ("up" if b > a else "down")
 
 
@@ -236,6 +234,10 @@ def migration_summary(mig: pd.DataFrame) -> dict[str, int]:
     for d, n in mig.groupby("direction")["customers"].sum().items():
         out[d] = int(n)
     return out
+
+
+def migration_count(mig: pd.DataFrame, from_tier: str, to_tier: str) -> int:
+    return int(mig.loc[(mig["from_tier"] == from_tier) & (mig["to_tier"] == to_tier), "customers"].sum())
 
 
 def migration_customers(db: Database, q_from: str, q_to: str, scope: Scope, from_tier: str, to_tier: str,

@@ -16,7 +16,8 @@ from lib.periods import Quarter
 
 @pytest.fixture(scope="module")
 def trained(demo_db):
-    return churn.train(demo_db, seed=0)
+    from tests.tiering_helpers import trained_model
+    return trained_model(demo_db)
 
 
 def test_demo_model_beats_baseline_out_of_time(trained):
