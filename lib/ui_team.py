@@ -155,17 +155,14 @@ def rule_form() -> dict:
 
 # ---------------------------------------------------------------- stars
 def star_cards(stars: pd.DataFrame) -> None:
+    """One line per team (a list wraps at any screen width; narrow cards did not at 1024 px)."""
     if stars.empty:
         st.info(t("team.stars.none"), icon=":material/info:")
         return
-    per_row = 4
-    for start in range(0, len(stars), per_row):
-        cols = st.columns(per_row)
-        for col, row in zip(cols, stars.iloc[start:start + per_row].itertuples()):
-            with col.container(border=True):
-                st.markdown(f":material/star: **{row.rm_name}** · {row.team_name}")
-                st.caption(t("team.star.score", score=f"{row.score:.0f}", rank=int(row.rank)))
-                st.write(row.reason)
+    with st.container(border=True):
+        for row in stars.itertuples():
+            st.markdown(f":material/star: **{row.rm_name}** · {row.team_name} · "
+                        f"{t('team.star.score', score=f'{row.score:.0f}', rank=int(row.rank))}  \n{row.reason}")
 
 
 # ---------------------------------------------------------------- scorecard table

@@ -49,10 +49,10 @@ STRINGS = {
     "team.stars.none": {"en": "No RM in scope has a score this quarter.", "zh": "本季度所选范围内没有可评分的客户经理。"},
     "team.star.reason": {
         "en": "{name} leads {team} with {score}/100: strongest on {strengths} among {line} peers; {move}.",
-        "zh": "{name}以 {score} 分领跑{team}：在{line}同事中{strengths}最为突出；{move}。"},
+        "zh": "{name}以 {score} 分领跑 {team}：在{line}同事中，{strengths}最为突出；{move}。"},
     "team.star.reason_alone": {
         "en": "{name} is the only scored RM of {team} ({score}/100): strongest on {strengths} among {line} peers; {move}.",
-        "zh": "{name}是{team}唯一参与评分的客户经理（{score} 分）：在{line}同事中{strengths}最为突出；{move}。"},
+        "zh": "{name}是 {team} 唯一参与评分的客户经理（{score} 分）：在{line}同事中，{strengths}最为突出；{move}。"},
     "team.star.dim": {"en": "{dim} (percentile {pct})", "zh": "{dim}（第 {pct} 百分位）"},
     "team.star.move_up": {"en": "up {n} places since last quarter", "zh": "排名较上季度上升 {n} 位"},
     "team.star.move_down": {"en": "down {n} places since last quarter", "zh": "排名较上季度下降 {n} 位"},
