@@ -651,11 +651,12 @@ def totals(scored: pd.DataFrame, high: float = 0.2) -> dict:
 
 def at_risk_by(scored: pd.DataFrame, level: str, high: float = 0.2) -> pd.DataFrame:
     """AUM at risk per RM or branch: customers, high_risk (probability >= `high`), aum, aum_at_risk."""
-    keys = {"rm": ["rm_id", "rm_name", "branch_name"], "branch": ["branch_id", "branch_name"]}[level]
+    keys = {"rm": ["rm_id", "rm_name"], "branch": ["branch_id", "branch_name"]}[level]
+    extra = {"branch_name": ("branch_name", "first")} if level == "rm" else {}
     if scored.empty:
-        return pd.DataFrame(columns=[*keys, "customers", "high_risk", "aum", "aum_at_risk"])
+        return pd.DataFrame(columns=[*keys, *extra, "customers", "high_risk", "aum", "aum_at_risk"])
     g = scored.assign(high=scored["churn_probability"] >= high).fillna({k: "" for k in keys})
-    out = g.groupby(keys, dropna=False).agg(customers=("customer_id", "size"), high_risk=("high", "sum"),
+    out = g.groupby(keys, dropna=False).agg(**extra, customers=("customer_id", "size"), high_risk=("high", "sum"),
                                             aum=("aum", "sum"), aum_at_risk=("aum_at_risk", "sum")).reset_index()
     out["high_risk"] = out["high_risk"].astype("int64")
     return out.sort_values("aum_at_risk", ascending=False).reset_index(drop=True)

@@ -35,7 +35,7 @@ def _cte(db: Database, start: date, end: date, scope: Scope, validity_days: int 
     sql = f"""
         checked AS (
           SELECT s.sale_id, s.sale_date, s.customer_id, c.customer_name, c.branch_id, br.branch_name,
-                 coalesce(s.rm_id, c.rm_id) AS rm_id, st.rm_name, s.product_id, p.product_name, p.product_type,
+                 coalesce(s.rm_id, c.rm_id) AS rm_id, st.rm_name, rb.branch_name AS rm_branch_name, s.product_id, p.product_name, p.product_type,
                  p.risk_level, c.risk_tolerance, c.risk_assessed_on, s.amount,
                  CASE WHEN p.risk_level LIKE 'R_' THEN CAST(substr(p.risk_level, 2, 1) AS INTEGER) END AS lvl,
                  CASE WHEN c.risk_tolerance LIKE 'C_' THEN CAST(substr(c.risk_tolerance, 2, 1) AS INTEGER) END AS tol
@@ -43,6 +43,7 @@ def _cte(db: Database, start: date, end: date, scope: Scope, validity_days: int 
           JOIN customers c ON c.customer_id = s.customer_id
           LEFT JOIN branches br ON br.branch_id = c.branch_id
           LEFT JOIN staff st ON st.rm_id = coalesce(s.rm_id, c.rm_id)
+          LEFT JOIN branches rb ON rb.branch_id = st.branch_id
           WHERE list_contains($k_types, p.product_type) AND c.customer_type = 'retail'
             AND s.sale_date BETWEEN $k_start AND $k_end AND coalesce(s.status, '') <> 'cancelled' AND {sc}
         ),
@@ -78,9 +79,9 @@ def mismatches(db: Database, start: date, end: date, scope: Scope, validity_days
 
 def summary(db: Database, start: date, end: date, scope: Scope, level: str,
             validity_days: int | None = None) -> pd.DataFrame:
-    """Per RM (level 'rm') or branch ('branch'): sales checked, flagged, exceeds, missing, expired,
+    """Per RM (level 'rm', with the RM's own branch) or customer branch ('branch'): sales checked, flagged, exceeds, missing, expired,
     flagged_share. Every RM / branch with a checked sale appears; most flagged first."""
-    keys = {"rm": "rm_id, rm_name, branch_name", "branch": "branch_id, branch_name"}[level]
+    keys = {"rm": "rm_id, rm_name, rm_branch_name AS branch_name", "branch": "branch_id, branch_name"}[level]
     cte, params = _cte(db, start, end, scope, validity_days)
     df = db.query(f"""
         WITH {cte}
