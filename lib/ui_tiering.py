@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from lib import charts, churn, export, health, i18n, privacy, settings, tiers, ui
+from lib import charts, churn, health, i18n, privacy, settings, tiers, ui
 
 t = ui.t
 GREEN, RED, GREY, BLUE = "#2E8B57", "#C0392B", "#5D6D7E", "#1F4E79"
@@ -74,8 +74,8 @@ def definitions(keys: tuple[str, ...]) -> None:
 
 
 def download(df: pd.DataFrame, name: str, key: str) -> None:
-    st.download_button(t("tiering.download"), export.csv_bytes(df), file_name=f"{name}.csv", mime="text/csv",
-                       key=key, icon=":material/download:")
+    """CSV / Excel downloads of a table already masked by ``masked`` (lib.privacy)."""
+    ui.downloads(df, name, None, key)
 
 
 def masked(df: pd.DataFrame, show_names: bool) -> pd.DataFrame:
@@ -138,9 +138,10 @@ def pyramid_charts(pyr: pd.DataFrame, quarter: str) -> tuple[go.Figure, go.Figur
     df = pyr.copy()
     df["label"] = df["tier"].map(tier_label)
     lang = ui.lang()
+    retail = df[df["segment"] == "retail"]
     fun = go.Figure(go.Funnel(
-        y=df["label"], x=df["customers"], textinfo="value+percent total",
-        marker=dict(color=[charts.PALETTE[i % len(charts.PALETTE)] for i in range(len(df))]),
+        y=retail["label"], x=retail["customers"], textinfo="value+percent total",
+        marker=dict(color=[charts.PALETTE[i % len(charts.PALETTE)] for i in range(len(retail))]),
         hovertemplate="%{y}: %{x:,}<extra></extra>"))
     fun.update_layout(title=t("tiering.pyramid.customers_title", quarter=quarter),
                       xaxis_title=t("tiering.axis.customers"), showlegend=False)

@@ -20,8 +20,7 @@ scope = ui.scope_arg(f.scope)
 progress = ui.cached(metrics.quarter_progress, quarter)
 st.caption(ui.t("tiering.caption", quarter=quarter, as_of=ui.day(progress["as_of"]),
                 scope=ui.t("filters.scope_caption", scope=ui.scope_label(f.scope))))
-show_names = st.toggle(ui.t("tiering.show_names"), value=False, key="tg_show_names",
-                       help=ui.t("tiering.show_names_help"))
+show_names = ui.show_personal()  # the sidebar's "show customer names" switch (never in projector mode)
 
 tab_tiers, tab_health, tab_churn, tab_comp = st.tabs(
     [ui.t("tiering.tab.tiers"), ui.t("tiering.tab.health"), ui.t("tiering.tab.churn"), ui.t("tiering.tab.compliance")],

@@ -50,7 +50,7 @@ def test_tiers_tab(app_env):
     assert not at.exception, [e.message for e in at.exception]
     assert at.title[0].value == "Customer tiers, health and churn risk"
     titles = _titles(at)
-    assert any(x.startswith("Customers per tier") for x in titles)
+    assert any(x.startswith("Retail customers per tier") for x in titles)
     assert any(x.startswith("Share of AUM per tier") for x in titles)
     assert any("migration" in x.lower() or "(rows)" in x for x in titles)
     # the migration list below the matrix: masked names by default
@@ -63,11 +63,11 @@ def test_tiers_tab_chinese_and_names_toggle(app_env):
     at = run_page("zh")
     assert not at.exception
     assert at.title[0].value == "客户分层、健康度与流失风险"
-    assert any("各层级客户数" in x for x in _titles(at))
+    assert any("零售各层级客户数" in x for x in _titles(at))
     _no_missing_keys(at)
     # (interacting after a Chinese run trips AppTest on the sidebar's format_func; toggle in English)
     at = run_page()
-    at.toggle(key="tg_show_names").set_value(True).run()
+    at.toggle(key="show_personal").set_value(True).run()   # the sidebar switch
     assert not at.exception
     lists = [f for f in _frames(at) if "customer_name" in f.columns]
     assert lists and not lists[0]["customer_name"].astype(str).str.contains(r"\*\*").any()

@@ -6,11 +6,6 @@ STRINGS = {
     "tiering.no_data": {
         "en": "No balance snapshots yet. Upload a **Core banking balance snapshot** and the **customer export** on the Data page.",
         "zh": "暂无余额快照。请在数据页上传**核心系统余额快照**和**客户导出**。"},
-    "tiering.show_names": {"en": "Show customer names", "zh": "显示客户姓名"},
-    "tiering.show_names_help": {
-        "en": "Off by default: names and phone numbers are masked in lists and downloads.",
-        "zh": "默认关闭：列表和下载中的姓名、电话均脱敏显示。"},
-    "tiering.download": {"en": "Download CSV", "zh": "下载 CSV"},
     "tiering.definitions": {"en": "Definitions", "zh": "指标定义"},
     "tiering.col.metric": {"en": "Measure", "zh": "指标"},
     "tiering.col.definition": {"en": "Definition", "zh": "定义"},
@@ -66,7 +61,8 @@ STRINGS = {
 
     # pyramid
     "tiering.pyramid.header": {"en": "Tier pyramid", "zh": "客户分层金字塔"},
-    "tiering.pyramid.customers_title": {"en": "Customers per tier, {quarter}", "zh": "{quarter} 各层级客户数"},
+    "tiering.pyramid.customers_title": {"en": "Retail customers per tier, {quarter} (corporate: table below)",
+                                        "zh": "{quarter} 零售各层级客户数（对公见下表）"},
     "tiering.pyramid.aum_title": {"en": "Share of AUM per tier, {quarter}", "zh": "{quarter} 各层级AUM占比"},
     "tiering.axis.customers": {"en": "Customers", "zh": "客户数"},
     "tiering.axis.aum_share": {"en": "Share of AUM (%)", "zh": "AUM占比（%）"},
