@@ -29,19 +29,16 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from lib import metrics, settings
+from lib import metrics, settings, tiers
 from lib.db import Database, Scope
 from lib.periods import Quarter
+from lib.tiers import tier_thresholds  # noqa: F401  (old name kept; tiers are defined in lib/tiers.py)
 
 TIERS = ("private", "wealth", "potential", "mass", "unknown", "corporate")
 _HELD_AT = ("s.sale_date <= $at AND (s.close_date IS NULL OR s.close_date > $at) "
             "AND coalesce(s.status, 'active') <> 'cancelled'")
 _OPEN_AT = ("(c.open_date IS NULL OR c.open_date <= $at) AND (c.close_date IS NULL OR c.close_date > $at) "
             "AND NOT (coalesce(c.status, '') = 'closed' AND c.close_date IS NULL)")
-
-
-def tier_thresholds(db: Database) -> dict[str, float]:
-    return {**settings.DEFAULTS["tier_thresholds"], **settings.get(db, "tier_thresholds")}
 
 
 def _period(db: Database, quarter: str) -> tuple[date, date | None]:
@@ -58,10 +55,7 @@ def _customers_cte(db: Database, quarter: str, scope: Scope, thresholds: tuple |
         cust AS (
           SELECT c.customer_id, c.customer_type AS segment,
                  CASE WHEN c.customer_type = 'corporate' THEN 'corporate'
-                      WHEN b.aum IS NULL THEN 'unknown'
-                      WHEN b.aum >= $t_private THEN 'private'
-                      WHEN b.aum >= $t_wealth THEN 'wealth'
-                      WHEN b.aum >= $t_potential THEN 'potential' ELSE 'mass' END AS tier
+                      ELSE {tiers.retail_tier_case("b.aum")} END AS tier
           FROM customers c LEFT JOIN v_balances b ON b.customer_id = c.customer_id AND b.as_of = $snap
           WHERE {sc} AND {_OPEN_AT}
         ),
