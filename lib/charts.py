@@ -29,7 +29,22 @@ def projector() -> bool:
     return getattr(_state, "projector", False)
 
 
+def _localise_dates(fig: go.Figure, lang: str) -> None:
+    """Date axes in the language's usual form (plotly's own month names are English)."""
+    if lang != "zh":
+        return
+    for trace in fig.data:
+        xs = getattr(trace, "x", None)
+        if xs is None or len(xs) == 0:
+            continue
+        if pd.api.types.is_datetime64_any_dtype(pd.Series(list(xs[:5]))) or \
+                all(hasattr(v, "year") and hasattr(v, "month") for v in list(xs[:5])):
+            axis = (getattr(trace, "xaxis", None) or "x").replace("x", "xaxis", 1)
+            fig.layout[axis].update(tickformat="%Y年%-m月", hoverformat="%Y年%-m月%-d日")
+
+
 def style(fig: go.Figure, lang: str = "en", height: int = 380) -> go.Figure:
+    _localise_dates(fig, lang)
     if projector():
         fig.update_layout(
             template="plotly_white", height=int(height * 1.15), colorway=PROJECTOR_PALETTE,
