@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from lib import capability, charts, export, i18n, settings, team, ui
+from lib import capability, charts, i18n, settings, team, ui
 
 t = ui.t
 QP_RM = "rm"
@@ -202,9 +202,7 @@ def scorecard_table(card: pd.DataFrame, show: str) -> pd.DataFrame:
 
 
 def download(df: pd.DataFrame, name: str, key: str, headers: dict | None = None) -> None:
-    out = df.rename(columns=headers or {})
-    st.download_button(t("team.download"), export.csv_bytes(out), file_name=f"{name}.csv", mime="text/csv",
-                       key=key, icon=":material/download:")
+    ui.downloads(df.rename(columns=headers or {}), name, key=key)
 
 
 def scorecard_headers() -> dict:
