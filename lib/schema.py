@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SYSTEM_COLUMNS = (
     ("extra_attrs", "MAP(VARCHAR, VARCHAR)"),
@@ -434,6 +434,12 @@ SYSTEM_TABLES_DDL = (
     " label VARCHAR, kind VARCHAR, username VARCHAR, saved_at TIMESTAMP)",
     "CREATE TABLE IF NOT EXISTS qd_pdca_reviews (quarter VARCHAR, week INTEGER, notes VARCHAR,"
     " held_at TIMESTAMP, username VARCHAR, saved_at TIMESTAMP)",
+    # access control (lib/auth.py, lib/audit.py): users with role and scope, append-only audit log
+    "CREATE TABLE IF NOT EXISTS qd_users (username VARCHAR PRIMARY KEY, display_name VARCHAR, role VARCHAR,"
+    " region VARCHAR, branch_ids VARCHAR, customer_type VARCHAR, personal BOOLEAN, disabled BOOLEAN,"
+    " password_hash VARCHAR, updated_at TIMESTAMP, updated_by VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS qd_audit (audit_id BIGINT, happened_at TIMESTAMP, username VARCHAR, role VARCHAR,"
+    " action VARCHAR, detail VARCHAR)",
 )
 
 

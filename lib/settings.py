@@ -57,8 +57,14 @@ def get(db, key: str) -> Any:
     return DEFAULTS[key] if raw is None else json.loads(raw)
 
 
-def put(db, key: str, value: Any) -> None:
+def put(db, key: str, value: Any, viewer=None) -> None:
+    """Save a setting for `viewer` (default: the acting viewer, see lib.auth); only roles allowed
+    to change plan settings may, and the change is written to the audit log in the same transaction."""
+    from lib import audit, auth
     if key not in DEFAULTS:
         raise KeyError(f"unknown setting {key!r}")
+    v = auth.check(viewer, "settings")
+    old = get(db, key)
     with db.transaction() as cur:
         cur.execute("INSERT OR REPLACE INTO qd_settings VALUES (?, ?, now())", [key, json.dumps(value)])
+        audit.record(db, v, "setting", {"key": key, "old": old, "new": value}, cur=cur)

@@ -55,3 +55,13 @@ def fresh_demo(demo_master, tmp_path, monkeypatch):
     monkeypatch.setenv("QUARTERDECK_DB", path)
     yield path
     forget_database(path)
+
+
+@pytest.fixture(autouse=True)
+def acting_system_viewer():
+    """Tests that call lib's write paths directly (imports, settings, ledger) run as the command
+    line's system viewer (lib.auth); tests of access control set their own with auth.acting_as.
+    AppTest runs are not affected: the app's script thread acts as the session's signed-in user."""
+    from lib import auth
+    with auth.acting_as(auth.system_viewer("pytest")):
+        yield

@@ -86,7 +86,11 @@ def process_pending(db, db_path: str) -> int:
         try:
             with open(running, encoding="utf-8") as f:
                 job = json.load(f)
-            result = jobs.run_job(db, job)
+            # whoever can write the inbox (next to the database file) can write the file itself:
+            # the job runs as the system viewer, recorded under the CLI's --user
+            from lib import auth
+            who = job.get("user") or job.get("options", {}).get("user")
+            result = jobs.run_job(db, job, viewer=auth.system_viewer(who))
         except Exception as e:  # noqa: BLE001 - the CLI must always get an answer
             result = {"ok": False, "lines": [], "messages": [], "errors": [f"{type(e).__name__}: {e}"],
                       "trace": traceback.format_exc()[-2000:]}

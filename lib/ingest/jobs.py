@@ -31,33 +31,39 @@ def plan_for(db, src: detect.Source, opts: dict) -> mapping.Plan:
     return plan
 
 
-def import_one(db, path: str, opts: dict, file_name: str | None = None) -> load.Report:
+def import_one(db, path: str, opts: dict, file_name: str | None = None, viewer=None) -> load.Report:
     src = detect.inspect(path, file_name=file_name, sheet=opts.get("sheet"))
     try:
         plan = plan_for(db, src, opts)
         rejects_dir = opts.get("rejects_dir") or os.path.dirname(os.path.abspath(path))
         return load.run_import(db, src, plan, dry_run=bool(opts.get("dry_run")), user=opts.get("user"),
-                               rejects_dir=rejects_dir)
+                               rejects_dir=rejects_dir, viewer=viewer)
     finally:
         src.cleanup()
 
 
-def run_job(db, job: dict) -> dict:
+def run_job(db, job: dict, viewer=None) -> dict:
+    """Run one job for `viewer` (default: the acting viewer, see lib.auth); a role that may not
+    import or undo gets an error in the result, nothing is written."""
     out = {"ok": True, "lines": [], "messages": [], "errors": [], "import_ids": []}
     if "undo" in job:
         try:
-            ids = load.undo_import(db, int(job["undo"]), user=job.get("user"))
+            ids = load.undo_import(db, int(job["undo"]), user=job.get("user"), viewer=viewer)
             out["messages"].append(t("ingest.cli.undone", "en", ids=", ".join(map(str, ids))))
             out["import_ids"] = ids
-        except IngestError as e:
+        except (IngestError, PermissionError) as e:
             out["ok"] = False
-            out["errors"].append(e.message("en"))
+            out["errors"].append(e.message("en") if hasattr(e, "message") else str(e))
         return out
     opts = job.get("options", {})
     for f in job["files"]:
         name = f.get("file_name") or os.path.basename(f["path"])
         try:
-            rep = import_one(db, f["path"], opts, file_name=name)
+            rep = import_one(db, f["path"], opts, file_name=name, viewer=viewer)
+        except PermissionError as e:
+            out["ok"] = False
+            out["errors"].append(str(e))
+            continue
         except IngestError as e:
             out["ok"] = False
             out["errors"].append(e.message("en"))

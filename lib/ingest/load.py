@@ -421,8 +421,13 @@ def _wide_plan(plan: Plan, src: detect.Source) -> Plan | None:
 
 
 def run_import(db, src: detect.Source, plan: Plan, *, dry_run: bool = False, user: str | None = None,
-               rejects_dir: str | None = None, lang: str = "en", progress=None) -> Report:
-    """Validate and load `src` with `plan` in one transaction (rolled back when dry_run)."""
+               rejects_dir: str | None = None, lang: str = "en", progress=None, viewer=None) -> Report:
+    """Validate and load `src` with `plan` in one transaction (rolled back when dry_run).
+    Only roles allowed to import may (`viewer`, default: the acting viewer, see lib.auth); the
+    import is written to the audit log in the same transaction."""
+    from lib import audit, auth
+    who = auth.check(viewer, "import")
+    user = user or who.label
     t0 = time.time()
     if src.size > max_upload_bytes():
         raise IngestError("ingest.err.too_large", file=src.file_name, size_mb=round(src.size / 2**20, 1),
@@ -461,6 +466,9 @@ def run_import(db, src: detect.Source, plan: Plan, *, dry_run: bool = False, use
                 progress(0.9)
             if not dry_run:
                 save_mapping(cur, src.shape, plan)
+                audit.record(db, who, "import", {
+                    "import_id": rep.import_id, "file": src.file_name, "table": tbl.name, "read": rep.rows_read,
+                    "inserted": rep.inserted, "updated": rep.updated, "rejected": rep.rejected}, cur=cur)
                 db.bump_data_version(cur)
             else:
                 raise _DryRun()
@@ -475,9 +483,12 @@ def run_import(db, src: detect.Source, plan: Plan, *, dry_run: bool = False, use
 
 
 # ---------------------------------------------------------------- undo and history
-def undo_import(db, import_id: int, user: str | None = None) -> list[int]:
+def undo_import(db, import_id: int, user: str | None = None, viewer=None) -> list[int]:
     """Restore the state before `import_id` (and the balance part of a wide import).
-    Returns the ids undone. One transaction; refuses if a later import changed the same rows."""
+    Returns the ids undone. One transaction; refuses if a later import changed the same rows.
+    Only roles allowed to undo may (see lib.auth); audited in the same transaction."""
+    from lib import audit, auth
+    who = auth.check(viewer, "undo")
     with db.transaction() as cur:
         row = cur.execute("SELECT table_name, status FROM qd_imports WHERE import_id = ?", [import_id]).fetchone()
         if row is None:
@@ -492,6 +503,7 @@ def undo_import(db, import_id: int, user: str | None = None) -> list[int]:
             "WHERE d.parent_id = ? AND i.status = 'loaded' ORDER BY 1", [root]).fetchall()]
         for iid in reversed(ids):
             _undo_one(cur, iid)
+        audit.record(db, who, "undo", {"import_ids": ids, "table": row[0]}, cur=cur)
         db.bump_data_version(cur)
     return ids
 
