@@ -129,8 +129,10 @@ def timeline_chart(tl: dict, quarter: str, now: date) -> go.Figure:
     starts = [q.week_start(n) for n in range(1, q.weeks + 1)]
     fig.update_xaxes(type="date", range=[pd.Timestamp(q.start) - pd.Timedelta(days=1), pd.Timestamp(q.end) + pd.Timedelta(days=2)],
                      tickvals=[pd.Timestamp(d) for d in starts],
-                     ticktext=[f"W{n}<br>{d.month}/{d.day}" for n, d in enumerate(starts, 1)], tickangle=0,
-                     showgrid=True, gridcolor="#D5DBE1", title_text=t("pdca.tl.axis"), side="top")
+                     ticktext=[f"W{n}" for n in range(1, q.weeks + 1)], tickangle=0, showgrid=True,
+                     gridcolor="#D5DBE1", side="top",
+                     title_text=t("pdca.tl.axis", start=i18n.fmt_date(q.start, ui.lang()),
+                                  end=i18n.fmt_date(q.end, ui.lang())))
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(rows)), title_text="", automargin=True)
     if q.start <= now <= q.end:
         x = pd.Timestamp(now) + pd.Timedelta(hours=12)

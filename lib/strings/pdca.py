@@ -43,7 +43,7 @@ STRINGS = {
     "pdca.tl.row.phases": {"en": "Phases", "zh": "阶段"},
     "pdca.tl.row.milestones": {"en": "Milestones", "zh": "里程碑"},
     "pdca.tl.today": {"en": "Today", "zh": "今天"},
-    "pdca.tl.axis": {"en": "Week (W) and its first day", "zh": "周次（W）及其首日"},
+    "pdca.tl.axis": {"en": "Weeks W1–W13, {start} to {end}", "zh": "第 W1–W13 周，{start} 至 {end}"},
     "pdca.tl.legend.phase": {"en": "Phase", "zh": "阶段"},
     "pdca.tl.legend.campaign": {"en": "Campaign", "zh": "营销活动"},
     "pdca.tl.legend.milestone": {"en": "Milestone", "zh": "里程碑"},
