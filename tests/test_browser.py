@@ -112,11 +112,14 @@ def test_every_page_renders_without_errors(server, browser, lang, mode, size):
             assert "⟦" not in text, path
             if lang == "zh":
                 assert re.search(r"[\u4e00-\u9fff]", title), (path, title)
-                assert untranslated(text, allowed) == [], path
+                bad = untranslated(text, allowed)
+                context = [text[max(0, text.find(w) - 60): text.find(w) + 30] for w in bad[:5]]
+                assert bad == [], (path, context)
             scroll_w = page.evaluate("document.documentElement.scrollWidth")
             assert scroll_w <= w + 1, f"{path}: horizontal scrolling at {size}"
             if mode == "projector":
-                assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "20px", path
+                page.wait_for_function(
+                    "() => getComputedStyle(document.documentElement).fontSize === '20px'", timeout=15_000)
             page.screenshot(path=str(ARTIFACTS / f"{path or 'home'}-{lang}-{mode}-{size}.png"))
     finally:
         context.close()
