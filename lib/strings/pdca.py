@@ -256,7 +256,7 @@ STRINGS = {
     "pdca.agenda.tiering": {"en": "Tiering", "zh": "客户分层"},
     "pdca.agenda.channels": {"en": "Channels", "zh": "渠道"},
     "pdca.agenda.team": {"en": "Team", "zh": "团队"},
-    "pdca.agenda.pdca": {"en": "PDCA", "zh": "PDCA"},
+    "pdca.agenda.pdca": {"en": "PDCA", "zh": "PDCA 复盘"},
     "pdca.agenda.start": {"en": "Start the meeting: {page}", "zh": "开始例会：{page}"},
     "pdca.agenda.next": {"en": "Next: {page}", "zh": "下一项：{page}"},
     "pdca.agenda.done": {"en": "Agenda done", "zh": "议程已完成"},
