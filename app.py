@@ -3,7 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import ui, ui_ingest
+from lib import auth, ui, ui_ingest
 from lib.db import Config
 from lib.demo import ensure_demo
 
@@ -18,7 +18,9 @@ with ui.shell():
         with st.spinner(ui.t("demo.building")):
             ensure_demo(config.db_path, config.demo_customers, config.demo_seed)
 
+    viewer = ui.sign_in()  # stops with a sign-in screen until someone is signed in (lib.auth)
     ui_ingest.start_inbox()
+    admin_pages = [st.Page("pages/admin.py", title=ui.t("admin.nav"), icon=":material/admin_panel_settings:")]
     navigation = st.navigation({
         ui.t("nav.section.plan"): [
             st.Page("pages/diagnosis.py", title=ui.t("diagnosis.nav"), icon=":material/monitoring:", default=True),
@@ -30,7 +32,11 @@ with ui.shell():
         ],
         ui.t("nav.section.data"): [
             st.Page("pages/data.py", title=ui.t("nav.data"), icon=":material/database:"),
+            *(admin_pages if viewer.can("admin") else []),
         ],
     })
     ui.sidebar_filters()
-    navigation.run()
+    try:
+        navigation.run()
+    except auth.AccessDenied as e:  # lib refused a write this role may not do
+        st.error(e.message(ui.lang()), icon=":material/lock:")

@@ -325,12 +325,18 @@ def _records(rows) -> list[dict]:
 
 
 def save_changes(db: Database, quarter: str, loaded, edited, user: str = LOCAL_USER,
-                 today: date | None = None) -> dict:
+                 today: date | None = None, viewer=None) -> dict:
     """Apply an edited copy of the ledger (rows of `edited`) against the rows as loaded (`loaded`):
     rows without an item id are new, rows whose id is missing from `edited` are deleted, the rest
     are updated field by field (see the module docstring for the concurrency rule). Everything is
     written in one transaction or nothing is. Returns {"created": [ids], "updated": {id: [fields]},
-    "deleted": [ids], "merged": {id: [fields others changed that were kept]}}."""
+    "deleted": [ids], "merged": {id: [fields others changed that were kept]}}.
+    Only roles allowed to edit the ledger may (`viewer`, default: the acting viewer, see lib.auth);
+    the save is also written to the audit log (lib.audit) in the same transaction."""
+    from lib import audit, auth
+    who = auth.check(viewer, "ledger")
+    if user in (None, LOCAL_USER):
+        user = who.label
     today = today or date.today()
     now = datetime.now()
     before = {str(r["item_id"]): r for r in _records(loaded) if not _missing(r.get("item_id"))}
@@ -428,6 +434,8 @@ def save_changes(db: Database, quarter: str, loaded, edited, user: str = LOCAL_U
             _insert(cur, rid, quarter, item, user, now)
             result["created"].append(rid)
         if result["created"] or result["updated"] or result["deleted"]:
+            audit.record(db, who, "ledger_edit", {"quarter": quarter, "created": result["created"],
+                                                  "updated": result["updated"], "deleted": result["deleted"]}, cur=cur)
             db.bump_data_version(cur)
     return result
 

@@ -160,7 +160,10 @@ def save_milestones(db: Database, quarter: str, rows: list[dict], user: str, lan
         raise ValueError(" ".join(errs))
     keep = [(pd.Timestamp(r["day"]).date(), str(r["label"]).strip()) for r in rows
             if r.get("day") is not None and not pd.isna(r.get("day")) and str(r.get("label") or "").strip()]
+    from lib import audit, auth
+    who = auth.check(None, "settings")  # the quarter plan: editors and admins (lib.auth)
     with db.transaction() as cur:
+        audit.record(db, who, "ledger_edit", {"quarter": quarter, "milestones": len(keep)}, cur=cur)
         cur.execute("DELETE FROM qd_pdca_milestones WHERE quarter = ?", [quarter])
         for i, (d, label) in enumerate(sorted(keep), start=1):
             cur.execute("INSERT INTO qd_pdca_milestones VALUES (?, ?, ?, ?, 'milestone', ?, now())",
@@ -403,7 +406,11 @@ def review(db: Database, quarter: str, week: int) -> dict:
 
 
 def save_review(db: Database, quarter: str, week: int, notes: str, user: str, held: bool = False) -> None:
+    from lib import audit, auth
+    who = auth.check(None, "ledger")  # review notes: editors and admins (lib.auth)
     with db.transaction() as cur:
+        audit.record(db, who, "ledger_edit", {"quarter": quarter, "week": week, "review_notes": True,
+                                              "held": held}, cur=cur)
         prev = cur.execute("SELECT held_at FROM qd_pdca_reviews WHERE quarter = ? AND week = ?",
                            [quarter, week]).fetchone()
         held_at = datetime.now() if held else (prev[0] if prev else None)

@@ -17,7 +17,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from lib import i18n, metrics
+from lib import audit, auth, i18n, metrics
 from lib.db import Scope, default_db_path, get_database
 from lib.periods import Quarter
 
@@ -115,8 +115,134 @@ def projector() -> bool:
 
 def show_personal() -> bool:
     """Whether this viewer sees customers' personal data in full: never in projector mode,
-    otherwise only when switched on (access control narrows this by role)."""
-    return bool(st.session_state.get("show_personal", False)) and not projector()
+    otherwise only when switched on and the viewer's role allows it (lib.auth)."""
+    v = viewer()
+    return (bool(st.session_state.get("show_personal", False)) and not projector()
+            and v is not None and v.may_see_personal)
+
+
+# ---------------------------------------------------------------- who is looking (lib.auth)
+def viewer() -> "auth.Viewer | None":
+    """The signed-in viewer of this session (set by ``sign_in`` on every run of app.py)."""
+    return st.session_state.get("_qd_viewer")
+
+
+def can(action: str) -> bool:
+    """Whether this session's viewer may `action` (pages hide what the role cannot do; lib
+    refuses it anyway)."""
+    v = viewer()
+    return v is not None and v.can(action)
+
+
+def _session_viewer() -> "auth.Viewer | None":
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return None
+    try:
+        return st.session_state.get("_qd_viewer")
+    except Exception:  # noqa: BLE001 - no session (e.g. a worker thread)
+        return None
+
+
+auth.set_session_resolver(_session_viewer)
+
+
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets file at all
+        return False
+
+
+def _do_login() -> None:
+    """The sign-in form's callback (survives the shell's rerun of a page started on its own)."""
+    name = str(st.session_state.get("qd_login_user") or "").strip()
+    v = auth.authenticate(db(), name, st.session_state.get("qd_login_password") or "")
+    st.session_state["qd_login_password"] = ""
+    if v is None:
+        import time
+        time.sleep(0.5)  # slows down guessing
+        st.session_state["_qd_login_failed"] = True
+        return
+    st.session_state.pop("_qd_login_failed", None)
+    st.session_state["_qd_user"] = name
+    st.session_state["_qd_viewer"] = v
+    st.session_state["_qd_signed_in_logged"] = True  # authenticate() wrote the sign-in to the audit log
+
+
+def _login_form() -> None:
+    st.title(t("auth.login.title"))
+    with st.form("qd_login"):
+        st.text_input(t("auth.login.username"), key="qd_login_user")
+        st.text_input(t("auth.login.password"), type="password", key="qd_login_password")
+        st.form_submit_button(t("auth.login.submit"), type="primary", on_click=_do_login)
+    if st.session_state.pop("_qd_login_failed", False):
+        st.error(t("auth.login.failed"), icon=":material/lock:")
+    st.caption(t("auth.login.help"))
+
+
+def sign_in() -> "auth.Viewer":
+    """Who is looking, decided on every run of app.py (a role or scope changed by an admin
+    applies on the next run): the identity provider's account when ``[auth]`` is configured in
+    secrets (``st.login``); else a user name and password when users exist in the database; else
+    local single-user mode (admin, whole bank; labelled in the sidebar). Stops the run with a
+    sign-in screen until someone is signed in."""
+    d = db()
+    user = st.user
+    v = None
+    if user.get("is_logged_in", False):
+        email = user.get("email")
+        v = auth.oidc_viewer(d, email, user.get("name"))
+        if v is None:
+            st.session_state.pop("_qd_viewer", None)
+            st.warning(t("auth.oidc.no_access", user=email or user.get("name") or "?"), icon=":material/lock:")
+            st.button(t("auth.sign_out"), on_click=st.logout)
+            st.stop()
+        if not st.session_state.get("_qd_signed_in_logged"):
+            audit.record(d, v, "sign_in", {"mode": "oidc"})
+    elif _oidc_configured():
+        st.session_state.pop("_qd_viewer", None)
+        st.title(t("auth.login.title"))
+        st.button(t("auth.oidc.button"), on_click=st.login, type="primary", icon=":material/login:")
+        st.caption(t("auth.login.help"))
+        st.stop()
+    elif auth.sign_in_mode(d, False) == "local":
+        v = auth.local_admin()
+        if not st.session_state.get("_qd_signed_in_logged"):
+            audit.record(d, v, "sign_in", {"mode": "local"})
+    else:
+        name = st.session_state.get("_qd_user")
+        v = auth.viewer_for(d, name) if name else None
+        if v is None:
+            st.session_state.pop("_qd_viewer", None)
+            st.session_state.pop("_qd_user", None)
+            _login_form()
+            st.stop()
+    st.session_state["_qd_signed_in_logged"] = True
+    st.session_state["_qd_viewer"] = v
+    return v
+
+
+def _sign_out() -> None:
+    v = viewer()
+    if v is not None:
+        audit.record(db(), v, "sign_out", {"mode": v.mode})
+    for k in ("_qd_user", "_qd_viewer", "_qd_signed_in_logged"):
+        st.session_state.pop(k, None)
+    if v is not None and v.mode == "oidc":
+        st.logout()
+
+
+def account_box() -> None:
+    """Who is signed in (or the local-mode label) and the sign-out button, in the sidebar."""
+    v = viewer()
+    if v is None:
+        return
+    if v.mode == "local":
+        st.markdown(f":orange-badge[:material/person_alert: {t('auth.local.label')}]", help=t("auth.local.help"))
+        return
+    st.caption(t("auth.signed_in_as", user=v.label, role=t(f"auth.role.{v.role}"), scope=scope_label(v.scope)))
+    st.button(t("auth.sign_out"), on_click=_sign_out, key="qd_sign_out", icon=":material/logout:")
 
 
 PROJECTOR_CSS = """
@@ -228,19 +354,23 @@ class Filters:
 
 def sidebar_filters() -> Filters:
     """Language switch and the global filters; returns the current selection."""
+    v = viewer()
+    allowed = v.scope if v is not None else Scope(branch_ids=())
     with st.sidebar:
+        account_box()
         st.radio(t("filters.language"), list(i18n.LANGS), key="lang", horizontal=True,
                  format_func=lambda code: i18n.LANG_NAMES[code])
         st.toggle(t("display.projector"), key="projector", help=t("display.projector_help"))
-        st.toggle(t("display.show_personal"), key="show_personal", disabled=projector(),
-                  help=t("display.show_personal_help"))
+        if v is not None and v.may_see_personal:
+            st.toggle(t("display.show_personal"), key="show_personal", disabled=projector(),
+                      help=t("display.show_personal_help"))
         st.subheader(t("filters.header"))
         qs = quarters()
         if qs:
             if st.session_state.get("f_quarter") not in qs:
                 st.session_state["f_quarter"] = qs[0]
             st.selectbox(t("filters.quarter"), qs, key="f_quarter")
-        o = org()
+        o = auth.allowed_org(org(), allowed)  # a scoped user is offered only their regions/branches
         regions = ["ALL", *sorted(o.region.unique())]
         if st.session_state.get("f_region") not in regions:
             st.session_state["f_region"] = "ALL"
@@ -254,7 +384,7 @@ def sidebar_filters() -> Filters:
             st.session_state["f_branch"] = "ALL"
         st.selectbox(t("filters.branch"), branches, key="f_branch",
                      format_func=lambda b: t("filters.all") if b == "ALL" else f"{names[b]} ({b})")
-        ctypes = ["ALL", "retail", "corporate"]
+        ctypes = ["ALL", "retail", "corporate"] if allowed.customer_type is None else [allowed.customer_type]
         if st.session_state.get("f_ctype") not in ctypes:
             st.session_state["f_ctype"] = "ALL"
         st.selectbox(t("filters.customer_type"), ctypes, key="f_ctype",
@@ -267,9 +397,12 @@ def current_filters() -> Filters:
     region = st.session_state.get("f_region", "ALL")
     branch = st.session_state.get("f_branch", "ALL")
     ctype = st.session_state.get("f_ctype", "ALL")
-    scope = Scope(region=None if region == "ALL" else region,
-                  branch_ids=None if branch == "ALL" else (branch,),
-                  customer_type=None if ctype == "ALL" else ctype)
+    chosen = Scope(region=None if region == "ALL" else region,
+                   branch_ids=None if branch == "ALL" else (branch,),
+                   customer_type=None if ctype == "ALL" else ctype)
+    v = viewer()
+    # never wider than the viewer's own scope (lib.auth); nobody signed in sees nothing
+    scope = auth.narrow(v.scope if v is not None else Scope(branch_ids=()), chosen)
     return Filters(st.session_state.get("f_quarter"), scope)
 
 
@@ -301,11 +434,21 @@ def downloads(df: pd.DataFrame, name: str, personal_table: str | None = None, ke
     out = df if personal_table is None else privacy.mask_frame(df, personal_table, allowed=show_personal())
     key = key or f"dl_{name}"
     c1, c2, _ = st.columns([1, 1, 4])
+    masked = personal_table is not None and not show_personal()
     c1.download_button(t("common.download_csv"), export.csv_bytes(out), file_name=f"{name}.csv",
-                       mime="text/csv", key=f"{key}_csv", icon=":material/download:")
+                       mime="text/csv", key=f"{key}_csv", icon=":material/download:",
+                       on_click=record_export, args=(f"{name}.csv", len(out), masked))
     c2.download_button(t("common.download_xlsx"), export.xlsx_bytes(out), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=f"{key}_xlsx", icon=":material/table_view:")
+                       key=f"{key}_xlsx", icon=":material/table_view:",
+                       on_click=record_export, args=(f"{name}.xlsx", len(out), masked))
+
+
+def record_export(file_name: str, rows: int | None = None, masked: bool | None = None) -> None:
+    """Audit-log one download (a download button's on_click)."""
+    f = current_filters()
+    audit.record(db(), viewer(), "export", {"file": file_name, "rows": rows, "personal_masked": masked,
+                                            "quarter": f.quarter, "scope": scope_label(f.scope)})
 
 
 def demo_banner() -> None:

@@ -245,7 +245,7 @@ def roi_settings(db) -> tuple[float, float]:
             c1, c2 = st.columns(2)
             m = c1.number_input(t("channels.settings.margin"), 0.0, 20.0, margin * 100, 0.1, format="%.2f")
             th = c2.number_input(t("channels.settings.threshold"), 0.0, 20.0, threshold, 0.1, format="%.2f")
-            if st.form_submit_button(t("channels.save"), icon=":material/save:"):
+            if st.form_submit_button(t("channels.save"), icon=":material/save:", disabled=not ui.can("settings")):
                 settings.put(db, "annual_margin", round(m / 100, 6))
                 settings.put(db, "roi_threshold", float(th))
                 st.success(t("channels.saved"))
@@ -385,7 +385,7 @@ def reward_rule_form(db) -> tuple:
             flat = c[1].number_input(t("channels.ref.flat"), 0.0, 1e6, float(rule["flat_per_conversion"]), 50.0)
             m1 = c[2].number_input(t("channels.ref.m_c2r"), 0.0, 20.0, rule["margin_corporate_to_retail"] * 100, 0.1)
             m2 = c[3].number_input(t("channels.ref.m_r2c"), 0.0, 20.0, rule["margin_retail_to_corporate"] * 100, 0.1)
-            if st.form_submit_button(t("channels.save"), icon=":material/save:"):
+            if st.form_submit_button(t("channels.save"), icon=":material/save:", disabled=not ui.can("settings")):
                 rule = {"share": round(share / 100, 6), "flat_per_conversion": float(flat),
                         "margin_corporate_to_retail": round(m1 / 100, 6),
                         "margin_retail_to_corporate": round(m2 / 100, 6)}
@@ -455,7 +455,7 @@ def assumptions_form(db) -> dict:
                 new[k] = cols[i % 3].number_input(t(f"channels.calc.a.{k}"), 0.0, 1e9 if not is_pct else 100.0, v,
                                                   0.1 if is_pct else 100.0, format="%.3f" if is_pct else "%.0f",
                                                   key=f"ch_a_{k}") / (100 if is_pct else 1)
-            if st.form_submit_button(t("channels.save"), icon=":material/save:"):
+            if st.form_submit_button(t("channels.save"), icon=":material/save:", disabled=not ui.can("settings")):
                 bundles.save_assumptions(db, new)
                 a = bundles.assumptions(db)
                 st.success(t("channels.saved"))

@@ -251,7 +251,7 @@ def history_section() -> None:
     st.dataframe(h, hide_index=True, width="stretch", column_config={
         c: ui.t(f"ingest.ui.h_{c}") for c in h.columns})
     loaded = h.loc[h["status"] == "loaded", "import_id"].tolist()
-    if not loaded:
+    if not loaded or not ui.can("undo"):
         return
     c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
     iid = c1.selectbox(ui.t("ingest.ui.undo_pick"), loaded, key="ingest_undo_id",

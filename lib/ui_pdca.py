@@ -23,6 +23,9 @@ PHASE_COLOURS = {"prepare": "#17A2B8", "push": "#1F4E79", "sprint": "#E07B00"}
 # ---------------------------------------------------------------- plumbing
 def viewer() -> str:
     """Who is editing: the signed-in user's name or e-mail, else the "local user" label."""
+    v = ui.viewer()
+    if v is not None and v.mode != "local":
+        return v.label
     try:
         if st.user.get("is_logged_in", False):
             return str(st.user.get("name") or st.user.get("email") or t("pdca.user.local"))
@@ -158,7 +161,8 @@ def phases_form(phases: dict) -> dict | None:
             a = c.number_input(t("pdca.tl.first"), 1, 13, int(phases[p][0]), key=f"pdca_ph_{p}_a")
             b = c.number_input(t("pdca.tl.last"), 1, 13, int(phases[p][1]), key=f"pdca_ph_{p}_b")
             new[p] = (int(a), int(b))
-        if clicked(t("pdca.save"), "pdca_phases_save", form=True, icon=":material/save:"):
+        if clicked(t("pdca.save"), "pdca_phases_save", form=True, icon=":material/save:",
+                   disabled=not ui.can("settings")):
             return new
     return None
 
@@ -173,7 +177,7 @@ def milestones_editor(ms: pd.DataFrame, quarter: str) -> list[dict] | None:
                                 "day": st.column_config.DateColumn(t("pdca.tl.col.day"), min_value=q.start,
                                                                    max_value=q.end, format="YYYY-MM-DD"),
                                 "label": st.column_config.TextColumn(t("pdca.tl.col.label"), width="large")})
-    if clicked(t("pdca.save"), "pdca_ms_save", icon=":material/save:"):
+    if clicked(t("pdca.save"), "pdca_ms_save", icon=":material/save:", disabled=not ui.can("settings")):
         return edited.to_dict("records")
     return None
 
@@ -304,7 +308,7 @@ def ledger_editor(view: pd.DataFrame, quarter: str, now: date, cats: list[str]) 
     gen = st.session_state.get("pdca_editor_gen", 0)
     return st.data_editor(
         df, num_rows="dynamic", hide_index=True, width="stretch", key=f"pdca_ledger_editor_{quarter}_{gen}",
-        disabled=["item_id", "overdue", "week"],
+        disabled=["item_id", "overdue", "week"] if ui.can("ledger") else True,
         column_config={
             "item_id": st.column_config.TextColumn(t("pdca.field.item_id"), width="small"),
             "overdue": st.column_config.TextColumn(t("pdca.field.overdue"), width="small"),

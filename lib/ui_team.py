@@ -115,10 +115,12 @@ def weights_form() -> None:
                             st.session_state[f"tm_w_{k}"] = float(current[k])
                         st.number_input(dim(k), min_value=0.0, max_value=10.0, step=0.01, key=f"tm_w_{k}",
                                         format="%.2f")
-            st.form_submit_button(t("team.save"), icon=":material/save:", on_click=_save_weights)
+            st.form_submit_button(t("team.save"), icon=":material/save:", on_click=_save_weights,
+                                  disabled=not ui.can("settings"))
         if st.session_state.pop("tm_w_saved", False):
             st.success(t("team.saved"), icon=":material/check:")
-        st.button(t("team.reset"), key="tm_w_reset", icon=":material/restart_alt:", on_click=_reset_weights)
+        st.button(t("team.reset"), key="tm_w_reset", icon=":material/restart_alt:", on_click=_reset_weights,
+                  disabled=not ui.can("settings"))
         total = sum(current.values())
         if total > 0:
             perf = sum(current[k] for k in team.PERFORMANCE) / total
@@ -142,7 +144,8 @@ def rule_form() -> dict:
             c1.radio(t("team.mentor.aggregate"), aggs, index=aggs.index(rule["aggregate"]),
                      format_func=lambda a: t(f"team.mentor.aggregate.{a}"), key="tm_rule_agg")
             c2.slider(t("team.mentor.share"), 0.0, 1.0, float(rule["share"]), 0.05, key="tm_rule_share")
-            st.form_submit_button(t("team.save"), icon=":material/save:", on_click=_save_rule)
+            st.form_submit_button(t("team.save"), icon=":material/save:", on_click=_save_rule,
+                                  disabled=not ui.can("settings"))
         if st.session_state.pop("tm_rule_saved", False):
             st.success(t("team.saved"), icon=":material/check:")
     if rule["aggregate"] == "none" or rule["share"] <= 0:

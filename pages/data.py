@@ -28,7 +28,10 @@ with status_tab:
         st.warning(ui.t("data.empty_tables", tables=", ".join(empty)), icon=":material/info:")
 
 with upload_tab:
-    ui_ingest.upload_section()
+    if ui.can("import"):
+        ui_ingest.upload_section()
+    else:
+        st.info(ui.t("auth.no_rights", role=ui.t(f"auth.role.{ui.viewer().role}")), icon=":material/lock:")
 
 with history_tab:
     ui_ingest.history_section()

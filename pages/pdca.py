@@ -95,7 +95,8 @@ with tab_led:
         st.info(ui.t("pdca.ledger.empty", quarter=quarter), icon=":material/info:")
     edited = up.ledger_editor(view, quarter, now, ledger.categories(ui.db()))
     c1, c2, c3 = st.columns([1, 1, 4])
-    if up.clicked(ui.t("pdca.ledger.save"), "pdca_ledger_save", c1, type="primary", icon=":material/save:"):
+    if up.clicked(ui.t("pdca.ledger.save"), "pdca_ledger_save", c1, type="primary", icon=":material/save:",
+                  disabled=not ui.can("ledger")):
         if up.save_ledger(quarter, view, edited, user, now):
             st.rerun()
     if up.clicked(ui.t("pdca.ledger.reload"), "pdca_ledger_reload", c2, icon=":material/refresh:"):
@@ -141,11 +142,13 @@ with tab_rv:
     notes = st.text_area(ui.t("pdca.rv.notes"), value=rev["notes"], key=f"pdca_notes_{quarter}_{week_now}",
                          label_visibility="collapsed", height=140)
     n1, n2, _ = st.columns([1, 2, 3])
-    if up.clicked(ui.t("pdca.rv.save_notes"), "pdca_notes_save", n1, icon=":material/save:"):
+    if up.clicked(ui.t("pdca.rv.save_notes"), "pdca_notes_save", n1, icon=":material/save:",
+                  disabled=not ui.can("ledger")):
         pdca.save_review(ui.db(), quarter, week_now, notes, user)
         up.flash("success", ui.t("pdca.saved"))
         st.rerun()
-    if up.clicked(ui.t("pdca.rv.mark_held"), "pdca_notes_held", n2, icon=":material/event_available:"):
+    if up.clicked(ui.t("pdca.rv.mark_held"), "pdca_notes_held", n2, icon=":material/event_available:",
+                  disabled=not ui.can("ledger")):
         pdca.save_review(ui.db(), quarter, week_now, notes, user, held=True)
         up.flash("success", ui.t("pdca.saved"))
         st.rerun()
@@ -220,7 +223,7 @@ with tab_rt:
         up.carry_table(carry)
         todo = int((~carry["carried"]).sum())
         if todo and up.clicked(ui.t("pdca.rt.carry_button", n=todo, next=nxt), "pdca_carry",
-                               icon=":material/move_down:"):
+                               icon=":material/move_down:", disabled=not ui.can("ledger")):
             ids = ledger.carry_over(ui.db(), quarter, user, lang)
             up.flash("success", ui.t("pdca.rt.carried", ids=", ".join(ids)))
             st.rerun()
