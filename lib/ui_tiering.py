@@ -424,7 +424,8 @@ def model_quality(m) -> None:
     if m.candidates:
         st.caption(t("tiering.churn.chosen", scores=", ".join(
             f"{t(f'tiering.churn.model.{k}')} {v:.3f}" for k, v in m.candidates.items() if v is not None)))
-    c1, c2, c3, c4 = st.columns(4)
+    r1, r2 = st.columns(2), st.columns(2)   # 2 x 2: the labels stay readable at 1024 px
+    c1, c2, c3, c4 = r1[0], r1[1], r2[0], r2[1]
     auc, base = mt.get("roc_auc"), mt.get("baseline_auc")
     with c1.container(border=True):
         st.metric(t("tiering.churn.kpi.auc"), "—" if auc is None else f"{auc:.3f}",
@@ -439,8 +440,7 @@ def model_quality(m) -> None:
     with c3.container(border=True):
         st.metric(t("tiering.churn.kpi.recall"), ui.pct(mt.get("recall_top10")), help=t("tiering.churn.kpi.recall_help"))
     with c4.container(border=True):
-        st.metric(t("tiering.churn.kpi.learned"), t("tiering.churn.kpi.learned_value",
-                                                   customers=i18n.fmt_count(mt.get("train_customers"), ui.lang())))
+        st.metric(t("tiering.churn.kpi.learned"), i18n.fmt_count(mt.get("train_customers"), ui.lang()))
         st.caption(t("tiering.churn.kpi.learned_caption", rows=i18n.fmt_count(mt.get("train_rows"), ui.lang()),
                      churners=i18n.fmt_count(mt.get("train_churners"), ui.lang()),
                      vrows=i18n.fmt_count(mt.get("rows"), ui.lang()),

@@ -61,8 +61,7 @@ STRINGS = {
 
     # pyramid
     "tiering.pyramid.header": {"en": "Tier pyramid", "zh": "客户分层金字塔"},
-    "tiering.pyramid.customers_title": {"en": "Retail customers per tier, {quarter} (corporate: table below)",
-                                        "zh": "{quarter} 零售各层级客户数（对公见下表）"},
+    "tiering.pyramid.customers_title": {"en": "Retail customers per tier, {quarter}", "zh": "{quarter} 零售各层级客户数"},
     "tiering.pyramid.aum_title": {"en": "Share of AUM per tier, {quarter}", "zh": "{quarter} 各层级AUM占比"},
     "tiering.axis.customers": {"en": "Customers", "zh": "客户数"},
     "tiering.axis.aum_share": {"en": "Share of AUM (%)", "zh": "AUM占比（%）"},
@@ -180,8 +179,7 @@ STRINGS = {
     "tiering.churn.kpi.recall": {"en": "Recall, top 10 %", "zh": "前10%召回率"},
     "tiering.churn.kpi.recall_help": {"en": "Share of all churners found in the riskiest 10 %.",
                                       "zh": "风险最高的10%客户覆盖了全部流失客户的比例。"},
-    "tiering.churn.kpi.learned": {"en": "Learned from", "zh": "训练样本"},
-    "tiering.churn.kpi.learned_value": {"en": "{customers} customers", "zh": "{customers} 位客户"},
+    "tiering.churn.kpi.learned": {"en": "Customers learned from", "zh": "训练客户数"},
     "tiering.churn.kpi.learned_caption": {"en": "{rows} customer-quarters, {churners} churners; validation: {vrows} customers, {vchurners} churners",
                                           "zh": "{rows} 个客户季度，其中流失 {churners}；验证集：{vrows} 位客户，流失 {vchurners}"},
     "tiering.churn.sampled": {"en": "Trained on a {share} hash sample of customers (at most {max} customer-quarters); every customer is scored.",
