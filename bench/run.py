@@ -1,0 +1,409 @@
+"""Quarterdeck benchmark: import, pages, KPI queries and app memory at N customers.
+
+    .venv/bin/python bench/run.py [--customers 1000000] [--small 20000] [--work /tmp/qd_bench_run]
+                                  [--skip-browser] [--json out.json]
+
+1. Builds (or reuses from the cache, see bench/bank.py) the demo bank at --small and at N customers.
+2. Import: the N-customer bank's customers and its latest balance snapshot are exported as CSV the
+   way a core-banking dump looks (dates 2010/01/31, amounts 1,500.00), then imported into a fresh
+   database through the product's import path (lib.ingest.jobs.run_job, what the CLI and the app
+   run), next to DuckDB's raw read_csv of the same files into a table (the floor).
+3. Pages: each page script in a fresh Python process via Streamlit's AppTest: cold = the first run
+   (empty st.cache_data, Python modules imported beforehand so only the page's own work counts),
+   warm = the median of three more runs in the same process; at --small and at N customers.
+4. KPIs: the same KPI set in pandas on DataFrames loaded from Parquet exports of the same tables,
+   next to lib.metrics.compute on the database (values are checked to agree).
+5. Memory: a real `streamlit run` server on the N-customer bank; Chromium visits every page; the
+   server's peak RSS (VmHWM) and current RSS afterwards.
+
+Every measurement runs in its own subprocess and reports wall time and CPU time of that process
+(time.process_time: all its threads). The machine may be shared: wall times are noisy, CPU
+times less so. Not part of the test run (tests/test_bench_smoke.py runs it at a tiny size).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bank import ensure_bank, generator_version  # noqa: E402
+
+AIMS = {"import_ratio": 2.0, "cold": 1.0, "warm": 0.2, "growth": 5.0, "kpi_speedup": 4.0}
+
+
+# ---------------------------------------------------------------- helpers
+def _peak_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _child(args: list[str], timeout: float = 3600) -> dict:
+    r = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", *args], cwd=ROOT,
+                       capture_output=True, text=True, timeout=timeout)
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
+    if r.returncode or not lines:
+        raise RuntimeError(f"child {args} failed ({r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
+def _fresh(path: Path) -> None:
+    for p in (path, Path(str(path) + ".wal")):
+        if p.exists():
+            p.unlink()
+
+
+def app_pages() -> list[str]:
+    """Page files registered in app.py, in navigation order."""
+    src = (ROOT / "app.py").read_text(encoding="utf-8")
+    return re.findall(r'st\.Page\(\s*"(pages/\w+\.py)"', src)
+
+
+# ---------------------------------------------------------------- exports
+def export_files(bank: Path, out: Path) -> dict:
+    """customers.csv + balances.csv (latest snapshot) in dump style, and Parquet of the KPI tables."""
+    import duckdb
+    from bench.kpi_pandas import TABLES
+    from lib import schema
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = out / f"exports-{bank.name}.done"
+    files = {"customers": out / "customers.csv", "balances": out / "balances.csv"}
+    if stamp.exists():
+        return {k: str(v) for k, v in files.items()}
+    con = duckdb.connect(str(bank), read_only=True)
+
+    def col_sql(c):
+        if c.type == "DATE":
+            return f"strftime(\"{c.name}\", '%Y/%m/%d') AS \"{c.name}\""
+        if c.type == "DOUBLE":
+            return f"CASE WHEN \"{c.name}\" IS NULL THEN NULL ELSE printf('%,.2f', \"{c.name}\") END AS \"{c.name}\""
+        return f'"{c.name}"'
+
+    for name, f in files.items():
+        tbl = schema.table(name)
+        where = "WHERE as_of = (SELECT max(as_of) FROM balances)" if name == "balances" else ""
+        sel = ", ".join(col_sql(c) for c in tbl.columns)
+        con.execute(f"COPY (SELECT {sel} FROM \"{name}\" {where} ORDER BY ALL) TO '{f}' (HEADER, DELIMITER ',')")
+    for name, cols in TABLES.items():
+        con.execute(f"COPY (SELECT {', '.join(cols)} FROM \"{name}\") TO '{out / (name + '.parquet')}' (FORMAT parquet)")
+    con.close()
+    stamp.write_text(datetime.now().isoformat())
+    return {k: str(v) for k, v in files.items()}
+
+
+# ---------------------------------------------------------------- children
+def child_raw(csv: str, db: str) -> dict:
+    import duckdb
+    t0, c0 = time.time(), time.process_time()
+    con = duckdb.connect(db)
+    con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{csv}')")
+    n = con.execute("SELECT count(*) FROM t").fetchone()[0]
+    con.execute("CHECKPOINT")
+    con.close()
+    return {"rows": n, "wall": time.time() - t0, "cpu": time.process_time() - c0, "peak_mb": _peak_mb()}
+
+
+def child_import(csv: str, db: str) -> dict:
+    from lib import auth
+    from lib.db import open_database
+    from lib.ingest import jobs
+    t0, c0 = time.time(), time.process_time()
+    d = open_database(db)
+    res = jobs.run_job(d, {"files": [{"path": csv, "file_name": os.path.basename(csv)}],
+                           "options": {"rejects_dir": os.path.dirname(db)}},
+                       viewer=auth.system_viewer("bench"))
+    d.cursor().execute("CHECKPOINT")
+    d.close()
+    if not res["ok"]:
+        raise SystemExit(json.dumps(res))
+    return {"line": res["lines"][0], "wall": time.time() - t0, "cpu": time.process_time() - c0, "peak_mb": _peak_mb()}
+
+
+def preimport() -> None:
+    """Import every module a page may use, so a cold run measures the page, not Python imports."""
+    import importlib
+    import pkgutil
+    import lib
+    for m in pkgutil.iter_modules(lib.__path__):
+        importlib.import_module(f"lib.{m.name}")
+    import plotly.express  # noqa: F401
+    import plotly.graph_objects  # noqa: F401
+    from streamlit.testing.v1 import AppTest  # noqa: F401
+
+
+def child_page(page: str, db: str, warm_runs: int = 3) -> dict:
+    os.environ["QUARTERDECK_DB"] = db
+    preimport()
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=900)
+    at.switch_page(page)
+    t0, c0 = time.time(), time.process_time()
+    at.run()
+    cold = (time.time() - t0, time.process_time() - c0)
+    errors = [str(e.value)[:300] for e in at.exception]
+    warm = []
+    for _ in range(warm_runs):
+        t0, c0 = time.time(), time.process_time()
+        at.run()
+        warm.append((time.time() - t0, time.process_time() - c0))
+        errors += [str(e.value)[:300] for e in at.exception]
+    title = at.title[0].value if len(at.title) else None
+    return {"page": page, "cold_wall": cold[0], "cold_cpu": cold[1],
+            "warm_wall": statistics.median(w for w, _ in warm), "warm_cpu": statistics.median(c for _, c in warm),
+            "errors": errors, "title": title, "peak_mb": _peak_mb()}
+
+
+def child_kpi(db: str, parquet_dir: str, repeat: int = 3) -> dict:
+    from bench import kpi_pandas as kp
+    from lib import metrics, settings
+    from lib.db import Scope, open_database
+    d = open_database(db)
+    t0 = time.time()
+    frames = kp.load(parquet_dir)
+    load_s = time.time() - t0
+    q = metrics.quarters_in_data(d)[1]  # the last complete quarter
+    per = metrics.period(d, q)
+    p = {"q_start": per.quarter.start, "q_end": per.period_end, "start_snap": per.start_snap, "end_snap": per.end_snap}
+    share = float(settings.get(d, "churn_aum_share"))
+    rows = []
+    for key in kp.KPIS:
+        pw, pc, dw, dc = [], [], [], []
+        for _ in range(repeat):
+            t0, c0 = time.time(), time.process_time()
+            pv = kp.FUNCS[key](frames, p, share)
+            pw.append(time.time() - t0)
+            pc.append(time.process_time() - c0)
+            t0, c0 = time.time(), time.process_time()
+            dv = metrics.compute(d, key, q, Scope())
+            dw.append(time.time() - t0)
+            dc.append(time.process_time() - c0)
+        agree = dv is not None and abs(pv - dv) <= 1e-6 * max(1.0, abs(dv))
+        rows.append({"kpi": key, "pandas_wall": statistics.median(pw), "pandas_cpu": statistics.median(pc),
+                     "duckdb_wall": statistics.median(dw), "duckdb_cpu": statistics.median(dc),
+                     "pandas": pv, "duckdb": dv, "agree": agree})
+    d.close()
+    return {"quarter": str(q), "load_s": load_s, "rows": rows, "peak_mb": _peak_mb()}
+
+
+# ---------------------------------------------------------------- browser memory
+def server_memory(db: str, pages: list[str], timeout_s: float = 900) -> dict:
+    """Peak RSS of a real streamlit server after Chromium visits every page."""
+    import urllib.request
+    from tests.browser import chromium, free_port, wait_for_app
+    port = free_port()
+    env = {**os.environ, "QUARTERDECK_DB": db}
+    log = open(Path(db).parent / "server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    visits = []
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("streamlit server did not start")
+            time.sleep(0.3)
+        with chromium() as browser:
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            for p in pages:
+                slug = Path(p).stem
+                t0 = time.time()
+                page.goto(f"{url}/{slug}")
+                wait_for_app(page, timeout=int(timeout_s * 1000))
+                exc = page.locator("[data-testid='stException']").count()
+                visits.append({"page": p, "seconds": time.time() - t0, "exceptions": exc})
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        kb = {k: int(v.split()[0]) for k, v in (ln.split(":", 1) for ln in status.splitlines())
+              if k in ("VmHWM", "VmRSS")}
+        return {"peak_rss_mb": kb["VmHWM"] / 1024, "rss_mb": kb["VmRSS"] / 1024, "visits": visits}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+# ---------------------------------------------------------------- orchestration
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def measure_import(files: dict, work: Path) -> list[dict]:
+    out = []
+    for name, csv in files.items():
+        raw_db, imp_db = work / f"raw_{name}.duckdb", work / f"import_{name}.duckdb"
+        _fresh(raw_db)
+        log(f"import: raw read_csv of {name} ...")
+        raw = _child(["raw", csv, str(raw_db)])
+        _fresh(imp_db)
+        if name == "balances":  # balances are imported into the bank that holds the customers
+            shutil.copy(work / "import_customers.duckdb", imp_db)
+        log(f"import: product import of {name} ...")
+        imp = _child(["import", csv, str(imp_db)])
+        m = re.search(r"read=(\d+) inserted=(\d+) updated=(\d+) unchanged=(\d+) rejected=(\d+)", imp["line"])
+        out.append({"file": name, "mb": os.path.getsize(csv) / 2**20, "rows": raw["rows"], "raw": raw, "import": imp,
+                    "counts": dict(zip(("read", "inserted", "updated", "unchanged", "rejected"), map(int, m.groups())))})
+    return out
+
+
+def measure_pages(bank: Path, work: Path, tag: str, pages: list[str]) -> list[dict]:
+    db = work / f"pages_{tag}.duckdb"
+    _fresh(db)
+    shutil.copy(bank, db)
+    res = []
+    for p in pages:
+        log(f"pages@{tag}: {p} ...")
+        res.append(_child(["page", p, str(db)]))
+    return res
+
+
+def fmt_s(v: float) -> str:
+    return f"{v:.2f}" if v < 10 else f"{v:.1f}"
+
+
+def mark(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def report(r: dict) -> str:
+    n, small = r["customers"], r["small"]
+    L = []
+    L.append(f"Quarterdeck benchmark — {r['date']} — {r['machine']}")
+    L.append(f"demo bank: {n:,} customers (and {small:,} for growth), seed 7, generator {r['generator']}; "
+             f"{r['bank_note']}")
+    L.append(f"load average at start {r['load_start']}, at end {r['load_end']} (shared machine: wall times are "
+             f"noisy, CPU = process CPU time of the measuring process, all threads)")
+    L.append("")
+    L.append("## Import (product import path lib.ingest.jobs.run_job vs DuckDB read_csv into a table; "
+             "fresh process each)")
+    L.append("| file | rows | MB | raw wall s | raw CPU s | import wall s | import CPU s | import rows/s (wall) | "
+             "peak MB raw / import | import÷raw wall | import÷raw CPU | aim ≤ 2× |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for x in r["import"]:
+        rw, im = x["raw"], x["import"]
+        ratio_w, ratio_c = im["wall"] / rw["wall"], im["cpu"] / rw["cpu"]
+        L.append(f"| {x['file']} | {x['rows']:,} | {x['mb']:.0f} | {fmt_s(rw['wall'])} | {fmt_s(rw['cpu'])} | "
+                 f"{fmt_s(im['wall'])} | {fmt_s(im['cpu'])} | {x['rows'] / im['wall']:,.0f} | "
+                 f"{rw['peak_mb']:.0f} / {im['peak_mb']:.0f} | {ratio_w:.2f}× | {ratio_c:.2f}× | "
+                 f"{mark(ratio_w <= AIMS['import_ratio'])} |")
+    for x in r["import"]:
+        L.append(f"  {x['file']}: {x['import']['line']}")
+    L.append("")
+    L.append(f"## Pages (AppTest, fresh process per page; cold = first run with empty caches, warm = median of "
+             f"3 reruns; seconds)")
+    L.append(f"| page | cold@{small // 1000}k wall | cold@{n:,} wall | cold@{n:,} CPU | warm@{small // 1000}k | "
+             f"warm@{n:,} wall | warm@{n:,} CPU | growth cold | growth warm | aims (cold ≤ 1 s, warm ≤ 0.2 s, "
+             f"growth < 5×) |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for s, b in zip(r["pages_small"], r["pages_big"]):
+        gc, gw = b["cold_wall"] / s["cold_wall"], b["warm_wall"] / s["warm_wall"]
+        missed = [k for k, ok in (("cold", b["cold_wall"] <= AIMS["cold"]), ("warm", b["warm_wall"] <= AIMS["warm"]),
+                                  ("growth", gc < AIMS["growth"])) if not ok]
+        err = f" ERRORS: {b['errors'] + s['errors']}" if b["errors"] or s["errors"] else ""
+        L.append(f"| {Path(b['page']).stem} | {fmt_s(s['cold_wall'])} | {fmt_s(b['cold_wall'])} | "
+                 f"{fmt_s(b['cold_cpu'])} | {fmt_s(s['warm_wall'])} | {fmt_s(b['warm_wall'])} | {fmt_s(b['warm_cpu'])} | "
+                 f"{gc:.1f}× | {gw:.1f}× | {'ok' if not missed else 'MISSED ' + ', '.join(missed)}{err} |")
+    L.append("")
+    k = r["kpi"]
+    L.append(f"## KPIs, quarter {k['quarter']}, whole bank (pandas on DataFrames from Parquet, loaded in "
+             f"{k['load_s']:.1f} s, not counted; vs lib.metrics.compute on DuckDB; median of 3; seconds)")
+    L.append("| KPI | pandas wall | pandas CPU | product wall | product CPU | speed-up (wall) | values agree |")
+    L.append("|---|---:|---:|---:|---:|---:|---|")
+    for x in k["rows"]:
+        L.append(f"| {x['kpi']} | {x['pandas_wall']:.3f} | {x['pandas_cpu']:.3f} | {x['duckdb_wall']:.3f} | "
+                 f"{x['duckdb_cpu']:.3f} | {x['pandas_wall'] / x['duckdb_wall']:.1f}× | {'yes' if x['agree'] else 'NO'} |")
+    pw = sum(x["pandas_wall"] for x in k["rows"])
+    dw = sum(x["duckdb_wall"] for x in k["rows"])
+    pc = sum(x["pandas_cpu"] for x in k["rows"])
+    dc = sum(x["duckdb_cpu"] for x in k["rows"])
+    L.append(f"| **all {len(k['rows'])}** | {pw:.3f} | {pc:.3f} | {dw:.3f} | {dc:.3f} | {pw / dw:.1f}× "
+             f"(CPU {pc / dc:.1f}×) | aim ≥ 4×: {mark(pw / dw >= AIMS['kpi_speedup'])} |")
+    L.append("")
+    m = r.get("memory")
+    if m:
+        L.append(f"## App process memory (streamlit run on the {n:,}-customer bank, Chromium visited every page)")
+        L.append(f"peak RSS (VmHWM) {m['peak_rss_mb']:.0f} MB, RSS after the visits {m['rss_mb']:.0f} MB; "
+                 "first browser visit per page (goto → script finished, s): "
+                 + ", ".join(f"{Path(v['page']).stem} {v['seconds']:.1f}"
+                             + (f" ({v['exceptions']} exceptions!)" if v["exceptions"] else "") for v in m["visits"]))
+    else:
+        L.append("## App process memory: skipped (--skip-browser)")
+    return "\n".join(L)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--customers", type=int, default=1_000_000)
+    ap.add_argument("--small", type=int, default=20_000)
+    ap.add_argument("--work", default="/tmp/qd_bench_run")
+    ap.add_argument("--skip-browser", action="store_true")
+    ap.add_argument("--pages", nargs="*", help="only these page files (default: every page in app.py)")
+    ap.add_argument("--json", help="also write the raw results here")
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.child:
+        kind, *rest = a.child
+        fn = {"raw": child_raw, "import": child_import, "page": child_page, "kpi": child_kpi}[kind]
+        print(json.dumps(fn(*rest), default=str))
+        return 0
+    n, small = a.customers, min(a.small, a.customers)
+    work = Path(a.work) / str(n)
+    work.mkdir(parents=True, exist_ok=True)
+    r = {"customers": n, "small": small, "date": datetime.now().strftime("%Y-%m-%d %H:%M"),
+         "machine": f"{platform.node()}, {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+                    f"Python {platform.python_version()}",
+         "generator": generator_version(), "load_start": " ".join(f"{x:.1f}" for x in os.getloadavg())}
+    notes = []
+    big, facts = ensure_bank(n, log=log)
+    notes.append(f"{n:,}: " + ("reused from cache" if facts["cached"]
+                               else f"built in {facts['wall_s']:.0f} s wall / {facts['cpu_s']:.0f} s CPU"))
+    small_bank, facts = ensure_bank(small, log=log)
+    notes.append(f"{small:,}: " + ("reused from cache" if facts["cached"]
+                                   else f"built in {facts['wall_s']:.0f} s wall / {facts['cpu_s']:.0f} s CPU"))
+    r["bank_note"] = "; ".join(notes) + f" (cache: {big.parent})"
+    files = export_files(big, work / "files")
+    r["import"] = measure_import(files, work)
+    pages = a.pages or app_pages()
+    r["pages_small"] = measure_pages(small_bank, work, "small", pages)
+    r["pages_big"] = measure_pages(big, work, "big", pages)
+    log("KPIs ...")
+    kdb = work / "kpi.duckdb"
+    _fresh(kdb)
+    shutil.copy(big, kdb)
+    r["kpi"] = _child(["kpi", str(kdb), str(work / "files")])
+    if not a.skip_browser:
+        log("browser visit for memory ...")
+        mdb = work / "memory" / "quarterdeck.duckdb"
+        mdb.parent.mkdir(exist_ok=True)
+        _fresh(mdb)
+        shutil.copy(big, mdb)
+        r["memory"] = server_memory(str(mdb), pages)
+    r["load_end"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    text = report(r)
+    print(text)
+    if a.json:
+        Path(a.json).write_text(json.dumps(r, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
