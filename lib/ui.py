@@ -45,11 +45,16 @@ def _require_shell() -> None:
     """Pages run inside app.py's navigation. Streamlit emulates the old pages/-folder
     multipage mode (running a page file on its own) until st.navigation has run once in the
     process — e.g. a server's first visit straight to /<page>, and every AppTest run. Switch
-    that mode off and rerun through app.py."""
+    that mode off, run app.py in this same run (it navigates to this page, so widget and
+    button events of the run are kept), then stop the bare page."""
     if not getattr(_shell, "active", False):
+        import runpy
+        from pathlib import Path
+
         from streamlit.runtime.pages_manager import PagesManager
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        runpy.run_path(str(Path(__file__).resolve().parent.parent / "app.py"), run_name="__main__")
+        st.stop()
 
 
 def lang() -> str:
@@ -176,7 +181,7 @@ def _login_form() -> None:
         st.text_input(t("auth.login.username"), key="qd_login_user")
         st.text_input(t("auth.login.password"), type="password", key="qd_login_password")
         st.form_submit_button(t("auth.login.submit"), type="primary", on_click=_do_login)
-    if st.session_state.pop("_qd_login_failed", False):
+    if st.session_state.get("_qd_login_failed"):  # kept until the next attempt (the shell may rerun)
         st.error(t("auth.login.failed"), icon=":material/lock:")
     st.caption(t("auth.login.help"))
 
@@ -374,8 +379,9 @@ def sidebar_filters() -> Filters:
         regions = ["ALL", *sorted(o.region.unique())]
         if st.session_state.get("f_region") not in regions:
             st.session_state["f_region"] = "ALL"
+        every = t("filters.all")  # labels computed here: AppTest calls format_func outside the run
         st.selectbox(t("filters.region"), regions, key="f_region",
-                     format_func=lambda r: t("filters.all") if r == "ALL" else r)
+                     format_func={r: every if r == "ALL" else r for r in regions}.get)
         region = st.session_state["f_region"]
         sub = o if region == "ALL" else o[o.region == region]
         names = dict(zip(sub.branch_id, sub.branch_name))
@@ -383,12 +389,12 @@ def sidebar_filters() -> Filters:
         if st.session_state.get("f_branch") not in branches:
             st.session_state["f_branch"] = "ALL"
         st.selectbox(t("filters.branch"), branches, key="f_branch",
-                     format_func=lambda b: t("filters.all") if b == "ALL" else f"{names[b]} ({b})")
+                     format_func={b: every if b == "ALL" else f"{names[b]} ({b})" for b in branches}.get)
         ctypes = ["ALL", "retail", "corporate"] if allowed.customer_type is None else [allowed.customer_type]
         if st.session_state.get("f_ctype") not in ctypes:
             st.session_state["f_ctype"] = "ALL"
         st.selectbox(t("filters.customer_type"), ctypes, key="f_ctype",
-                     format_func=lambda c: t(f"filters.{c.lower()}") if c != "ALL" else t("filters.all"))
+                     format_func={c: t(f"filters.{c.lower()}") if c != "ALL" else every for c in ctypes}.get)
     sync_query_params()
     return current_filters()
 
