@@ -132,3 +132,10 @@ def test_a_newer_file_is_refused(tmp_path):
     con.close()
     with pytest.raises(RuntimeError, match="newer Quarterdeck"):
         open_database(path)
+
+
+def test_generated_docs_are_current():
+    """docs/DATA_CONTRACT.md and docs/METRICS.md come from the schema and the registry;
+    run `python -m lib.docs` after changing either."""
+    from lib import docs
+    assert docs.main(["--check"]) == 0
