@@ -16,6 +16,10 @@ def loaded_tables(db: Database, lang: str) -> pd.DataFrame:
     return st
 
 
+def empty_tables(loaded: pd.DataFrame) -> list[str]:
+    return loaded.loc[loaded["rows"] == 0, "table"].tolist()
+
+
 def contract_tables(lang: str) -> list[tuple[schema.Table, pd.DataFrame]]:
     """One (table, columns frame) per canonical table."""
     rows = pd.DataFrame(schema.contract_rows(lang))

@@ -23,7 +23,7 @@ with status_tab:
         "first_date": ui.t("data.col.first_date"), "last_date": ui.t("data.col.last_date"),
         "last_import": ui.t("data.col.last_import"), "source": ui.t("data.col.source"),
     })
-    empty = loaded.loc[loaded["rows"] == 0, "table"].tolist()
+    empty = datapage.empty_tables(loaded)
     if empty:
         st.warning(ui.t("data.empty_tables", tables=", ".join(empty)), icon=":material/info:")
 
