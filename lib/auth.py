@@ -58,10 +58,12 @@ class Viewer:
     may_see_personal: bool = False
     email: str | None = None
     mode: str = "password"   # oidc / password / local / system
+    username: str | None = None  # the login name stored in qd_users (None for local/system)
 
     @property
     def label(self) -> str:
-        return self.email or self.name
+        """Who, in the audit log and history: the e-mail, else the login name, else the name."""
+        return self.email or self.username or self.name
 
     def can(self, action: str) -> bool:
         if action not in ACTIONS:
@@ -228,7 +230,7 @@ class User:
         default = "personal" in PERMISSIONS.get(self.role, frozenset())
         personal = default if self.personal is None else bool(self.personal)
         return Viewer(self.display_name or self.username, self.role, self.scope, personal,
-                      email or (self.username if "@" in self.username else None), mode)
+                      email or (self.username if "@" in self.username else None), mode, self.username)
 
 
 def _split(v) -> tuple[str, ...] | None:

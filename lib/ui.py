@@ -192,6 +192,9 @@ def sign_in() -> "auth.Viewer":
     secrets (``st.login``); else a user name and password when users exist in the database; else
     local single-user mode (admin, whole bank; labelled in the sidebar). Stops the run with a
     sign-in screen until someone is signed in."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    if get_script_run_ctx(suppress_warning=True) is None:  # app.py run bare (no session): nobody, nothing
+        return auth.Viewer("(no session)", "viewer", Scope(branch_ids=()), False, None, "bare")
     d = db()
     user = st.user
     v = None

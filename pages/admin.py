@@ -13,31 +13,37 @@ if not ui.can("admin"):
 mode = auth.sign_in_mode(ui.db(), ui._oidc_configured())
 st.caption(ui.t("admin.mode", mode=ui.t(f"admin.mode.{mode}")) + " · " + ui.t("auth.role_help"))
 users_tab, audit_tab = st.tabs([ui.t("admin.tab.users"), ui.t("admin.tab.audit")])
-NEW = "__new__"
+NEW = ui.t("admin.form.new")  # the pick list's first entry (plain strings: no format_func)
+
+
+SCOPES, CTYPES, PERSONAL = ["bank", "region", "branches"], ["ALL", "retail", "corporate"], ["default", "yes", "no"]
+
+
+def _k(name: str) -> str:
+    """Form widgets are keyed per picked user, so picking another user shows its stored values."""
+    return f"adm_{name}_{st.session_state.get('adm_pick', NEW)}"
 
 
 def _form_values() -> auth.User:
     ss = st.session_state
-    kind = ss.get("adm_scope", "bank")
-    ctype = ss.get("adm_ctype", "ALL")
-    personal = ss.get("adm_personal", "default")
+    kind, ctype, personal = ss.get(_k("scope"), "bank"), ss.get(_k("ctype"), "ALL"), ss.get(_k("personal"), "default")
     return auth.User(
-        username=str(ss.get("adm_username") or "").strip(), role=ss.get("adm_role", "viewer"),
-        display_name=str(ss.get("adm_display") or "").strip() or None,
-        region=ss.get("adm_region") if kind == "region" else None,
-        branch_ids=tuple(ss.get("adm_branches") or ()) if kind == "branches" else None,
+        username=str(ss.get(_k("username")) or "").strip(), role=ss.get(_k("role"), "viewer"),
+        display_name=str(ss.get(_k("display")) or "").strip() or None,
+        region=ss.get(_k("region")) if kind == "region" else None,
+        branch_ids=tuple(ss.get(_k("branches")) or ()) if kind == "branches" else None,
         customer_type=None if ctype == "ALL" else ctype,
-        personal=None if personal == "default" else personal == "yes", disabled=bool(ss.get("adm_disabled")))
+        personal=None if personal == "default" else personal == "yes", disabled=bool(ss.get(_k("disabled"))))
 
 
 def _save() -> None:  # callbacks: they survive the shell's rerun of a page started on its own
     u = _form_values()
     try:
-        auth.save_user(ui.db(), u, password=st.session_state.get("adm_password") or None)
+        auth.save_user(ui.db(), u, password=st.session_state.get(_k("password")) or None)
     except ValueError as e:
         st.session_state["adm_msg"] = ("error", str(e))
         return
-    st.session_state["adm_password"] = ""
+    st.session_state[_k("password")] = ""
     st.session_state["adm_msg"] = ("success", ui.t("admin.saved", user=u.username))
 
 
@@ -52,24 +58,6 @@ def _delete() -> None:
     st.session_state["adm_msg"] = ("success", ui.t("admin.deleted", user=name))
 
 
-def _load_pick() -> None:
-    """Fill the form with the chosen user (or empty it for a new one)."""
-    name = st.session_state.get("adm_pick")
-    u = auth.get_user(ui.db(), name) if name and name != NEW else None
-    ss = st.session_state
-    ss["adm_username"] = u.username if u else ""
-    ss["adm_display"] = (u.display_name or "") if u else ""
-    ss["adm_role"] = u.role if u else "viewer"
-    ss["adm_scope"] = ("region" if u and u.region else "branches" if u and u.branch_ids else "bank")
-    if u and u.region:
-        ss["adm_region"] = u.region
-    ss["adm_branches"] = list(u.branch_ids or ()) if u else []
-    ss["adm_ctype"] = (u.customer_type or "ALL") if u else "ALL"
-    ss["adm_personal"] = ("default" if not u or u.personal is None else "yes" if u.personal else "no")
-    ss["adm_disabled"] = bool(u.disabled) if u else False
-    ss["adm_password"] = ""
-
-
 with users_tab:
     table = auth.users(ui.db())
     if table.empty:
@@ -78,7 +66,7 @@ with users_tab:
         shown = table.assign(role=table["role"].map(lambda r: ui.t(f"auth.role.{r}")))
         st.dataframe(shown, hide_index=True, width="stretch", column_config={
             c: ui.t(f"admin.col.{c}") for c in auth.USER_COLUMNS})
-    msg = st.session_state.pop("adm_msg", None)
+    msg = st.session_state.get("adm_msg")  # the last save's outcome (kept: the shell may rerun the page)
     if msg:
         (st.error if msg[0] == "error" else st.success)(msg[1])
 
@@ -86,40 +74,45 @@ with users_tab:
     names = [NEW, *table["username"].tolist()]
     if st.session_state.get("adm_pick") not in names:
         st.session_state["adm_pick"] = NEW
-    if "adm_role" not in st.session_state:
-        _load_pick()
-    st.selectbox(ui.t("admin.form.pick"), names, key="adm_pick", on_change=_load_pick,
-                 format_func=lambda n: ui.t("admin.form.new") if n == NEW else n)
+    pick = st.selectbox(ui.t("admin.form.pick"), names, key="adm_pick")
+    u = auth.get_user(ui.db(), pick) if pick != NEW else None
     org = ui.org()
+    regions = sorted(org["region"].unique())
     c1, c2 = st.columns(2)
-    c1.text_input(ui.t("admin.form.username"), key="adm_username", help=ui.t("admin.form.username_help"))
-    c2.text_input(ui.t("admin.form.display_name"), key="adm_display")
-    c1.selectbox(ui.t("admin.form.role"), list(auth.ROLES), key="adm_role",
-                 format_func=lambda r: ui.t(f"auth.role.{r}"), help=ui.t("auth.role_help"))
-    c2.radio(ui.t("admin.form.scope"), ["bank", "region", "branches"], key="adm_scope", horizontal=True,
-             format_func=lambda k: ui.t(f"admin.scope.{k}"))
-    kind = st.session_state["adm_scope"]
+    c1.text_input(ui.t("admin.form.username"), value=u.username if u else "", key=_k("username"),
+                  help=ui.t("admin.form.username_help"))
+    c2.text_input(ui.t("admin.form.display_name"), value=(u.display_name or "") if u else "", key=_k("display"))
+    c1.selectbox(ui.t("admin.form.role"), list(auth.ROLES), index=auth.ROLES.index(u.role) if u else 0,
+                 key=_k("role"), format_func={r: ui.t(f"auth.role.{r}") for r in auth.ROLES}.get, help=ui.t("auth.role_help"))
+    kind0 = "region" if u and u.region else "branches" if u and u.branch_ids else "bank"
+    kind = c2.radio(ui.t("admin.form.scope"), SCOPES, index=SCOPES.index(kind0), key=_k("scope"), horizontal=True,
+                    format_func={k: ui.t(f"admin.scope.{k}") for k in SCOPES}.get)
     if kind == "region":
-        c2.selectbox(ui.t("admin.form.region"), sorted(org["region"].unique()), key="adm_region")
+        c2.selectbox(ui.t("admin.form.region"), regions, key=_k("region"),
+                     index=regions.index(u.region) if u and u.region in regions else 0)
     elif kind == "branches":
         names_by_id = dict(zip(org["branch_id"], org["branch_name"]))
-        c2.multiselect(ui.t("admin.form.branches"), org["branch_id"].tolist(), key="adm_branches",
+        c2.multiselect(ui.t("admin.form.branches"), org["branch_id"].tolist(), key=_k("branches"),
+                       default=[b for b in (u.branch_ids or ()) if b in names_by_id] if u else [],
                        format_func=lambda b: f"{names_by_id.get(b, b)} ({b})")
-    c1.selectbox(ui.t("admin.form.customer_type"), ["ALL", "retail", "corporate"], key="adm_ctype",
-                 format_func=lambda c: ui.t("filters.all") if c == "ALL" else ui.t(f"filters.{c}"))
-    c1.selectbox(ui.t("admin.form.personal"), ["default", "yes", "no"], key="adm_personal",
-                 format_func=lambda p: ui.t(f"admin.personal.{p}"))
-    c2.text_input(ui.t("admin.form.password"), type="password", key="adm_password")
-    c2.checkbox(ui.t("admin.form.disabled"), key="adm_disabled")
+    c1.selectbox(ui.t("admin.form.customer_type"), CTYPES, key=_k("ctype"),
+                 index=CTYPES.index(u.customer_type) if u and u.customer_type else 0,
+                 format_func={c: ui.t("filters.all") if c == "ALL" else ui.t(f"filters.{c}") for c in CTYPES}.get)
+    c1.selectbox(ui.t("admin.form.personal"), PERSONAL, key=_k("personal"),
+                 index=0 if not u or u.personal is None else (1 if u.personal else 2),
+                 format_func={p: ui.t(f"admin.personal.{p}") for p in PERSONAL}.get)
+    c2.text_input(ui.t("admin.form.password"), type="password", key=_k("password"))
+    c2.checkbox(ui.t("admin.form.disabled"), value=bool(u.disabled) if u else False, key=_k("disabled"))
     b1, b2, _ = st.columns([1, 1, 3])
     b1.button(ui.t("admin.form.save"), type="primary", on_click=_save, key="adm_save", icon=":material/save:")
-    if st.session_state["adm_pick"] != NEW:
+    if pick != NEW:
         b2.button(ui.t("admin.form.delete"), on_click=_delete, key="adm_delete", icon=":material/delete:")
 
 with audit_tab:
     c1, c2 = st.columns(2)
     action = c1.selectbox(ui.t("admin.audit.action"), ["ALL", *audit.ACTIONS], key="adm_audit_action",
-                          format_func=lambda a: ui.t("admin.audit.all") if a == "ALL" else ui.t(f"audit.action.{a}"))
+                          format_func={a: ui.t("admin.audit.all") if a == "ALL" else ui.t(f"audit.action.{a}")
+                                       for a in ["ALL", *audit.ACTIONS]}.get)
     who = c2.text_input(ui.t("admin.audit.user"), key="adm_audit_user")
     log = audit.entries(ui.db(), action=None if action == "ALL" else action, user=who.strip() or None)
     st.caption(ui.t("admin.audit.count", n=len(log)))
