@@ -295,8 +295,40 @@ def list_sheets(path: str, file_name: str) -> list[str]:
         raise IngestError("ingest.err.xlsx", file=file_name, error=str(e)[:200]) from None
 
 
+def max_xlsx_bytes() -> int:
+    """Most sheet data (unpacked XML) an Excel upload may hold (QUARTERDECK_MAX_XLSX_MB, default 256 MB).
+    The Excel reader holds every cell in memory: a "zip bomb" (a few MB that unpack to GBs) would
+    otherwise abort the whole process."""
+    return int(float(os.environ.get("QUARTERDECK_MAX_XLSX_MB", "256")) * 1024 * 1024)
+
+
+def _check_unpacked_size(src: Source) -> None:
+    """Refuse an xlsx whose parts unpack to more than max_xlsx_bytes(). Counts the bytes actually
+    inflated (a zip's declared sizes can lie), stopping as soon as the limit is passed."""
+    import zipfile
+    limit = max_xlsx_bytes()
+    total = 0
+    try:
+        with zipfile.ZipFile(src.path) as z:
+            for info in z.infolist():
+                if info.is_dir():
+                    continue
+                with z.open(info) as f:
+                    while True:
+                        chunk = f.read(min(CHUNK_BYTES, limit - total + 1))
+                        if not chunk:
+                            break
+                        total += len(chunk)
+                        if total > limit:
+                            raise IngestError("ingest.err.xlsx_too_big", file=src.file_name,
+                                              limit_mb=round(limit / 2**20))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError) as e:
+        raise IngestError("ingest.err.xlsx", file=src.file_name, error=str(e)[:200]) from None
+
+
 def _inspect_xlsx(src: Source, sheet: str | None) -> None:
     from python_calamine import CalamineWorkbook
+    _check_unpacked_size(src)
     src.sheets = list_sheets(src.path, src.file_name)
     if not src.sheets:
         raise IngestError("ingest.err.empty", file=src.file_name)

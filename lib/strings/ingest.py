@@ -17,6 +17,11 @@ STRINGS = {
     "ingest.err.xlsx": {
         "en": "{file}: cannot read this Excel file (damaged or truncated?): {error}. Open and save it again in Excel, or export CSV.",
         "zh": "{file}：无法读取该 Excel 文件（可能已损坏或不完整）：{error}。请在 Excel 中重新保存，或导出 CSV。"},
+    "ingest.err.xlsx_too_big": {
+        "en": "{file}: this Excel file unpacks to more than {limit_mb} MB of sheet data (a damaged or malicious file, or "
+              "too big for Excel import); export it as CSV, or raise QUARTERDECK_MAX_XLSX_MB.",
+        "zh": "{file}：该 Excel 文件解压后的表格数据超过 {limit_mb} MB（文件损坏、恶意构造或过大，不适合按 Excel 导入）；"
+              "请导出为 CSV，或调高 QUARTERDECK_MAX_XLSX_MB。"},
     "ingest.err.no_sheet": {
         "en": "{file}: no sheet named {sheet}; the sheets are: {sheets}.",
         "zh": "{file}：没有名为 {sheet} 的工作表；现有工作表：{sheets}。"},
