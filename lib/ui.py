@@ -47,6 +47,9 @@ def _require_shell() -> None:
     process — e.g. a server's first visit straight to /<page>, and every AppTest run. Switch
     that mode off, run app.py in this same run (it navigates to this page, so widget and
     button events of the run are kept), then stop the bare page."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    if get_script_run_ctx(suppress_warning=True) is None:  # not a script run (e.g. a test formatting a label)
+        return
     if not getattr(_shell, "active", False):
         import runpy
         from pathlib import Path
