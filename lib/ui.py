@@ -29,6 +29,7 @@ def db():
 
 
 _shell = threading.local()
+_shell_reruns = 0
 
 
 @contextmanager
@@ -44,20 +45,27 @@ def shell():
 def _require_shell() -> None:
     """Pages run inside app.py's navigation. Streamlit emulates the old pages/-folder
     multipage mode (running a page file on its own) until st.navigation has run once in the
-    process — e.g. a server's first visit straight to /<page>, and every AppTest run. Switch
-    that mode off, run app.py in this same run (it navigates to this page, so widget and
-    button events of the run are kept), then stop the bare page."""
+    process — a server's first visit straight to /<page> — and on every AppTest run. Switch
+    that mode off and go through app.py: the first time in a process by rerunning (a server's
+    later runs are then normal navigation runs, so widget identities stay stable); after
+    that (only AppTest, which resets the mode on every run) by running app.py inline in this
+    run, which navigates to this page and keeps the run's button events, then stopping the
+    bare page."""
+    global _shell_reruns
     from streamlit.runtime.scriptrunner import get_script_run_ctx
     if get_script_run_ctx(suppress_warning=True) is None:  # not a script run (e.g. a test formatting a label)
         return
-    if not getattr(_shell, "active", False):
-        import runpy
-        from pathlib import Path
-
-        from streamlit.runtime.pages_manager import PagesManager
-        PagesManager.uses_pages_directory = False
-        runpy.run_path(str(Path(__file__).resolve().parent.parent / "app.py"), run_name="__main__")
-        st.stop()
+    if getattr(_shell, "active", False):
+        return
+    from streamlit.runtime.pages_manager import PagesManager
+    PagesManager.uses_pages_directory = False
+    if _shell_reruns == 0:  # a server needs this once per process; its later runs navigate normally
+        _shell_reruns += 1
+        st.rerun()
+    import runpy
+    from pathlib import Path
+    runpy.run_path(str(Path(__file__).resolve().parent.parent / "app.py"), run_name="__main__")
+    st.stop()
 
 
 def lang() -> str:
