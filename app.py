@@ -3,7 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import auth, ui, ui_ingest
+from lib import auth, ui, ui_ingest, ui_pdca
 from lib.db import Config
 from lib.demo import ensure_demo
 
@@ -36,6 +36,8 @@ with ui.shell():
         ],
     })
     ui.sidebar_filters()
+    if ui_pdca.agenda_step() and navigation.url_path != "pdca":
+        ui_pdca.agenda_bar()  # the weekly meeting walks Diagnosis → Tiering → Channels → Team → PDCA
     try:
         navigation.run()
     except auth.AccessDenied as e:  # lib refused a write this role may not do

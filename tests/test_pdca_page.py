@@ -93,3 +93,17 @@ def test_agenda_walk(app_env):
             at.switch_page(PAGE).run()  # back to the meeting page (the walk continues from the step reached)
     assert visited == names
     assert at.button(key="pdca_agenda_next").disabled  # agenda done
+
+
+def test_agenda_bar_walks_across_pages(app_env):
+    """Once the meeting has started, every agenda page shows the bar with "next"."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["agenda"] = "diagnosis"
+    at.switch_page("pages/diagnosis.py")
+    at.run()
+    assert not at.exception
+    nxt = at.button(key="pdca_agenda_next")
+    assert "Tiering" in nxt.label or "tier" in nxt.label.lower()
+    nxt.click().run()
+    assert not at.exception
+    assert at.title[0].value.startswith("Customer tiers")
