@@ -14,7 +14,10 @@ stamp=.venv/.requirements.sha256
 want=$(sha256sum requirements.txt | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "[setup] installing requirements"
-  .venv/bin/python -m pip install --disable-pip-version-check -q -r requirements.txt
+  # (this machine's pip config lists index folders that may not exist; drop those warnings)
+  .venv/bin/python -m pip install --disable-pip-version-check -q -r requirements.txt 2>&1 \
+    | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "[setup] pip install failed" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi
 
