@@ -394,8 +394,18 @@ def inspect(path: str, file_name: str | None = None, sheet: str | None = None) -
         _inspect_parquet(src)
     else:
         _inspect_text(src)
+    if src.width > max_columns():
+        src.cleanup()
+        raise IngestError("ingest.err.too_many_columns", file=file_name, columns=src.width, limit=max_columns())
     src.tables = guess_tables(src.headers)
     return src
+
+
+def max_columns() -> int:
+    """Most columns an import takes (QUARTERDECK_MAX_COLUMNS, default 1000). The load's SQL grows
+    with the column count (kept extra attributes cost most: 1,000 of them ~45 s on 2 busy cores,
+    5,000 did not finish in 10 minutes), so a file far wider than any export is refused up front."""
+    return int(os.environ.get("QUARTERDECK_MAX_COLUMNS", "1000"))
 
 
 def prepare(src: Source, progress=None) -> str:

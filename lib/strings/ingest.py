@@ -22,6 +22,10 @@ STRINGS = {
               "too big for Excel import); export it as CSV, or raise QUARTERDECK_MAX_XLSX_MB.",
         "zh": "{file}：该 Excel 文件解压后的表格数据超过 {limit_mb} MB（文件损坏、恶意构造或过大，不适合按 Excel 导入）；"
               "请导出为 CSV，或调高 QUARTERDECK_MAX_XLSX_MB。"},
+    "ingest.err.too_many_columns": {
+        "en": "{file}: {columns} columns is more than the {limit} an import takes; remove unused columns, or raise "
+              "QUARTERDECK_MAX_COLUMNS.",
+        "zh": "{file}：{columns} 列超过单次导入上限 {limit} 列；请删除不用的列，或调高 QUARTERDECK_MAX_COLUMNS。"},
     "ingest.err.no_sheet": {
         "en": "{file}: no sheet named {sheet}; the sheets are: {sheets}.",
         "zh": "{file}：没有名为 {sheet} 的工作表；现有工作表：{sheets}。"},
