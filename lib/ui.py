@@ -280,12 +280,28 @@ html { font-size: 20px; }
 """
 
 
+def _widget_text_css() -> str:
+    """Streamlit's file uploader has built-in English text ("Upload", "200MB per file • CSV…");
+    replace it with the current language's text."""
+    limit = st.get_option("server.maxUploadSize")
+    upload = t("widget.upload").replace('"', "'")
+    hint = t("widget.upload_limit", mb=limit).replace('"', "'")
+    return f"""
+<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{ display: none; }}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {{ content: "{upload}"; }}
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span {{ display: none; }}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {{ content: "{hint}"; font-size: 0.875rem; }}
+</style>
+"""
+
+
 def apply_display_mode() -> None:
-    """Per run: projector styling for charts (thread-local) and, when on, the projector CSS."""
+    """Per run: projector styling for charts (thread-local), the projector CSS when on, and
+    the current language for Streamlit's own widget texts."""
     from lib import charts
     charts.set_projector(projector())
-    if projector():
-        st.html(PROJECTOR_CSS)
+    st.html(_widget_text_css() + (PROJECTOR_CSS if projector() else ""))
 
 def sync_query_params() -> None:
     values = {"lang": lang()}

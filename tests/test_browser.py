@@ -25,8 +25,11 @@ ALLOWED_WORDS = {"AUM", "ROI", "KPI", "CSV", "Excel", "XLSX", "PDF", "HTML", "PN
 
 VISIBLE_TEXT_JS = """
 () => {
+  // icons (ligature text) and elements the app's CSS hides; hidden tab panels stay in
   document.querySelectorAll('[data-testid="stMain"] *, [data-testid="stSidebar"] *').forEach(e => {
-    if (getComputedStyle(e).fontFamily.includes('Material')) e.setAttribute('data-qd-icon', '1');
+    const cs = getComputedStyle(e);
+    if (cs.fontFamily.includes('Material') || (cs.display === 'none' && e.getAttribute('role') !== 'tabpanel'))
+      e.setAttribute('data-qd-icon', '1');
   });
   return ['stMain', 'stSidebar'].map(id => {
     const el = document.querySelector(`[data-testid="${id}"]`);

@@ -96,6 +96,9 @@ STRINGS = {
         "en": "Customer names, phone numbers and ID numbers are masked unless this is on. Always masked in "
               "projector mode and in downloads.",
         "zh": "关闭时客户姓名、手机号、证件号均脱敏显示；投影模式和下载文件中始终脱敏。"},
+    "widget.upload": {"en": "Choose files", "zh": "选择文件"},
+    "widget.upload_limit": {"en": "Up to {mb} MB per file: CSV, TSV, TXT, XLSX, Parquet",
+                            "zh": "每个文件不超过 {mb} MB：CSV、TSV、TXT、XLSX、Parquet"},
     "common.yes": {"en": "yes", "zh": "是"},
     "common.no": {"en": "no", "zh": "否"},
     "common.download_csv": {"en": "Download CSV", "zh": "下载 CSV"},
