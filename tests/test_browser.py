@@ -116,8 +116,8 @@ def test_every_page_renders_without_errors(server, browser, lang, mode, size):
             if lang == "zh":
                 assert re.search(r"[\u4e00-\u9fff]", title), (path, title)
                 bad = untranslated(text, allowed)
-                context = [text[max(0, text.find(w) - 60): text.find(w) + 30] for w in bad[:5]]
-                assert bad == [], (path, context)
+                where = [text[max(0, text.find(w) - 60): text.find(w) + 30] for w in bad[:5]]
+                assert bad == [], (path, where)
             scroll_w = page.evaluate("document.documentElement.scrollWidth")
             assert scroll_w <= w + 1, f"{path}: horizontal scrolling at {size}"
             if mode == "projector":
