@@ -94,7 +94,8 @@ def server(db_path: str, log_name: str = "stress"):
     log = open(os.path.join(os.path.dirname(db_path), f"{log_name}-{port}.log"), "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],  # other work in the checkout must not rerun the app
         cwd=ROOT, env={**os.environ, "QUARTERDECK_DB": db_path}, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

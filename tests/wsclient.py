@@ -81,7 +81,7 @@ class Session:
                 elif t == "heading":
                     out.titles.append(el.heading.body)
                 elif frames and t in ("dataframe", "table"):
-                    out.frames.append(_frame(getattr(el, t).data))
+                    out.frames.append(_frame(getattr(el, t).arrow_data.data))
             elif kind == "script_finished":
                 if fm.script_finished == SUCCESS:
                     out.seconds = time.time() - t0
