@@ -268,7 +268,7 @@ PROJECTOR_CSS = """
 <style>
 html { font-size: 20px; }
 [data-testid="stAppViewContainer"], [data-testid="stMain"] { background: #FFFFFF; color: #000000; }
-[data-testid="stMain"] .block-container { padding: 1.2rem 1.6rem 2rem 1.6rem; max-width: 100%; }
+[data-testid="stMain"] .block-container { padding: 3.6rem 1.6rem 2rem 1.6rem; max-width: 100%; }
 [data-testid="stMain"] h1 { font-size: 2.3rem; color: #000000; }
 [data-testid="stMain"] h2, [data-testid="stMain"] h3 { color: #000000; }
 [data-testid="stMetricValue"] { font-size: 2.4rem; font-weight: 700; color: #000000; }
