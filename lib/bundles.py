@@ -179,10 +179,16 @@ def corporate_clients(db: Database, scope: Scope) -> pd.DataFrame:
         ORDER BY deposits DESC, c.customer_id""", params)
 
 
-def client_figures(db: Database, customer_id: str) -> dict:
+def client_figures(db: Database, customer_id: str, scope: Scope | None = None) -> dict:
     """A corporate client's figures for the calculator: latest deposits, loans and wealth;
     fee income, payroll volume and supply-chain financing of the 12 months up to the data's
-    as-of date; product types held; an estimated head count."""
+    as-of date; product types held; an estimated head count. A client outside the viewer's
+    `scope` is refused (LookupError), whatever id is asked for."""
+    if scope is not None:
+        sc, params = scope.customer_filter("c")
+        if not db.scalar(f"SELECT count(*) FROM customers c WHERE c.customer_id = $cid AND {sc}",
+                         {**params, "cid": customer_id}):
+            raise LookupError(f"customer {customer_id!r} is not in this viewer's scope")
     as_of = db.scalar("SELECT max(as_of) FROM balances") or db.scalar("SELECT max(sale_date) FROM sales") \
         or date.today()
     since = as_of - timedelta(days=365)

@@ -167,7 +167,7 @@ with tab_products:
     if mode == "client":
         cid = st.selectbox(ui.t("channels.calc.pick"), list(clients["customer_id"]),
                            format_func=uc.client_label(clients), key="ch_calc_client")
-        figures = ui.cached(bundles.client_figures, cid)
+        figures = ui.cached(bundles.client_figures, cid, scope)
         fees_today = figures["fee_income_12m"]
         st.caption(ui.t("channels.calc.today", fees=ui.money(fees_today),
                         held=", ".join(uc.ptype_label(p) for p in figures["held"]) or "—"))

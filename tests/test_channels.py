@@ -415,3 +415,14 @@ def test_csv_export_neutralises_formulas():
     assert lines[4].startswith("'@SUM") and lines[5].startswith("plain,4")
     assert ",-5," in lines[1]  # numbers stay numbers
     assert export.neutralise(3) == 3 and export.neutralise(None) is None
+
+
+def test_calculator_refuses_a_client_outside_the_scope(demo_db):
+    from lib import bundles
+    from lib.db import Scope
+    cid, branch = demo_db.rows("SELECT customer_id, branch_id FROM customers WHERE customer_type = 'corporate' "
+                               "ORDER BY customer_id LIMIT 1")[0]
+    assert bundles.client_figures(demo_db, cid, Scope(branch_ids=(branch,)))["as_of"]
+    other = demo_db.scalar("SELECT branch_id FROM branches WHERE branch_id <> ? ORDER BY 1 LIMIT 1", [branch])
+    with pytest.raises(LookupError, match="not in this viewer's scope"):
+        bundles.client_figures(demo_db, cid, Scope(branch_ids=(other,)))
