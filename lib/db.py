@@ -103,6 +103,7 @@ class Database:
         self.path = path
         self._con = duckdb.connect(path, read_only=read_only)
         self._write_lock = threading.RLock()
+        self._snapshots: tuple | None = None
         if not read_only:
             migrate(self._con)
 
@@ -170,6 +171,18 @@ class Database:
         cur.execute(
             "INSERT OR REPLACE INTO qd_meta SELECT 'data_version', "
             "CAST(coalesce(max(CAST(value AS BIGINT)), 0) + 1 AS VARCHAR) FROM qd_meta WHERE key = 'data_version'")
+
+    def snapshot_dates(self) -> tuple:
+        """The distinct balance snapshot dates, ascending. Every metric's period looks them up, and
+        on a 15M-row balances table each look-up is a scan; they are kept per data version and
+        balance row count (both cheap to read), so an import or any write of rows refreshes them."""
+        key = (self.data_version(), self.scalar("SELECT count(*) FROM balances"))
+        hit = self._snapshots
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        dates = tuple(r[0] for r in self.rows("SELECT DISTINCT as_of FROM balances WHERE as_of IS NOT NULL ORDER BY 1"))
+        self._snapshots = (key, dates)
+        return dates
 
     def has_rows(self, table_name: str) -> bool:
         schema.table(table_name)  # only canonical names reach the SQL text

@@ -399,12 +399,13 @@ def metric(key: str) -> Metric:
 # ---- periods in the data ------------------------------------------------------
 def data_as_of(db: Database) -> date | None:
     """The newest balance snapshot: the day the data describes."""
-    return db.scalar("SELECT max(as_of) FROM balances")
+    dates = db.snapshot_dates()
+    return dates[-1] if dates else None
 
 
 def quarters_in_data(db: Database) -> list[Quarter]:
     """Quarters that have a balance snapshot and a snapshot before them (newest first)."""
-    dates = [r[0] for r in db.rows("SELECT DISTINCT as_of FROM balances ORDER BY 1")]
+    dates = list(db.snapshot_dates())
     if not dates:
         return []
     qs = sorted({Quarter.of(d) for d in dates if d > dates[0]} | {Quarter.of(dates[-1])}, reverse=True)
@@ -426,8 +427,9 @@ def period(db: Database, quarter: Quarter, as_of: date | None = None) -> Period:
     for limit in (data_end, as_of):
         if limit is not None:
             end = min(end, limit)
-    end_snap = db.scalar("SELECT max(as_of) FROM balances WHERE as_of BETWEEN ? AND ?", [quarter.start, end])
-    start_snap = db.scalar("SELECT max(as_of) FROM balances WHERE as_of < ?", [quarter.start])
+    dates = db.snapshot_dates()  # cached per data version: no scan of balances per metric
+    end_snap = max((d for d in dates if quarter.start <= d <= end), default=None)
+    start_snap = max((d for d in dates if d < quarter.start), default=None)
     return Period(quarter, start_snap, end_snap, end)
 
 
