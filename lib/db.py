@@ -189,16 +189,24 @@ class Database:
         return self.scalar(f'SELECT count(*) FROM (SELECT 1 FROM "{table_name}" LIMIT 1)') > 0
 
     def table_status(self) -> pd.DataFrame:
-        """Row count, date range and last import of every canonical table."""
+        """Row count, date range and last import of every canonical table, all read in one
+        transaction: an import committing meanwhile shows wholly or not at all, never in some
+        tables and not in others."""
         out = []
-        for t in schema.TABLES:
-            n = self.scalar(f'SELECT count(*) FROM "{t.name}"')
-            lo = hi = None
-            if t.date_column and n:
-                lo, hi = self.rows(f'SELECT min("{t.date_column}"), max("{t.date_column}") FROM "{t.name}"')[0]
-            last = self.scalar(
-                "SELECT max(finished_at) FROM qd_imports WHERE table_name = ? AND status = 'loaded'", [t.name])
-            out.append({"table": t.name, "rows": int(n), "first_date": lo, "last_date": hi, "last_import": last})
+        cur = self._con.cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            for t in schema.TABLES:
+                n = cur.execute(f'SELECT count(*) FROM "{t.name}"').fetchone()[0]
+                lo = hi = None
+                if t.date_column and n:
+                    lo, hi = cur.execute(f'SELECT min("{t.date_column}"), max("{t.date_column}") FROM "{t.name}"').fetchone()
+                last = cur.execute("SELECT max(finished_at) FROM qd_imports WHERE table_name = ? AND status = 'loaded'",
+                                   [t.name]).fetchone()[0]
+                out.append({"table": t.name, "rows": int(n), "first_date": lo, "last_date": hi, "last_import": last})
+            cur.execute("COMMIT")
+        finally:
+            cur.close()
         return pd.DataFrame(out)
 
 
