@@ -199,47 +199,20 @@ def child_kpi(db: str, parquet_dir: str, repeat: int = 3) -> dict:
 # ---------------------------------------------------------------- browser memory
 def server_memory(db: str, pages: list[str], timeout_s: float = 900) -> dict:
     """Peak RSS of a real streamlit server after Chromium visits every page."""
-    import urllib.request
-    from tests.browser import chromium, free_port, wait_for_app
-    port = free_port()
-    env = {**os.environ, "QUARTERDECK_DB": db}
-    log = open(Path(db).parent / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    from tests.browser import app_server, chromium, wait_for_app
     visits = []
-    try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("streamlit server did not start")
-            time.sleep(0.3)
-        with chromium() as browser:
-            page = browser.new_page(viewport={"width": 1920, "height": 1080})
-            for p in pages:
-                slug = Path(p).stem
-                t0 = time.time()
-                page.goto(f"{url}/{slug}")
-                wait_for_app(page, timeout=int(timeout_s * 1000))
-                exc = page.locator("[data-testid='stException']").count()
-                visits.append({"page": p, "seconds": time.time() - t0, "exceptions": exc})
+    with app_server(db, Path(db).parent, "server") as (url, proc), chromium() as browser:
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        for p in pages:
+            t0 = time.time()
+            page.goto(f"{url}/{Path(p).stem}")
+            wait_for_app(page, timeout=int(timeout_s * 1000))
+            exc = page.locator("[data-testid='stException']").count()
+            visits.append({"page": p, "seconds": time.time() - t0, "exceptions": exc})
         status = Path(f"/proc/{proc.pid}/status").read_text()
         kb = {k: int(v.split()[0]) for k, v in (ln.split(":", 1) for ln in status.splitlines())
               if k in ("VmHWM", "VmRSS")}
         return {"peak_rss_mb": kb["VmHWM"] / 1024, "rss_mb": kb["VmRSS"] / 1024, "visits": visits}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 # ---------------------------------------------------------------- orchestration

@@ -36,17 +36,21 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(db_path: str, extra_env: dict | None = None):
+def app_server(db_path: str, log_dir: str | os.PathLike | None = None, log_prefix: str = "server",
+               extra_env: dict | None = None, start_timeout: float = 90):
+    """A `streamlit run app.py` server on localhost for `db_path`; yields (url, Popen) so a
+    caller can also measure or kill -9 the process. Output goes to <log_dir>/<prefix>-<port>.log."""
     port = free_port()
     env = {**os.environ, "QUARTERDECK_DB": db_path, **(extra_env or {})}
-    log = open(ARTIFACTS / f"server-{port}.log", "w") if ARTIFACTS.exists() else subprocess.DEVNULL
+    log = open(Path(log_dir) / f"{log_prefix}-{port}.log", "w") if log_dir else subprocess.DEVNULL
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],  # edits elsewhere in the checkout must not rerun the app
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 60
+        deadline = time.time() + start_timeout
         while True:
             try:
                 if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
@@ -55,14 +59,25 @@ def streamlit_server(db_path: str, extra_env: dict | None = None):
                 pass
             if proc.poll() is not None or time.time() > deadline:
                 raise RuntimeError("streamlit server did not start")
-            time.sleep(0.3)
-        yield url
+            time.sleep(0.2)
+        yield url, proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if log is not subprocess.DEVNULL:
+            log.close()
+
+
+@contextlib.contextmanager
+def streamlit_server(db_path: str, extra_env: dict | None = None):
+    """A server for browser tests; yields its URL (logs in test-artifacts/ when it exists)."""
+    with app_server(db_path, ARTIFACTS if ARTIFACTS.exists() else None, extra_env=extra_env) as (url, _):
+        yield url
 
 
 @contextlib.contextmanager

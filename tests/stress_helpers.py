@@ -89,33 +89,7 @@ def assert_all_or_nothing(state: dict, base: dict, rows: int) -> str:
 @contextlib.contextmanager
 def server(db_path: str, log_name: str = "stress"):
     """A `streamlit run` server on localhost; yields (url, Popen) so a test can kill -9 it."""
-    from tests.browser import ROOT, free_port
-    port = free_port()
-    log = open(os.path.join(os.path.dirname(db_path), f"{log_name}-{port}.log"), "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],  # other work in the checkout must not rerun the app
-        cwd=ROOT, env={**os.environ, "QUARTERDECK_DB": db_path}, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("streamlit server did not start")
-            time.sleep(0.2)
+    from tests.browser import app_server
+    with app_server(db_path, os.path.dirname(db_path), log_name) as (url, proc):
         yield url, proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        log.close()
+
