@@ -24,7 +24,7 @@ fi
 if [ "${1:-}" = "--browser" ]; then
   need=()
   [ -x /usr/bin/chromium ] || need+=(chromium)
-  fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+  dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
   if [ ${#need[@]} -gt 0 ]; then
     echo "[setup] installing ${need[*]}"
     SUDO=""
