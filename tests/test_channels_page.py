@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest import page_texts
+
 from lib.db import forget_database, open_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,8 +33,7 @@ def run_page(lang: str = "en") -> AppTest:
 
 
 def _texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("info", "success", "warning", "caption", "markdown") for e in at.get(kind)]
-    return "\n".join(str(p) for p in parts)
+    return page_texts(at)
 
 
 def _board(at: AppTest):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest import page_texts
+
 from lib import ledger, pdca
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,8 +29,7 @@ def _editor_key(at: AppTest) -> str:
 
 
 def _texts(at: AppTest) -> str:
-    return "\n".join(str(e.value) for k in ("error", "success", "warning", "info", "markdown", "caption")
-                     for e in at.get(k))
+    return page_texts(at, ("error", "success", "warning", "info", "markdown", "caption"))
 
 
 def test_page_renders_in_both_languages(app_env):

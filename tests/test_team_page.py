@@ -7,6 +7,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest import page_texts
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 PAGE = "pages/team.py"
@@ -25,8 +27,7 @@ def _titles(at: AppTest) -> list[str]:
 
 
 def _texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("info", "success", "warning", "caption", "markdown") for e in at.get(kind)]
-    return "\n".join(str(p) for p in parts)
+    return page_texts(at)
 
 
 def _scorecard(at: AppTest):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest import page_texts
+
 from lib import i18n
 from lib.db import forget_database, open_database
 
@@ -35,9 +37,8 @@ def _frames(at: AppTest):
 
 
 def _texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("info", "warning", "caption", "markdown", "subheader") for e in at.get(kind)]
-    parts += [m.label for m in at.metric]
-    return "\n".join(str(p) for p in parts)
+    return "\n".join([page_texts(at, ("info", "warning", "caption", "markdown", "subheader")),
+                      *(m.label for m in at.metric)])
 
 
 def _no_missing_keys(at: AppTest) -> None:
