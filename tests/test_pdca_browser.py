@@ -1,7 +1,13 @@
-"""Browser test: edit a ledger row in Chromium's data grid, save, and find it in the database."""
+"""Browser test: edit a ledger row in Chromium's data grid, save, and find it in the database.
+
+The grid is a canvas; its accessibility table (one `td#glide-cell-<col>-<row>` per cell) tells which
+column is "Owner" and what the cell shows. The test moves with the keyboard from the first cell and
+waits on conditions (editor open, value typed, cell updated, script idle), never on pixel positions.
+"""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from lib import ledger
 from lib.db import forget_database, open_database
@@ -20,15 +26,32 @@ def test_edit_a_ledger_row_in_chromium(fresh_demo):
         grid = page.locator("[data-testid='stDataFrame']").filter(has_text="2026Q4-002").last
         grid.wait_for(timeout=60_000)
         grid.scroll_into_view_if_needed()
-        page.wait_for_timeout(800)
-        # the Owner column is the fifth (row marker, Item, Overdue, Week raised, Owner); rows are ~35 px
-        box = grid.bounding_box()
-        page.mouse.dblclick(box["x"] + 300, box["y"] + 35 + 35 * 1 + 17)
-        page.wait_for_timeout(500)
+        col = grid.locator("th").all_inner_texts().index("Owner") + 1
+        assert grid.locator("td#glide-cell-1-1").inner_text() == "2026Q4-002"
+        owner_cell = grid.locator(f"td#glide-cell-{col}-1")
+        editor = page.locator("#portal .gdg-input")
+
+        grid.locator("td#glide-cell-1-0").focus()
+        page.keyboard.press("Enter")
+        editor.wait_for(timeout=10_000)
+        assert editor.input_value() == "2026Q4-001"  # the selection starts on the first cell
+        page.keyboard.press("Escape")
+        editor.wait_for(state="detached", timeout=10_000)
+        for _ in range(col - 1):
+            page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+        editor.wait_for(timeout=10_000)
+        assert editor.input_value() == owner_cell.inner_text()
+
         page.keyboard.press("Control+A")
         page.keyboard.type("Chromium Tester")
+        page.wait_for_function(
+            "() => document.querySelector('#portal .gdg-input')?.value === 'Chromium Tester'", timeout=10_000)
         page.keyboard.press("Enter")
-        page.wait_for_timeout(800)
+        editor.wait_for(state="detached", timeout=10_000)
+        expect(owner_cell).to_have_text("Chromium Tester", timeout=30_000)
+        wait_for_app(page)
         page.get_by_role("button", name="Save changes").click()
         page.get_by_text("Saved: 0 added, 1 changed, 0 deleted.").wait_for(timeout=60_000)
     db = open_database(fresh_demo)
