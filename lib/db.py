@@ -167,10 +167,15 @@ class Database:
         """Bumped by every write of business data; pages key their caches on it."""
         return int(self.meta("data_version", "0"))
 
-    def bump_data_version(self, cur: duckdb.DuckDBPyConnection) -> None:
-        cur.execute(
-            "INSERT OR REPLACE INTO qd_meta SELECT 'data_version', "
-            "CAST(coalesce(max(CAST(value AS BIGINT)), 0) + 1 AS VARCHAR) FROM qd_meta WHERE key = 'data_version'")
+    def bump_data_version(self, cur: duckdb.DuckDBPyConnection, facts: bool = True) -> None:
+        """Count a write. `facts` (the canonical tables metrics read: imports, undos, demo
+        builds) also bumps ``facts_version``, which retires the metric cube (lib/cube.py);
+        ledger, plan and review edits pass ``facts=False``."""
+        keys = ("data_version", "facts_version") if facts else ("data_version",)
+        for key in keys:
+            cur.execute(
+                "INSERT OR REPLACE INTO qd_meta SELECT ?, "
+                "CAST(coalesce(max(CAST(value AS BIGINT)), 0) + 1 AS VARCHAR) FROM qd_meta WHERE key = ?", [key, key])
 
     def snapshot_dates(self) -> tuple:
         """The distinct balance snapshot dates, ascending. Every metric's period looks them up, and

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lib import metrics
+from lib import cube, metrics
 from lib.db import Database, Scope, forget_database, open_database
 from lib.periods import Quarter
 
@@ -215,6 +215,8 @@ class Builder:
                          "demo_as_of": self.as_of.isoformat(), "built_at": pd.Timestamp.now().isoformat()}.items():
                 self.db.set_meta(k, str(v), cur)
             self.db.bump_data_version(cur)
+        n = cube.refresh(self.db, self.log)
+        self.log(f"metric cube: {n} (metric, period) pairs ({time.time() - t0:.1f}s)")
         self.log(f"done in {time.time() - t0:.1f}s")
 
     def customers_chunk(self, lo: int, hi: int) -> None:

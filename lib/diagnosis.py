@@ -172,20 +172,17 @@ def missing_data(db: Database, quarter: str) -> dict:
 
 
 # ---------------------------------------------------------------- KPI cards
-def kpis(db: Database, quarter: str, scope: Scope) -> pd.DataFrame:
-    """One row per KPI (every KPI of both sections) with everything a card and the plan table
-    show: value, plan, expected (plan pace), attainment, status, peer, vs_peer, prev / qoq,
-    yoy_value / yoy, spark (values of the last quarters, oldest first) and spark_quarters,
-    available and missing (tables)."""
-    q = Quarter.parse(quarter)
+def kpi_jobs(db: Database, q: Quarter, empty: set[str] | None = None) -> dict[tuple[str, str], tuple[str, metrics.Period]]:
+    """The metric queries the cards of quarter `q` need, keyed (metric, quarter): every KPI in
+    the last SPARK_QUARTERS quarters and the same quarter last year; while `q` is running, flows
+    and rates of earlier quarters are cut at the same day of their quarter. lib.cube builds
+    exactly these."""
+    empty = empty_tables(db) if empty is None else empty
     in_data = {str(x) for x in metrics.quarters_in_data(db)}
     history = [x for x in sorted((Quarter.parse(s) for s in in_data)) if x <= q][-SPARK_QUARTERS:]
     day = comparison_day(db, q)
-    share = q.elapsed_share(metrics.period(db, q).period_end)
-    level, sid = metrics.scope_level(scope)
-    on_track = float(settings.get(db, "status_on_track"))
-    at_risk = float(settings.get(db, "status_at_risk"))
-    empty = empty_tables(db)
+    ly = q.last_year()
+    wanted = history + ([ly] if str(ly) in in_data and ly not in history else [])
     cache: dict = {}
 
     def periods(pq: Quarter, cut: date | None) -> metrics.Period:
@@ -193,10 +190,6 @@ def kpis(db: Database, quarter: str, scope: Scope) -> pd.DataFrame:
             cache[(pq, cut)] = metrics.period(db, pq, cut)
         return cache[(pq, cut)]
 
-    # resolve periods first (cheap, shared), then run the metric queries in a few threads:
-    # each runs on its own cursor and DuckDB releases the GIL while it works.
-    ly = q.last_year()
-    wanted = history + ([ly] if str(ly) in in_data and ly not in history else [])
     jobs = {}
     for key in ALL_KPIS:
         m = metrics.metric(key)
@@ -205,6 +198,27 @@ def kpis(db: Database, quarter: str, scope: Scope) -> pd.DataFrame:
         for hq in wanted:
             cut = None if (hq == q or m.kind == "stock") else _same_day(hq, day)
             jobs[(key, str(hq))] = (key, periods(hq, cut))
+    return jobs
+
+
+def kpis(db: Database, quarter: str, scope: Scope) -> pd.DataFrame:
+    """One row per KPI (every KPI of both sections) with everything a card and the plan table
+    show: value, plan, expected (plan pace), attainment, status, peer, vs_peer, prev / qoq,
+    yoy_value / yoy, spark (values of the last quarters, oldest first) and spark_quarters,
+    available and missing (tables)."""
+    q = Quarter.parse(quarter)
+    in_data = {str(x) for x in metrics.quarters_in_data(db)}
+    history = [x for x in sorted((Quarter.parse(s) for s in in_data)) if x <= q][-SPARK_QUARTERS:]
+    share = q.elapsed_share(metrics.period(db, q).period_end)
+    level, sid = metrics.scope_level(scope)
+    on_track = float(settings.get(db, "status_on_track"))
+    at_risk = float(settings.get(db, "status_at_risk"))
+    empty = empty_tables(db)
+    ly = q.last_year()
+    wanted = history + ([ly] if str(ly) in in_data and ly not in history else [])
+    jobs = kpi_jobs(db, q, empty)
+    # the metric queries run in a few threads: each runs on its own cursor and DuckDB releases
+    # the GIL while it works.
     with ThreadPoolExecutor(max_workers=3) as pool:
         futures = {k: pool.submit(metrics.compute_in, db, key, p, scope) for k, (key, p) in jobs.items()}
         results = {k: f.result() for k, f in futures.items()}
@@ -435,6 +449,27 @@ def _steps(q: Quarter, grain: str) -> list[date]:
     return out
 
 
+def _trend_steps(db: Database, q: Quarter, grain: str) -> list[tuple[int, str, Quarter, date]]:
+    """(step, series, quarter, as-of day) of a trend: this quarter's steps up to the data's end
+    ("actual"), and last quarter's steps ("last_quarter") when it is in the data."""
+    p = metrics.period(db, q)
+    steps = _steps(q, grain)
+    out = []
+    for i, end in enumerate(steps, start=1):
+        if end > p.period_end and (i == 1 or steps[i - 2] >= p.period_end):
+            break
+        out.append((i, "actual", q, min(end, p.period_end)))
+    prev = q.prev()
+    if prev in metrics.quarters_in_data(db):
+        out += [(i, "last_quarter", prev, end) for i, end in enumerate(_steps(prev, grain), start=1)]
+    return out
+
+
+def trend_cuts(db: Database, q: Quarter, grain: str) -> list[tuple[Quarter, date]]:
+    """The (quarter, as-of day) pairs a trend of `q` computes; lib.cube builds them."""
+    return [(pq, cut) for _, _, pq, cut in _trend_steps(db, q, grain)]
+
+
 def trend(db: Database, key: str, quarter: str, scope: Scope, grain: str = "week") -> pd.DataFrame:
     """The KPI through the quarter by week or month (to date at each step's end), the plan
     pace, and last quarter's curve at the same steps. Long format: step, series
@@ -443,16 +478,8 @@ def trend(db: Database, key: str, quarter: str, scope: Scope, grain: str = "week
         raise ValueError(f"unknown grain {grain!r}")
     q = Quarter.parse(quarter)
     m = metrics.metric(key)
-    p = metrics.period(db, q)
-    rows = []
-    for i, end in enumerate(_steps(q, grain), start=1):
-        if end > p.period_end and (i == 1 or _steps(q, grain)[i - 2] >= p.period_end):
-            break
-        rows.append((i, "actual", metrics.compute(db, key, q, scope, as_of=min(end, p.period_end))))
-    prev = q.prev()
-    if prev in metrics.quarters_in_data(db):
-        for i, end in enumerate(_steps(prev, grain), start=1):
-            rows.append((i, "last_quarter", metrics.compute(db, key, prev, scope, as_of=end)))
+    rows = [(i, series, metrics.compute(db, key, pq, scope, as_of=cut))
+            for i, series, pq, cut in _trend_steps(db, q, grain)]
     level, sid = metrics.scope_level(scope)
     plan = metrics.target(db, key, q, level, sid) if plan_applies(key, scope) else None
     if plan is not None:

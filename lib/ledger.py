@@ -436,7 +436,7 @@ def save_changes(db: Database, quarter: str, loaded, edited, user: str = LOCAL_U
         if result["created"] or result["updated"] or result["deleted"]:
             audit.record(db, who, "ledger_edit", {"quarter": quarter, "created": result["created"],
                                                   "updated": result["updated"], "deleted": result["deleted"]}, cur=cur)
-            db.bump_data_version(cur)
+            db.bump_data_version(cur, facts=False)
     return result
 
 

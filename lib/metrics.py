@@ -460,11 +460,14 @@ def compute_grouped(db: Database, key: str, quarter: Quarter, scope: Scope,
 def _compute_grouped(db: Database, m: Metric, p: Period, scope: Scope, group: str | None) -> pd.DataFrame:
     if group not in GROUPS:
         raise ValueError(f"unknown grouping {group!r}")
-    scope_sql, scope_params = scope.customer_filter("c")
-    sql = m.sql.format(grp=GROUPS[group], scope=scope_sql)
-    params = _params(db, p, scope, scope_params, sql)
-    used = {k: v for k, v in params.items() if f"${k}" in sql}
-    df = db.query(sql, used)
+    from lib import cube
+    df = cube.lookup(db, m, p, scope, group)
+    if df is None:
+        scope_sql, scope_params = scope.customer_filter("c")
+        sql = m.sql.format(grp=GROUPS[group], scope=scope_sql)
+        params = _params(db, p, scope, scope_params, sql)
+        used = {k: v for k, v in params.items() if f"${k}" in sql}
+        df = db.query(sql, used)
     if df.empty:
         return pd.DataFrame({"grp": pd.Series(dtype=str), "num": [], "den": [], "value": []})
     df["num"] = df["num"].astype(float)
@@ -482,10 +485,7 @@ def compute(db: Database, key: str, quarter: Quarter, scope: Scope,
 def compute_in(db: Database, key: str, p: Period, scope: Scope) -> float | None:
     """`compute` for an already resolved Period (saves its look-ups when many metrics share it)."""
     m = metric(key)
-    if p.period_end < p.quarter.start:
-        return None
-    needs_snap = "$end_snap" in m.sql or "$start_snap" in m.sql
-    if needs_snap and (p.end_snap is None or ("$start_snap" in m.sql and p.start_snap is None)):
+    if not answerable(m, p):
         return None
     df = _compute_grouped(db, m, p, scope, None)
     additive = m.unit in ("count", "cny") and m.kind != "rate"
@@ -494,6 +494,16 @@ def compute_in(db: Database, key: str, p: Period, scope: Scope) -> float | None:
         return 0.0 if additive else None
     v = df["value"].iloc[0]
     return None if pd.isna(v) else float(v)
+
+
+def answerable(m: Metric, p: Period) -> bool:
+    """False when the period cannot give the metric: it ends before it starts, or lacks a
+    balance snapshot the metric reads."""
+    if p.period_end < p.quarter.start:
+        return False
+    if "$end_snap" in m.sql or "$start_snap" in m.sql:
+        return p.end_snap is not None and not ("$start_snap" in m.sql and p.start_snap is None)
+    return True
 
 
 def tables_used(key: str) -> tuple[str, ...]:

@@ -75,7 +75,7 @@ def save_phases(db: Database, ph: dict) -> None:
         raise ValueError(i18n.t("pdca.err.phases", "en", weeks=WEEKS))
     settings.put(db, "pdca_phases", {p: [int(ph[p][0]), int(ph[p][1])] for p in PHASES})
     with db.transaction() as cur:
-        db.bump_data_version(cur)
+        db.bump_data_version(cur, facts=False)
 
 
 def phase_of_week(ph: dict, n: int) -> str:
@@ -169,7 +169,7 @@ def save_milestones(db: Database, quarter: str, rows: list[dict], user: str, lan
             cur.execute("INSERT INTO qd_pdca_milestones VALUES (?, ?, ?, ?, 'milestone', ?, now())",
                         [quarter, i, d, label, user])
         db.set_meta(f"pdca_milestones_{quarter}", "saved", cur)
-        db.bump_data_version(cur)
+        db.bump_data_version(cur, facts=False)
     return len(keep)
 
 
@@ -366,12 +366,22 @@ def burnup_sentence(b: dict, lang: str) -> str:
 
 
 # ---------------------------------------------------------------- weekly review
+def _weekly_days(db: Database, q: Quarter) -> tuple[date, date, date]:
+    as_of = metrics.period(db, q).period_end
+    return as_of, as_of - timedelta(days=7), as_of - timedelta(days=14)
+
+
+def weekly_cuts(db: Database, quarter) -> list[date]:
+    """The as-of days the weekly review computes (inside the quarter); lib.cube builds them."""
+    q = _q(quarter)
+    return [d for d in _weekly_days(db, q) if d >= q.start]
+
+
 def weekly_kpis(db: Database, quarter: str, scope: Scope, keys: tuple[str, ...]) -> pd.DataFrame:
     """This week against last week for each key: key, kind, unit, this_week, last_week, change
     (see the module docstring), plus the window dates."""
     q = _q(quarter)
-    as_of = metrics.period(db, q).period_end
-    d1, d2 = as_of - timedelta(days=7), as_of - timedelta(days=14)
+    as_of, d1, d2 = _weekly_days(db, q)
 
     def at(key: str, d: date):
         if d < q.start:
@@ -417,7 +427,7 @@ def save_review(db: Database, quarter: str, week: int, notes: str, user: str, he
         cur.execute("DELETE FROM qd_pdca_reviews WHERE quarter = ? AND week = ?", [quarter, week])
         cur.execute("INSERT INTO qd_pdca_reviews VALUES (?, ?, ?, ?, ?, now())",
                     [quarter, week, notes or "", held_at, user])
-        db.bump_data_version(cur)
+        db.bump_data_version(cur, facts=False)
 
 
 def last_meeting(db: Database, quarter: str, week: int) -> datetime:

@@ -18,7 +18,7 @@ import tempfile
 import pandas as pd
 import streamlit as st
 
-from lib import schema, ui
+from lib import cube, schema, ui
 from lib.ingest import detect, inbox, load, mapping
 from lib.ingest.errors import IngestError
 
@@ -215,6 +215,7 @@ def _one_file(uf) -> None:
             except IngestError as e:
                 st.error(e.message(ui.lang()), icon=":material/error:")
                 return
+            cube.refresh_in_background(ui.db())
             st.session_state.pop("ingest_reports", None)
             st.session_state.setdefault("ingest_done", []).append(done.summary_line())
             st.success(ui.t("ingest.ui.loaded", file=done.file_name, inserted=done.inserted, updated=done.updated,
@@ -259,6 +260,7 @@ def history_section() -> None:
     if c2.button(ui.t("ingest.ui.undo"), icon=":material/undo:", key="ingest_undo_btn"):
         try:
             ids = load.undo_import(ui.db(), int(iid), user=_user())
+            cube.refresh_in_background(ui.db())
             st.success(ui.t("ingest.ui.undone", ids=", ".join(map(str, ids))), icon=":material/check_circle:")
         except IngestError as e:
             st.error(e.message(ui.lang()), icon=":material/error:")

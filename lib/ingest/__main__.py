@@ -21,6 +21,7 @@ import sys
 
 import duckdb
 
+from lib import cube
 from lib.i18n import t
 from lib.ingest import inbox, jobs
 from lib.ingest.errors import IngestError
@@ -118,6 +119,8 @@ def main(argv=None) -> int:
                 from lib import auth  # the command line runs as the system viewer (it holds the file)
                 for job in job_list:
                     ok &= _print(jobs.run_job(db, job, viewer=auth.system_viewer(args.user)))
+                if not args.dry_run and cube.refresh_if_stale(db):
+                    print(t("ingest.cli.cube", "en"), file=sys.stderr)
             finally:
                 db.close()
             return 0 if ok else 1

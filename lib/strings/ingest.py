@@ -97,6 +97,8 @@ STRINGS = {
     "ingest.cli.undone": {"en": "undone import {ids}", "zh": "已撤销导入批次 {ids}"},
     "ingest.cli.queued": {"en": "{file}: the app holds {db}; job queued in {inbox}, waiting for its worker…",
                           "zh": "{file}：应用正占用 {db}，任务已加入队列 {inbox}，等待处理…"},
+    "ingest.cli.cube": {"en": "metric cube rebuilt for the new data (pages read their figures from it)",
+                        "zh": "已按新数据重建指标汇总（页面从中读取数据）"},
     # ---- Data page: upload workflow and history
     "ingest.ui.tab_upload": {"en": "Upload", "zh": "上传"},
     "ingest.ui.tab_history": {"en": "Import history", "zh": "导入记录"},

@@ -1,0 +1,263 @@
+"""The metric cube: every registry metric pre-aggregated per (branch, RM, customer type) for the
+periods the pages ask for, so a page at a million customers reads a few thousand rows instead
+of joining the customers with their balance snapshots for every card, sparkline and week.
+
+Invariants:
+
+- The cube accelerates; it is never the source of truth. ``lookup`` answers only when the cube
+  was built from the current facts (the ``facts_version`` every import, undo and demo build
+  bumps), with the current values of the settings metrics read and the current metric SQL (the
+  *stamp*), and holds that exact (metric, period). Otherwise it returns None and the caller
+  runs the metric's own query on the canonical tables.
+- A cube answer equals the live query's: each metric's SQL is run unchanged with the grouping
+  ``(branch, RM, customer type)`` and no scope filter, and ``num`` and ``den`` are sums of
+  counts and amounts, so any scope (region, branches, customer type) and any grouping (bank,
+  region, branch, RM) adds up from the cube's rows. Metrics whose ``den`` is the constant 1
+  (sums, counts) keep ``den = 1`` when read. Tests compare every metric, scope and grouping.
+- ``refresh`` is run by the writer after a write (the demo build, the CLI import and undo, the
+  app's import worker). It replaces the cube in one transaction: a reader sees the old cube
+  (which it will not use, its stamp no longer matching) or the new one, never a mix.
+- Which periods are built: every quarter in the data as it stands (cards, team, drill-down);
+  the same-day cuts of earlier quarters the Diagnosis page compares a running quarter with;
+  and, for the metrics with a bank-level target in the latest quarter, the week and month steps
+  of the burn-up and trend charts and the weekly review's last two weeks. Other periods (an old
+  quarter's weekly trend, a target set only for one branch) are computed live.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from datetime import date
+
+import pandas as pd
+
+from lib import metrics, settings
+from lib.db import WHOLE_BANK, Database, Scope
+
+NO_SNAP = date(1900, 1, 1)  # the sentinel lib.metrics binds for a missing snapshot
+_GRAIN = "struct_pack(b := c.branch_id, r := coalesce(c.rm_id, ''), t := c.customer_type)"
+_READ_GROUPS = {None: "'ALL'", "region": "br.region", "branch_id": "k.branch_id", "rm_id": "k.rm_id"}
+_SETTING_KEYS = tuple(sorted(metrics._SETTING_PARAMS.values()))
+_CODE = hashlib.sha1(
+    ("\n".join(m.key + m.sql for m in metrics.METRICS)
+     + repr([(k, settings.DEFAULTS[k]) for k in _SETTING_KEYS])).encode()).hexdigest()[:12]
+
+_index_lock = threading.Lock()
+_refresh_lock = threading.Lock()
+_index: dict[str, frozenset] = {}  # stamp -> the (metric, period key) pairs the cube holds
+
+
+def _den_is_one(m: metrics.Metric) -> bool:
+    return re.search(r"\b1 AS den\b", m.sql) is not None
+
+
+def period_key(p: metrics.Period) -> tuple:
+    return (str(p.quarter), p.start_snap or NO_SNAP, p.end_snap or NO_SNAP, p.period_end)
+
+
+# ---------------------------------------------------------------- stamp
+def _state(db: Database) -> tuple[str, str | None]:
+    """(the stamp the cube must carry to be current, the stamp it carries, with the count of
+    pairs it holds after a '#'), in one query."""
+    names = ", ".join(f"'{k}'" for k in _SETTING_KEYS)
+    facts, have, held, sets = db.rows(f"""
+        SELECT (SELECT value FROM qd_meta WHERE key = 'facts_version'),
+               (SELECT value FROM qd_meta WHERE key = 'cube_stamp'),
+               (SELECT value FROM qd_meta WHERE key = 'cube_pairs'),
+               (SELECT string_agg(key || '=' || value, ';' ORDER BY key) FROM qd_settings WHERE key IN ({names}))""")[0]
+    want = f"{facts or 0}|{_CODE}|{hashlib.sha1((sets or '').encode()).hexdigest()[:12]}"
+    return want, (None if have is None else f"{have}#{held}")
+
+
+def is_current(db: Database) -> bool:
+    want, have = _state(db)
+    return have is not None and have.split("#")[0] == want
+
+
+def _held(db: Database, version: str) -> frozenset:
+    with _index_lock:
+        hit = _index.get(version)
+    if hit is None:
+        rows = db.rows("SELECT metric, quarter, start_snap, end_snap, period_end FROM qd_cube_index")
+        hit = frozenset((r[0], (r[1], r[2], r[3], r[4])) for r in rows)
+        with _index_lock:
+            _index.clear()
+            _index[version] = hit
+    return hit
+
+
+# ---------------------------------------------------------------- read
+def lookup(db: Database, m: metrics.Metric, p: metrics.Period, scope: Scope, group: str | None) -> pd.DataFrame | None:
+    """``(grp, num, den)`` of metric `m` in period `p` for `scope` grouped by `group`, read from
+    the cube; None when the cube is not current or does not hold this (metric, period)."""
+    want, have = _state(db)
+    if have is None or have.split("#")[0] != want:
+        return None
+    key = period_key(p)
+    if (m.key, key) not in _held(db, have):
+        return None
+    scope_sql, params = scope.customer_filter("k")
+    den = "1" if _den_is_one(m) else "sum(k.den)"
+    sql = f"""
+SELECT {_READ_GROUPS[group]} AS grp, sum(k.num) AS num, {den} AS den, count(*) AS n
+FROM qd_cube k LEFT JOIN branches br ON br.branch_id = k.branch_id
+WHERE k.metric = $metric AND k.quarter = $quarter AND k.start_snap = $start_snap
+  AND k.end_snap = $end_snap AND k.period_end = $period_end
+  AND (({scope_sql}) OR ($whole_bank AND k.branch_id IS NULL))
+GROUP BY ALL"""
+    df = db.query(sql, {**params, "metric": m.key, "quarter": key[0], "start_snap": key[1],
+                        "end_snap": key[2], "period_end": key[3], "whole_bank": scope.is_whole_bank})
+    if group is None and (df.empty or df["n"].iloc[0] == 0):
+        return _empty_scope(db, m, p)  # what the metric's own query gives for no rows
+    return df.drop(columns="n")
+
+
+def _empty_scope(db: Database, m: metrics.Metric, p: metrics.Period) -> pd.DataFrame:
+    """The metric's own query over no customers: a count gives 0, a sum NULL (cheap: the
+    filter is the constant FALSE)."""
+    sql = m.sql.format(grp=metrics.GROUPS[None], scope="FALSE")
+    params = metrics._params(db, p, Scope(branch_ids=()), {}, sql)
+    return db.query(sql, {k: v for k, v in params.items() if f"${k}" in sql})
+
+
+# ---------------------------------------------------------------- which periods
+def card_pairs(db: Database) -> list[tuple[str, metrics.Period]]:
+    """Every KPI of every quarter in the data with the cuts its cards compare with."""
+    from lib import diagnosis
+    pairs = [p for q in metrics.quarters_in_data(db) for p in diagnosis.kpi_jobs(db, q).values()]
+    return _unique(pairs)
+
+
+def trend_pairs(db: Database) -> list[tuple[str, metrics.Period]]:
+    """The week and month steps of the latest quarter (and last quarter's curve) for the KPIs
+    the pages open with: the whole bank's worst bottleneck on Diagnosis and the default burn-up
+    targets on PDCA, plus the weekly review's days. Reads the cards, so run after card_pairs."""
+    from lib import diagnosis, pdca
+    quarters = metrics.quarters_in_data(db)
+    if not quarters:
+        return []
+    latest = quarters[0]
+    table = diagnosis.kpis(db, str(latest), WHOLE_BANK)
+    available = diagnosis.available_keys(table, diagnosis.visible_kpis(WHOLE_BANK))
+    behind = diagnosis.bottlenecks(table, "en", tuple(available))
+    focus = [behind["key"].iloc[0]] if len(behind) else available[:1]
+    burnup = pdca.default_targets(pdca.key_targets(db, str(latest), WHOLE_BANK))
+    pairs = []
+    for key in dict.fromkeys([*focus, *burnup]):
+        for grain in ("week", "month"):
+            pairs += [(key, metrics.period(db, pq, cut)) for pq, cut in diagnosis.trend_cuts(db, latest, grain)]
+    for key in burnup:
+        pairs += [(key, metrics.period(db, latest, cut)) for cut in pdca.weekly_cuts(db, latest)]
+    return _unique(pairs)
+
+
+def _unique(pairs) -> list[tuple[str, metrics.Period]]:
+    out: dict[tuple, tuple[str, metrics.Period]] = {}
+    for key, p in pairs:
+        if metrics.answerable(metrics.metric(key), p):
+            out.setdefault((key, period_key(p)), (key, p))
+    return list(out.values())
+
+
+# ---------------------------------------------------------------- build
+def refresh(db: Database, log=None) -> int:
+    """Rebuild the cube for the current facts and settings; returns the (metric, period) pairs
+    built. Two transactions: the cards' pairs replace the cube (and set its stamp), then the
+    trend steps are added. On any error the cube keeps what was committed; a pair it lacks is
+    computed live. One refresh at a time per process (only one process can write the file)."""
+    with _refresh_lock:
+        want, _ = _state(db)
+        pairs = card_pairs(db)
+        with db.transaction() as cur:
+            cur.execute("DELETE FROM qd_cube")
+            cur.execute("DELETE FROM qd_cube_index")
+            _insert_all(db, cur, pairs, log)
+            db.set_meta("cube_stamp", want, cur)
+            db.set_meta("cube_pairs", str(len(pairs)), cur)
+        held = {(k, period_key(p)) for k, p in pairs}
+        more = [(k, p) for k, p in trend_pairs(db) if (k, period_key(p)) not in held]
+        if more and is_current(db):
+            with db.transaction() as cur:
+                _insert_all(db, cur, more, log)
+                db.set_meta("cube_pairs", str(len(pairs) + len(more)), cur)
+        return len(pairs) + len(more)
+
+
+def _insert_all(db: Database, cur, pairs, log) -> None:
+    for i, (key, p) in enumerate(pairs, start=1):
+        _insert(db, cur, metrics.metric(key), p)
+        if log and i % 100 == 0:
+            log(f"metric cube {i}/{len(pairs)}")
+
+
+def _insert(db: Database, cur, m: metrics.Metric, p: metrics.Period) -> None:
+    sql = m.sql.format(grp=_GRAIN, scope="TRUE")
+    params = metrics._params(db, p, WHOLE_BANK, {}, sql)
+    used = {k: v for k, v in params.items() if f"${k}" in sql}
+    q, s, e, pe = period_key(p)
+    cur.execute(f"""
+INSERT INTO qd_cube
+SELECT $cube_metric, $cube_quarter, $cube_start, $cube_end, $cube_period_end,
+       x.grp.b, x.grp.r, x.grp.t, x.num, x.den
+FROM ({sql}) x""", {**used, "cube_metric": m.key, "cube_quarter": q, "cube_start": s, "cube_end": e,
+                    "cube_period_end": pe})
+    cur.execute("INSERT INTO qd_cube_index VALUES (?, ?, ?, ?, ?)", [m.key, q, s, e, pe])
+
+
+def refresh_if_stale(db: Database, log=None) -> bool:
+    """Refresh unless the cube is current; True if it was rebuilt."""
+    if is_current(db):
+        return False
+    refresh(db, log)
+    return True
+
+
+def clear(db: Database) -> None:
+    """Drop the cube's rows (pages then compute live); used by the benchmark and tests."""
+    with db.transaction() as cur:
+        cur.execute("DELETE FROM qd_cube")
+        cur.execute("DELETE FROM qd_cube_index")
+        cur.execute("DELETE FROM qd_meta WHERE key IN ('cube_stamp', 'cube_pairs')")
+
+
+
+_background: dict[int, threading.Thread] = {}
+_again: dict[int, bool] = {}
+_bg_lock = threading.Lock()
+
+
+def refresh_in_background(db: Database) -> None:
+    """Refresh on a daemon thread after a write in the app (an upload, an undo), so the page
+    returns at once; pages compute live until the new cube is committed. Writes in a row are
+    coalesced: at most one more rebuild runs after the current one."""
+    with _bg_lock:
+        th = _background.get(id(db))
+        if th is not None and th.is_alive():
+            _again[id(db)] = True
+            return
+        th = threading.Thread(target=_background_loop, args=(db,), name="qd-metric-cube", daemon=True)
+        _background[id(db)] = th
+        _again[id(db)] = False
+        th.start()
+
+
+def _background_loop(db: Database) -> None:
+    import logging
+    while True:
+        try:
+            refresh_if_stale(db)
+        except Exception:  # noqa: BLE001 - the cube is optional; pages compute live without it
+            logging.getLogger("quarterdeck").warning("metric cube refresh failed; pages compute live", exc_info=True)
+        with _bg_lock:
+            if not _again.get(id(db)):
+                _background.pop(id(db), None)
+                return
+            _again[id(db)] = False
+
+
+def wait_for_background(db: Database, timeout: float = 600) -> None:
+    """Block until a background refresh of `db` has finished (tests, the benchmark)."""
+    th = _background.get(id(db))
+    if th is not None:
+        th.join(timeout)

@@ -1,0 +1,132 @@
+"""The metric cube (lib/cube.py) gives exactly what the metric's own query gives, for every
+metric, scope and grouping, and is used only while it matches the facts and settings."""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lib import cube, diagnosis, ledger, metrics, settings
+from lib.db import Scope, forget_database, open_database
+
+SCOPES = {
+    "bank": Scope(),
+    "region": None,  # filled from the data: the first region
+    "branches": None,  # two branches of different regions
+    "retail": Scope(customer_type="retail"),
+    "corporate_region": None,
+}
+GROUPS = (None, "region", "branch_id", "rm_id")
+
+
+@pytest.fixture(scope="module")
+def pair(demo_master, tmp_path_factory):
+    """(db with the cube, db without it) on two copies of the demo bank."""
+    d = tmp_path_factory.mktemp("cube")
+    paths = [str(d / "with.duckdb"), str(d / "without.duckdb")]
+    for p in paths:
+        shutil.copy(demo_master, p)
+    with_cube, live = open_database(paths[0]), open_database(paths[1])
+    cube.clear(live)
+    yield with_cube, live
+    for p in paths:
+        forget_database(p)
+
+
+def _scopes(db) -> dict[str, Scope]:
+    br = metrics.regions_and_branches(db)
+    r1 = br["region"].iloc[0]
+    two = (br["branch_id"].iloc[0], br[br["region"] != r1]["branch_id"].iloc[0])
+    return {**{k: v for k, v in SCOPES.items() if v is not None}, "region": Scope(region=r1),
+            "branches": Scope(branch_ids=two), "corporate_region": Scope(region=r1, customer_type="corporate")}
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    assert list(a["grp"].fillna("<NA>")) == list(b["grp"].fillna("<NA>"))
+    for c in ("num", "den", "value"):
+        np.testing.assert_allclose(a[c].to_numpy(float), b[c].to_numpy(float), rtol=1e-9, atol=1e-6, equal_nan=True)
+
+
+def test_the_demo_bank_comes_with_a_current_cube(demo_db):
+    assert cube.is_current(demo_db)
+    assert demo_db.scalar("SELECT count(*) FROM qd_cube_index") > 100
+
+
+@pytest.mark.parametrize("key", [m.key for m in metrics.METRICS])
+def test_cube_equals_the_metric_query(pair, key):
+    with_cube, live = pair
+    assert cube.is_current(with_cube) and not cube.is_current(live)
+    quarters = metrics.quarters_in_data(with_cube)[:2]
+    for name, scope in _scopes(with_cube).items():
+        for q in quarters:
+            p = metrics.period(with_cube, q)
+            if not metrics.answerable(metrics.metric(key), p):
+                continue
+            assert cube.lookup(with_cube, metrics.metric(key), p, scope, None) is not None, (key, q)
+            for group in GROUPS:
+                got = metrics.compute_grouped(with_cube, key, q, scope, group)
+                want = metrics.compute_grouped(live, key, q, scope, group)
+                _same(got, want)
+            got, want = metrics.compute(with_cube, key, q, scope), metrics.compute(live, key, q, scope)
+            assert (got is None) == (want is None), (key, name, q)
+            if want is not None:
+                assert got == pytest.approx(want, rel=1e-9, abs=1e-6), (key, name, q)
+
+
+def test_the_cards_of_every_quarter_come_from_the_cube(demo_db):
+    held = cube._held(demo_db, cube._state(demo_db)[1])
+    for q in metrics.quarters_in_data(demo_db):
+        for key, p in diagnosis.kpi_jobs(demo_db, q).values():
+            if metrics.answerable(metrics.metric(key), p):
+                assert (key, cube.period_key(p)) in held, (key, q)
+
+
+def test_diagnosis_cards_are_the_same_with_and_without_the_cube(pair):
+    with_cube, live = pair
+    q = str(metrics.quarters_in_data(live)[0])
+    a, b = diagnosis.kpis(with_cube, q, Scope()), diagnosis.kpis(live, q, Scope())
+    for col in ("value", "prev", "yoy_value"):
+        np.testing.assert_allclose(pd.to_numeric(a[col]).to_numpy(float), pd.to_numeric(b[col]).to_numpy(float),
+                                   rtol=1e-9, atol=1e-6, equal_nan=True)
+
+
+def test_a_write_of_facts_or_a_metric_setting_retires_the_cube_a_ledger_edit_does_not(fresh_demo):
+    db = open_database(fresh_demo)
+    q = metrics.quarters_in_data(db)[0]
+    p = metrics.period(db, q)
+    m = metrics.metric("churn_rate")
+    assert cube.is_current(db)
+    ledger.create(db, str(q), {"owner": "Cube Test", "category": "customers", "problem": "p", "action": "a",
+                               "due_date": q.end, "status": "open"}, user="pytest", today=q.start)
+    assert cube.is_current(db) and cube.lookup(db, m, p, Scope(), None) is not None
+    before = metrics.compute(db, "churn_rate", q, Scope())
+    settings.put(db, "churn_aum_share", 0.9)
+    assert not cube.is_current(db) and cube.lookup(db, m, p, Scope(), None) is None
+    after = metrics.compute(db, "churn_rate", q, Scope())  # live, with the new share
+    assert after > before
+    assert cube.refresh_if_stale(db)
+    assert metrics.compute(db, "churn_rate", q, Scope()) == pytest.approx(after)
+    with db.transaction() as cur:
+        cur.execute("DELETE FROM customers WHERE customer_id IN (SELECT customer_id FROM customers LIMIT 50)")
+        db.bump_data_version(cur)
+    assert not cube.is_current(db)
+    assert cube.refresh_if_stale(db) and cube.is_current(db)
+    assert not cube.refresh_if_stale(db)
+
+
+def test_a_failed_refresh_keeps_the_committed_cube(fresh_demo, monkeypatch):
+    db = open_database(fresh_demo)
+    rows = db.scalar("SELECT count(*) FROM qd_cube")
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    with db.transaction() as cur:
+        db.bump_data_version(cur)
+    monkeypatch.setattr(cube, "_insert", boom)
+    with pytest.raises(RuntimeError):
+        cube.refresh(db)
+    assert db.scalar("SELECT count(*) FROM qd_cube") == rows
+    assert not cube.is_current(db)  # stale: pages compute live
