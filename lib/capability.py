@@ -133,5 +133,12 @@ def teams(sc: pd.DataFrame, team_by: str) -> pd.DataFrame:
     return g.rename(columns={team_by: "team"}).sort_values(["size", "team"], ascending=[False, True])
 
 
+def rm_choices(sc: pd.DataFrame, first: list[str]) -> list[str]:
+    """The assessed RMs, once each: those in `first` (e.g. the radar's picks) that were assessed,
+    then the rest in the scores' order."""
+    assessed = dict.fromkeys(sc["rm_id"])
+    return list(dict.fromkeys([*(r for r in first if r in assessed), *assessed]))
+
+
 def round_dates(sc: pd.DataFrame) -> list:
     return sorted(set(sc["assessed_on"].dropna())) if len(sc) else []

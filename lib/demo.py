@@ -29,7 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lib import cube, metrics
+from lib import cube  # the metric cube is built after the data, not part of it
+from lib import metrics
 from lib.db import Database, Scope, forget_database, open_database
 from lib.periods import Quarter
 

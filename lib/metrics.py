@@ -230,7 +230,8 @@ METRICS: tuple[Metric, ...] = (
            "AUM(end) / AUM(start) − 1", "pct", True, "rate", "all",
            f"""
 SELECT {{grp}} AS grp,
-  sum(b.aum) FILTER (WHERE b.as_of = $end_snap) - sum(b.aum) FILTER (WHERE b.as_of = $start_snap) AS num,
+  coalesce(sum(b.aum) FILTER (WHERE b.as_of = $end_snap), 0)
+    - coalesce(sum(b.aum) FILTER (WHERE b.as_of = $start_snap), 0) AS num,
   sum(b.aum) FILTER (WHERE b.as_of = $start_snap) AS den
 FROM {CUST} JOIN v_balances b ON b.customer_id = c.customer_id AND b.as_of IN ($start_snap, $end_snap)
 WHERE {{scope}}

@@ -97,8 +97,7 @@ with tab_cap:
             st.plotly_chart(ut.capability_team_radar(
                 prof, ui.t("team.cap.all_scope") if tid == "ALL" else names(tid), limit), width="stretch")
         with c2:
-            rms = list(dict.fromkeys([*st.session_state.get("tm_rms", []), *sc["rm_id"]]))
-            rms = [r for r in rms if r in set(sc["rm_id"])]
+            rms = capability.rm_choices(sc, st.session_state.get("tm_rms", []))
             rm = st.selectbox(ui.t("team.cap.pick_rm"), rms, key="tm_cap_rm", format_func=ut.rm_label(card))
             name = card.set_index("rm_id")["rm_name"].get(rm, rm)
             st.plotly_chart(ut.capability_rm_radar(capability.rm_profile(sc, rm, team_by), name, limit), width="stretch")

@@ -58,14 +58,15 @@ def test_the_demo_bank_comes_with_a_current_cube(demo_db):
 def test_cube_equals_the_metric_query(pair, key):
     with_cube, live = pair
     assert cube.is_current(with_cube) and not cube.is_current(live)
-    quarters = metrics.quarters_in_data(with_cube)[:2]
+    quarters = metrics.quarters_in_data(with_cube)
     for name, scope in _scopes(with_cube).items():
-        for q in quarters:
+        # every quarter and grouping for the bank; the latest two, bank total and by RM, for the others
+        for q in quarters if name == "bank" else quarters[:2]:
             p = metrics.period(with_cube, q)
             if not metrics.answerable(metrics.metric(key), p):
                 continue
             assert cube.lookup(with_cube, metrics.metric(key), p, scope, None) is not None, (key, q)
-            for group in GROUPS:
+            for group in GROUPS if name == "bank" else (None, "rm_id"):
                 got = metrics.compute_grouped(with_cube, key, q, scope, group)
                 want = metrics.compute_grouped(live, key, q, scope, group)
                 _same(got, want)
