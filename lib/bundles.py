@@ -25,6 +25,8 @@ Definitions:
 """
 from __future__ import annotations
 
+import re
+
 from datetime import date, timedelta
 
 import pandas as pd
@@ -163,20 +165,30 @@ def save_assumptions(db: Database, values: dict) -> None:
     settings.put(db, "corporate_calculator", {k: float(values[k]) for k in ASSUMPTION_KEYS})
 
 
-def corporate_clients(db: Database, scope: Scope) -> pd.DataFrame:
-    """Open corporate clients in scope with their latest deposits (largest first).
-    Columns: customer_id, industry, branch_id, deposits."""
+CLIENT_CHOICES = 200  # at most this many clients in the calculator's picker (a bank has tens of thousands)
+
+
+def corporate_clients(db: Database, scope: Scope, search: str = "", limit: int = CLIENT_CHOICES) -> pd.DataFrame:
+    """Open corporate clients in scope with their latest deposits, largest first: at most `limit`
+    of those whose id or industry contains `search` (case-insensitive; empty: all). Columns:
+    customer_id, industry, branch_id, deposits, matching (how many clients match in all)."""
     sc, params = scope.customer_filter("c", "sc")
+    pattern = "%" + re.sub(r"([\\%_])", r"\\\1", search.strip()) + "%"
     return db.query(f"""
-        WITH last AS (
-          SELECT customer_id, deposits FROM balances
-          QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY as_of DESC) = 1
+        WITH pick AS (
+          SELECT c.customer_id, coalesce(c.industry, '') AS industry, c.branch_id
+          FROM customers c
+          WHERE c.customer_type = 'corporate' AND {sc} AND coalesce(c.status, '') <> 'closed'
+            AND (c.customer_id ILIKE $pattern ESCAPE '\\' OR coalesce(c.industry, '') ILIKE $pattern ESCAPE '\\')
+        ), last AS (
+          SELECT b.customer_id, arg_max(b.deposits, b.as_of) AS deposits
+          FROM balances b JOIN pick USING (customer_id) GROUP BY 1
         )
-        SELECT c.customer_id, coalesce(c.industry, '') AS industry, c.branch_id,
-               coalesce(last.deposits, 0) AS deposits
-        FROM customers c LEFT JOIN last ON last.customer_id = c.customer_id
-        WHERE c.customer_type = 'corporate' AND {sc} AND coalesce(c.status, '') <> 'closed'
-        ORDER BY deposits DESC, c.customer_id""", params)
+        SELECT p.customer_id, p.industry, p.branch_id, coalesce(last.deposits, 0) AS deposits,
+               count(*) OVER () AS matching
+        FROM pick p LEFT JOIN last ON last.customer_id = p.customer_id
+        ORDER BY deposits DESC, p.customer_id
+        LIMIT $limit""", {**params, "pattern": pattern, "limit": int(limit)})
 
 
 def client_figures(db: Database, customer_id: str, scope: Scope | None = None) -> dict:

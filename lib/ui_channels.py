@@ -507,6 +507,12 @@ def calculator_table(rev: pd.DataFrame) -> None:
         "vs_today": t("channels.col.vs_today")})
 
 
+def client_count_note(clients: pd.DataFrame) -> None:
+    matching = int(clients["matching"].iloc[0]) if len(clients) else 0
+    if matching > len(clients):
+        st.caption(t("channels.calc.shown", n=f"{len(clients):,}", total=f"{matching:,}"))
+
+
 def client_label(clients: pd.DataFrame):
     info = clients.set_index("customer_id")
     return lambda cid: t("channels.calc.client_label", id=cid, industry=info.at[cid, "industry"] or "—",

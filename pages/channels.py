@@ -157,16 +157,18 @@ with tab_products:
 
     st.subheader(ui.t("channels.calc.header"))
     assumptions = uc.assumptions_form(ui.db())
-    clients = ui.cached(bundles.corporate_clients, scope)
+    search = st.text_input(ui.t("channels.calc.search"), key="ch_calc_search", placeholder=ui.t("channels.calc.search_hint"))
+    clients = ui.cached(bundles.corporate_clients, scope, search)
     mode = st.radio(ui.t("channels.calc.mode"), ["client", "prospect"], horizontal=True,
                     format_func=lambda m: ui.t(f"channels.calc.mode.{m}"), key="ch_calc_mode")
     fees_today = None
     if mode == "client" and clients.empty:
-        st.info(ui.t("channels.calc.no_clients"), icon=":material/info:")
+        st.info(ui.t("channels.calc.no_match" if search.strip() else "channels.calc.no_clients"), icon=":material/info:")
         mode = "prospect"
     if mode == "client":
         cid = st.selectbox(ui.t("channels.calc.pick"), list(clients["customer_id"]),
                            format_func=uc.client_label(clients), key="ch_calc_client")
+        uc.client_count_note(clients)
         figures = ui.cached(bundles.client_figures, cid, scope)
         fees_today = figures["fee_income_12m"]
         st.caption(ui.t("channels.calc.today", fees=ui.money(fees_today),

@@ -381,6 +381,20 @@ def test_client_figures(db):
     assert list(clients.customer_id) == ["K4"]
 
 
+@pytest.mark.parametrize("search, limit, ids, matching", [
+    ("", 200, ["K4", "K5"], 2),
+    ("", 1, ["K4"], 2),            # the largest first; `matching` still counts both
+    ("LOGIST", 200, ["K4"], 1),    # industry, case-insensitive
+    ("k5", 200, ["K5"], 1),        # customer id
+    ("%", 200, [], 0),             # wildcards are literal text
+    ("_", 200, [], 0),
+])
+def test_corporate_client_search(db, search, limit, ids, matching):
+    clients = bundles.corporate_clients(db, Scope(), search, limit)
+    assert list(clients.customer_id) == ids
+    assert (int(clients["matching"].iloc[0]) if len(clients) else 0) == matching
+
+
 # ---------------------------------------------------------------- scope and missing data
 def test_scope_excludes_prospects_and_other_regions(db):
     west = channels.campaign_board(db, Q, Scope(region="West"), MARGIN, 2.0).set_index("campaign_id")

@@ -282,6 +282,13 @@ STRINGS = {
     "channels.calc.mode.client": {"en": "Existing corporate client", "zh": "存量对公客户"},
     "channels.calc.mode.prospect": {"en": "Prospect (type the figures)", "zh": "潜在客户（手工输入）"},
     "channels.calc.pick": {"en": "Corporate client (largest deposits first)", "zh": "对公客户（按存款从高到低）"},
+    "channels.calc.search": {"en": "Find a corporate client", "zh": "查找对公客户"},
+    "channels.calc.search_hint": {"en": "client ID or industry", "zh": "客户号或行业"},
+    "channels.calc.shown": {"en": "The {n} largest of {total} matching clients; narrow the search to find others.",
+                            "zh": "显示 {total} 个匹配客户中存款最大的 {n} 个；请缩小查找范围以找到其他客户。"},
+    "channels.calc.no_match": {"en": "No corporate client in scope matches the search: change it, or type a "
+                                     "prospect's figures instead.",
+                               "zh": "范围内没有匹配的对公客户：请修改查找条件，或改为输入潜在客户的数据。"},
     "channels.calc.client_label": {"en": "{id} · {industry} · deposits {deposits}", "zh": "{id} · {industry} · 存款 {deposits}"},
     "channels.calc.no_clients": {"en": "No corporate clients in scope: type a prospect's figures instead.",
                                  "zh": "范围内没有对公客户，请改为手工输入潜在客户数据。"},
