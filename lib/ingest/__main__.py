@@ -117,9 +117,12 @@ def main(argv=None) -> int:
         if db is not None:
             try:
                 from lib import auth  # the command line runs as the system viewer (it holds the file)
+                wrote = False
                 for job in job_list:
-                    ok &= _print(jobs.run_job(db, job, viewer=auth.system_viewer(args.user)))
-                if not args.dry_run and cube.refresh_if_stale(db):
+                    done = _print(jobs.run_job(db, job, viewer=auth.system_viewer(args.user)))
+                    ok &= done
+                    wrote |= done and not args.dry_run
+                if wrote and cube.refresh_if_stale(db):
                     print(t("ingest.cli.cube", "en"), file=sys.stderr)
             finally:
                 db.close()
