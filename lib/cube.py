@@ -121,6 +121,19 @@ def _empty_scope(db: Database, m: metrics.Metric, p: metrics.Period) -> pd.DataF
     return db.query(sql, {k: v for k, v in params.items() if f"${k}" in sql})
 
 
+# AUM of every balance snapshot per branch and customer type (the Overview's trend and regions)
+AUM_BY_SNAPSHOT = """
+SELECT b.as_of, c.branch_id, c.customer_type, sum(b.aum) AS aum
+FROM v_balances b JOIN customers c ON c.customer_id = b.customer_id
+GROUP BY ALL"""
+
+
+def aum_snapshots(db: Database) -> str:
+    """The relation to read snapshot AUM from: the cube's table while it is current, else the
+    query that fills it (columns as_of, branch_id, customer_type, aum)."""
+    return "qd_cube_aum" if is_current(db) else f"({AUM_BY_SNAPSHOT})"
+
+
 # ---------------------------------------------------------------- which periods
 def card_pairs(db: Database) -> list[tuple[str, metrics.Period]]:
     """Every KPI of every quarter in the data with the cuts its cards compare with."""
@@ -172,6 +185,8 @@ def refresh(db: Database, log=None) -> int:
         with db.transaction() as cur:
             cur.execute("DELETE FROM qd_cube")
             cur.execute("DELETE FROM qd_cube_index")
+            cur.execute("DELETE FROM qd_cube_aum")
+            cur.execute(f"INSERT INTO qd_cube_aum {AUM_BY_SNAPSHOT}")
             _insert_all(db, cur, pairs, log)
             db.set_meta("cube_stamp", want, cur)
             db.set_meta("cube_pairs", str(len(pairs)), cur)
@@ -218,6 +233,7 @@ def clear(db: Database) -> None:
     with db.transaction() as cur:
         cur.execute("DELETE FROM qd_cube")
         cur.execute("DELETE FROM qd_cube_index")
+        cur.execute("DELETE FROM qd_cube_aum")
         cur.execute("DELETE FROM qd_meta WHERE key IN ('cube_stamp', 'cube_pairs')")
 
 

@@ -529,22 +529,22 @@ def peer(db: Database, key: str, quarter: Quarter) -> float | None:
 
 # ---- series for charts ----------------------------------------------------------
 def aum_trend(db: Database, scope: Scope) -> pd.DataFrame:
-    """AUM per balance snapshot date and customer type (columns as_of, customer_type, aum)."""
+    from lib import cube
     sc, params = scope.customer_filter("c")
     return db.query(f"""
-        SELECT b.as_of, c.customer_type, sum(b.aum) AS aum
-        FROM v_balances b JOIN customers c ON c.customer_id = b.customer_id
+        SELECT c.as_of, c.customer_type, sum(c.aum) AS aum
+        FROM {cube.aum_snapshots(db)} c
         WHERE {sc}
         GROUP BY ALL ORDER BY 1, 2""", params)
 
 
 def aum_by_region(db: Database, scope: Scope, as_of: date) -> pd.DataFrame:
-    """AUM per region and customer type at one snapshot (columns region, customer_type, aum)."""
+    from lib import cube
     sc, params = scope.customer_filter("c")
     return db.query(f"""
-        SELECT br.region, c.customer_type, sum(b.aum) AS aum
-        FROM v_balances b JOIN {CUST} ON c.customer_id = b.customer_id
-        WHERE b.as_of = $as_of AND {sc}
+        SELECT br.region, c.customer_type, sum(c.aum) AS aum
+        FROM {cube.aum_snapshots(db)} c JOIN branches br ON br.branch_id = c.branch_id
+        WHERE c.as_of = $as_of AND {sc}
         GROUP BY ALL ORDER BY 3 DESC""", {**params, "as_of": as_of})
 
 

@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 SYSTEM_COLUMNS = (
     ("extra_attrs", "MAP(VARCHAR, VARCHAR)"),
@@ -445,6 +445,7 @@ SYSTEM_TABLES_DDL = (
     " period_end DATE, branch_id VARCHAR, rm_id VARCHAR, customer_type VARCHAR, num DOUBLE, den DOUBLE)",
     "CREATE TABLE IF NOT EXISTS qd_cube_index (metric VARCHAR, quarter VARCHAR, start_snap DATE, end_snap DATE,"
     " period_end DATE)",
+    "CREATE TABLE IF NOT EXISTS qd_cube_aum (as_of DATE, branch_id VARCHAR, customer_type VARCHAR, aum DOUBLE)",
 )
 
 

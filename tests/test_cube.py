@@ -131,3 +131,15 @@ def test_a_failed_refresh_keeps_the_committed_cube(fresh_demo, monkeypatch):
         cube.refresh(db)
     assert db.scalar("SELECT count(*) FROM qd_cube") == rows
     assert not cube.is_current(db)  # stale: pages compute live
+
+
+def test_snapshot_aum_is_the_same_with_and_without_the_cube(pair):
+    with_cube, live = pair
+    end = metrics.period(live, metrics.quarters_in_data(live)[0]).end_snap
+    for scope in _scopes(live).values():
+        a, b = metrics.aum_trend(with_cube, scope), metrics.aum_trend(live, scope)
+        pd.testing.assert_frame_equal(a[["as_of", "customer_type"]], b[["as_of", "customer_type"]])
+        np.testing.assert_allclose(a["aum"], b["aum"], rtol=1e-9)
+        a, b = metrics.aum_by_region(with_cube, scope, end), metrics.aum_by_region(live, scope, end)
+        pd.testing.assert_frame_equal(a[["region", "customer_type"]], b[["region", "customer_type"]])
+        np.testing.assert_allclose(a["aum"], b["aum"], rtol=1e-9)
