@@ -38,7 +38,8 @@ from lib.db import WHOLE_BANK, Database, Scope
 NO_SNAP = date(1900, 1, 1)  # the sentinel lib.metrics binds for a missing snapshot
 _GRAIN = "struct_pack(b := c.branch_id, r := coalesce(c.rm_id, ''), t := c.customer_type)"
 _READ_GROUPS = {None: "'ALL'", "region": "br.region", "branch_id": "k.branch_id", "rm_id": "k.rm_id"}
-_SETTING_KEYS = tuple(sorted(metrics._SETTING_PARAMS.values()))
+# settings the cube's figures depend on: the metrics' parameters and the tier rules
+_SETTING_KEYS = tuple(sorted({*metrics._SETTING_PARAMS.values(), "tier_thresholds", "tier_rules"}))
 _CODE = hashlib.sha1(
     ("\n".join(m.key + m.sql for m in metrics.METRICS)
      + repr([(k, settings.DEFAULTS[k]) for k in _SETTING_KEYS])).encode()).hexdigest()[:12]
@@ -187,6 +188,9 @@ def refresh(db: Database, log=None) -> int:
             cur.execute("DELETE FROM qd_cube_index")
             cur.execute("DELETE FROM qd_cube_aum")
             cur.execute(f"INSERT INTO qd_cube_aum {AUM_BY_SNAPSHOT}")
+            cur.execute("DELETE FROM qd_cube_tiers")
+            for q in metrics.quarters_in_data(db):
+                _insert_tiers(db, cur, str(q))
             _insert_all(db, cur, pairs, log)
             db.set_meta("cube_stamp", want, cur)
             db.set_meta("cube_pairs", str(len(pairs)), cur)
@@ -197,6 +201,22 @@ def refresh(db: Database, log=None) -> int:
                 _insert_all(db, cur, more, log)
                 db.set_meta("cube_pairs", str(len(pairs) + len(more)), cur)
         return len(pairs) + len(more)
+
+
+def _insert_tiers(db: Database, cur, quarter: str) -> None:
+    from lib import tiers
+    cte, params = tiers.tiered_cte(db, quarter, WHOLE_BANK, live=True)
+    cur.execute(f"""
+INSERT INTO qd_cube_tiers
+WITH {cte}
+SELECT $cube_quarter, customer_id, customer_type, branch_id, rm_id, aum, prev_aum, corp_balance, tier FROM tiered""",
+                {**params, "cube_quarter": quarter})
+
+
+def tiers_held(db: Database, quarter: str) -> bool:
+    """True when the cube holds the tiers of `quarter` under the current rules."""
+    return is_current(db) and bool(db.scalar(
+        "SELECT count(*) FROM (SELECT 1 FROM qd_cube_tiers WHERE quarter = ? LIMIT 1)", [quarter]))
 
 
 def _insert_all(db: Database, cur, pairs, log) -> None:
@@ -234,6 +254,7 @@ def clear(db: Database) -> None:
         cur.execute("DELETE FROM qd_cube")
         cur.execute("DELETE FROM qd_cube_index")
         cur.execute("DELETE FROM qd_cube_aum")
+        cur.execute("DELETE FROM qd_cube_tiers")
         cur.execute("DELETE FROM qd_meta WHERE key IN ('cube_stamp', 'cube_pairs')")
 
 

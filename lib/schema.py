@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 SYSTEM_COLUMNS = (
     ("extra_attrs", "MAP(VARCHAR, VARCHAR)"),
@@ -446,6 +446,8 @@ SYSTEM_TABLES_DDL = (
     "CREATE TABLE IF NOT EXISTS qd_cube_index (metric VARCHAR, quarter VARCHAR, start_snap DATE, end_snap DATE,"
     " period_end DATE)",
     "CREATE TABLE IF NOT EXISTS qd_cube_aum (as_of DATE, branch_id VARCHAR, customer_type VARCHAR, aum DOUBLE)",
+    "CREATE TABLE IF NOT EXISTS qd_cube_tiers (quarter VARCHAR, customer_id VARCHAR, customer_type VARCHAR,"
+    " branch_id VARCHAR, rm_id VARCHAR, aum DOUBLE, prev_aum DOUBLE, corp_balance DOUBLE, tier VARCHAR)",
 )
 
 

@@ -106,12 +106,29 @@ def dates_of(db: Database, quarter: str) -> tuple[date, date | None, date | None
 
 
 def tiered_cte(db: Database, quarter: str, scope: Scope, rules: dict | None = None, name: str = "tiered",
-               p: str = "t_") -> tuple[str, dict]:
+               p: str = "t_", live: bool = False) -> tuple[str, dict]:
     """CTE text (without WITH) defining `name`: one row per customer open at the quarter's end in
-    scope, with customer_id, customer_type, branch_id, rm_id, aum, prev_aum, corp_balance, tier."""
-    rules = rules or tier_rules(db)
+    scope, with customer_id, customer_type, branch_id, rm_id, aum, prev_aum, corp_balance, tier.
+    Under the saved rules the tiers are read from the metric cube while it holds the quarter
+    (lib/cube.py keeps them, computed by this function with ``live=True``); other rules (a
+    preview of an edit) or a stale cube compute them from the balances."""
+    saved = tier_rules(db)
+    rules = rules or saved
     at, snap, prev = dates_of(db, quarter)
     sc, params = scope.customer_filter("c", f"{p}sc")
+    params.update(rule_params(rules, p))
+    params.update({f"{p}at": at, f"{p}snap": snap or date(1900, 1, 1), f"{p}prev": prev or date(1900, 1, 1)})
+    from lib import cube
+    if not live and rules_key(rules) == rules_key(saved) and cube.tiers_held(db, quarter):
+        # every parameter stays bound (callers use ${p}at); the unused CTE keeps them referenced
+        refs = ", ".join(f"${k} AS {k}" for k in params if not k.startswith(f"{p}sc"))
+        params[f"{p}quarter"] = quarter
+        return f"""
+        {name}_params AS (SELECT {refs}),
+        {name} AS (
+          SELECT c.customer_id, c.customer_type, c.branch_id, c.rm_id, c.aum, c.prev_aum, c.corp_balance, c.tier
+          FROM qd_cube_tiers c WHERE c.quarter = ${p}quarter AND {sc}
+        )""", params
     held = HELD_AT.replace("${p}", f"${p}")
     open_at = OPEN_AT.replace("${p}", f"${p}")
     growth_ok = f"({name}_p.aum > 0 AND {name}_p.aum >= ${p}growth_min AND {name}_b.aum >= {name}_p.aum * (1 + ${p}growth))"
@@ -134,14 +151,12 @@ def tiered_cte(db: Database, quarter: str, scope: Scope, rules: dict | None = No
           LEFT JOIN {name}_l ON {name}_l.customer_id = c.customer_id
           WHERE {sc} AND {open_at}
         )"""
-    params.update(rule_params(rules, p))
-    params.update({f"{p}at": at, f"{p}snap": snap or date(1900, 1, 1), f"{p}prev": prev or date(1900, 1, 1)})
     return sql, params
 
 
 def _order(df: pd.DataFrame, col: str = "tier") -> pd.DataFrame:
     order = {t: i for i, t in enumerate(STATES)}
-    return df.sort_values(col, key=lambda s: s.map(order)).reset_index(drop=True)
+    return df.sort_values(col, key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- views

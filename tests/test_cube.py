@@ -143,3 +143,34 @@ def test_snapshot_aum_is_the_same_with_and_without_the_cube(pair):
         a, b = metrics.aum_by_region(with_cube, scope, end), metrics.aum_by_region(live, scope, end)
         pd.testing.assert_frame_equal(a[["region", "customer_type"]], b[["region", "customer_type"]])
         np.testing.assert_allclose(a["aum"], b["aum"], rtol=1e-9)
+
+
+def test_tiers_are_the_same_with_and_without_the_cube(pair):
+    from lib import tiers
+    with_cube, live = pair
+    rules = tiers.rules_key(tiers.tier_rules(live))
+    qs = [str(q) for q in metrics.quarters_in_data(live)]
+    assert all(cube.tiers_held(with_cube, q) for q in qs) and not cube.tiers_held(live, qs[0])
+    for q in qs:
+        for scope in _scopes(live).values():
+            for r in (None, rules):  # the saved rules, passed or not, read the cube
+                pd.testing.assert_frame_equal(tiers.customer_tiers(with_cube, q, scope, r),
+                                              tiers.customer_tiers(live, q, scope, r))
+    mig = tiers.migration(with_cube, qs[1], qs[0], Scope(), rules)
+    pd.testing.assert_frame_equal(mig, tiers.migration(live, qs[1], qs[0], Scope(), rules))
+    region = Scope(region=_scopes(live)["region"].region)
+
+    def pen(d):  # rows of a tier come in no fixed order
+        return tiers.penetration(d, qs[0], region, rules).sort_values(["tier", "product_type"]).reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(pen(with_cube), pen(live))
+
+
+def test_other_tier_rules_are_computed_live(demo_db):
+    from lib import tiers
+    q = str(metrics.quarters_in_data(demo_db)[0])
+    preview = {**tiers.tier_rules(demo_db), "wealth": 100_000.0}
+    cte, _ = tiers.tiered_cte(demo_db, q, Scope(), preview)
+    assert "qd_cube_tiers" not in cte
+    cte, _ = tiers.tiered_cte(demo_db, q, Scope())
+    assert "qd_cube_tiers" in cte
