@@ -25,6 +25,7 @@ Invariants:
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import re
 import threading
@@ -221,6 +222,8 @@ def tiers_held(db: Database, quarter: str) -> bool:
 
 def _insert_all(db: Database, cur, pairs, log) -> None:
     for i, (key, p) in enumerate(pairs, start=1):
+        if db.closing.is_set():
+            raise RuntimeError("the database is being closed; metric cube refresh abandoned")
         _insert(db, cur, metrics.metric(key), p)
         if log and i % 100 == 0:
             log(f"metric cube {i}/{len(pairs)}")
@@ -260,6 +263,7 @@ def clear(db: Database) -> None:
 
 
 _background: dict[int, threading.Thread] = {}
+_databases: dict[int, Database] = {}
 _again: dict[int, bool] = {}
 _bg_lock = threading.Lock()
 
@@ -273,10 +277,24 @@ def refresh_in_background(db: Database) -> None:
         if th is not None and th.is_alive():
             _again[id(db)] = True
             return
+        if db.closing.is_set():
+            return
         th = threading.Thread(target=_background_loop, args=(db,), name="qd-metric-cube", daemon=True)
         _background[id(db)] = th
         _again[id(db)] = False
+        db.background.append(th)
+        _databases[id(db)] = db
         th.start()
+
+
+@atexit.register
+def _stop_background() -> None:
+    """At exit, stop refreshes between two queries rather than kill them inside DuckDB."""
+    for key, th in list(_background.items()):
+        db = _databases.get(key)
+        if db is not None:
+            db.closing.set()
+        th.join(30)
 
 
 def _background_loop(db: Database) -> None:
@@ -285,10 +303,15 @@ def _background_loop(db: Database) -> None:
         try:
             refresh_if_stale(db)
         except Exception:  # noqa: BLE001 - the cube is optional; pages compute live without it
-            logging.getLogger("quarterdeck").warning("metric cube refresh failed; pages compute live", exc_info=True)
+            if not db.closing.is_set():
+                logging.getLogger("quarterdeck").warning("metric cube refresh failed; pages compute live",
+                                                         exc_info=True)
         with _bg_lock:
-            if not _again.get(id(db)):
+            if db.closing.is_set() or not _again.get(id(db)):
                 _background.pop(id(db), None)
+                _databases.pop(id(db), None)
+                if threading.current_thread() in db.background:
+                    db.background.remove(threading.current_thread())
                 return
             _again[id(db)] = False
 

@@ -104,6 +104,8 @@ class Database:
         self._con = duckdb.connect(path, read_only=read_only)
         self._write_lock = threading.RLock()
         self._snapshots: tuple | None = None
+        self.closing = threading.Event()
+        self.background: list[threading.Thread] = []
         if not read_only:
             migrate(self._con)
 
@@ -148,6 +150,11 @@ class Database:
                 cur.close()
 
     def close(self) -> None:
+        """Close the connection; a background job on it (lib/cube.py's refresh) is asked to stop
+        and waited for first, so it never runs on a closed connection."""
+        self.closing.set()
+        for th in list(self.background):
+            th.join(60)
         self._con.close()
 
     # ---- metadata

@@ -174,3 +174,19 @@ def test_other_tier_rules_are_computed_live(demo_db):
     assert "qd_cube_tiers" not in cte
     cte, _ = tiers.tiered_cte(demo_db, q, Scope())
     assert "qd_cube_tiers" in cte
+
+
+def test_background_refresh_after_a_write_and_close_while_it_runs(fresh_demo):
+    db = open_database(fresh_demo)
+    with db.transaction() as cur:
+        db.bump_data_version(cur)
+    assert not cube.is_current(db)
+    cube.refresh_in_background(db)
+    cube.refresh_in_background(db)  # coalesced with the running one
+    cube.wait_for_background(db)
+    assert cube.is_current(db) and not db.background
+    with db.transaction() as cur:
+        db.bump_data_version(cur)
+    cube.refresh_in_background(db)
+    db.close()  # asks the refresh to stop and waits for it
+    assert db.closing.is_set() and not any(th.is_alive() for th in db.background)

@@ -446,12 +446,12 @@ def count_lines(path: str) -> tuple[int, list[int]]:
                 carry = buf
                 continue
             body, carry = buf[:cut + 1], buf[cut + 1:]
-            lines = body.split(b"\n")[:-1]
-            if (n == 0 and not lines[0].strip(b" \t\r")) or blank_re.search(body):
-                for i, ln in enumerate(lines):
+            maybe_blank = any(m in body for m in (b"\n\n", b"\n\r", b"\n ", b"\n\t"))  # cheap before the regex
+            if (n == 0 and not body[:body.find(b"\n")].strip(b" \t\r")) or (maybe_blank and blank_re.search(body)):
+                for i, ln in enumerate(body.split(b"\n")[:-1]):  # only chunks that have a blank line
                     if not ln.strip(b" \t\r"):
                         blanks.append(n + i)
-            n += len(lines)
+            n += body.count(b"\n")
     if carry:
         if not carry.strip(b" \t\r"):
             blanks.append(n)

@@ -224,7 +224,9 @@ def _category_tables(cur, cols: dict[str, _Col], plan: Plan) -> dict[str, list[t
 
 
 def _stage_typed(cur, cols: dict[str, _Col], extras: list[tuple[str, int]], only_rows: str | None) -> None:
-    sel, joins = ["r._row"], []
+    """qd_stg: per row, each column blank-folded (r_) and converted (v_). A text column's value is
+    its blank-folded cell, so it is stored once and qd_stg (a view) shows it under both names."""
+    sel, joins, same = ["r._row"], [], []
     for name, rc in cols.items():
         raw = rc.raw
         blank = parse.blank_sql(rc.col.type, raw)
@@ -233,14 +235,18 @@ def _stage_typed(cur, cols: dict[str, _Col], extras: list[tuple[str, int]], only
             alias = f"k{len(joins)}"
             joins.append(f"LEFT JOIN {_q('qd_cat_' + name)} {alias} ON {alias}.raw = {blank}")
             sel.append(f"{alias}.canon AS {_q('v_' + name)}")
+        elif parse.sql_value(rc.col.type, raw) == blank:
+            same.append(name)
         else:
             sel.append(f"{parse.sql_value(rc.col.type, raw)} AS {_q('v_' + name)}")
     if extras:
         items = ", ".join(f"{{'k': {_lit(h)}, 'v': qd_null(r.c{i})}}" for h, i in extras)
         sel.append(f"map_from_entries(list_filter([{items}], lambda x: x.v IS NOT NULL)) AS _extra")
     where = f"WHERE r._row NOT IN (SELECT _row FROM {only_rows})" if only_rows else ""
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE qd_stg AS SELECT {', '.join(sel)} FROM qd_raw r "
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE qd_stg_t AS SELECT {', '.join(sel)} FROM qd_raw r "
                 f"{' '.join(joins)} {where}")
+    alias = "".join(f", {_q('r_' + n)} AS {_q('v_' + n)}" for n in same)
+    cur.execute(f"CREATE OR REPLACE TEMP VIEW qd_stg AS SELECT *{alias} FROM qd_stg_t")
 
 
 def _collect_issues(cur, tbl: schema.Table, cols: dict[str, _Col], bad_lines, lang: str) -> None:

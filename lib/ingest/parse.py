@@ -37,12 +37,13 @@ def macros() -> list[str]:
     nulls = _sql_list(NULL_TOKENS)
     bool_nulls = _sql_list([v for v in NULL_TOKENS if v not in FALSE_TOKENS])
     fmts = _sql_list(DATE_FORMATS)
+    longest = max(len(v) for v in NULL_TOKENS)
     return [
-        # blanks
-        f"CREATE OR REPLACE TEMP MACRO qd_null(s) AS CASE WHEN s IS NULL OR list_contains({nulls}, lower(trim(s))) "
-        "THEN NULL ELSE trim(s) END",
-        f"CREATE OR REPLACE TEMP MACRO qd_null_bool(s) AS CASE WHEN s IS NULL OR list_contains({bool_nulls}, "
-        "lower(trim(s))) THEN NULL ELSE trim(s) END",
+        # blanks (the length test first: most cells are longer than any blank token)
+        f"CREATE OR REPLACE TEMP MACRO qd_null(s) AS CASE WHEN s IS NULL THEN NULL WHEN length(trim(s)) <= {longest} "
+        f"AND list_contains({nulls}, lower(trim(s))) THEN NULL ELSE trim(s) END",
+        f"CREATE OR REPLACE TEMP MACRO qd_null_bool(s) AS CASE WHEN s IS NULL THEN NULL WHEN length(trim(s)) <= {longest} "
+        f"AND list_contains({bool_nulls}, lower(trim(s))) THEN NULL ELSE trim(s) END",
         # amounts
         "CREATE OR REPLACE TEMP MACRO qd_num_clean(s) AS "
         "regexp_replace(upper(s), '[\\s,¥￥$€£元]|RMB|CNY', '', 'g')",
@@ -57,11 +58,12 @@ def macros() -> list[str]:
         "ELSE qd_num_core(c) END)[1]",
         # plain numbers take the fast cast; only odd forms go through the regex path
         "CREATE OR REPLACE TEMP MACRO qd_amount(s) AS CASE WHEN qd_null(s) IS NULL THEN NULL "
-        "ELSE coalesce(TRY_CAST(s AS DOUBLE), qd_amount_slow(s)) END",
+        "ELSE coalesce(TRY_CAST(s AS DOUBLE), TRY_CAST(replace(s, ',', '') AS DOUBLE), qd_amount_slow(s)) END",
         "CREATE OR REPLACE TEMP MACRO qd_int(s) AS list_transform([qd_amount(s)], lambda v: CASE WHEN v = round(v) "
         "AND abs(v) < 2147483647 THEN CAST(v AS INTEGER) ELSE NULL END)[1]",
         # dates: ISO takes the fast cast, other forms the format list; years 1900-2100 only
         "CREATE OR REPLACE TEMP MACRO qd_date_raw(s) AS CASE "
+        f"WHEN s LIKE '____-%' OR s LIKE '____/%' THEN coalesce(TRY_CAST(s AS DATE), CAST(try_strptime(s, {fmts}) AS DATE)) "
         "WHEN regexp_matches(s, '^\\d{5}(\\.\\d+)?$') "
         "THEN DATE '1899-12-30' + CAST(floor(CAST(s AS DOUBLE)) AS INTEGER) "
         f"ELSE coalesce(TRY_CAST(s AS DATE), CAST(try_strptime(s, {fmts}) AS DATE)) END",
