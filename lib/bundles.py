@@ -55,7 +55,7 @@ def _customers_cte(db: Database, quarter: str, scope: Scope, thresholds: tuple |
     sc, params = scope.customer_filter("c", "sc")
     sql = f"""
         cust AS (
-          SELECT c.customer_id, c.customer_type AS segment,
+          SELECT c.customer_id, c.branch_id, c.customer_type AS segment,
                  CASE WHEN c.customer_type = 'corporate' THEN 'corporate'
                       ELSE {tiers.retail_tier_case("b.aum")} END AS tier
           FROM customers c LEFT JOIN v_balances b ON b.customer_id = c.customer_id AND b.as_of = $snap
@@ -72,15 +72,57 @@ def _customers_cte(db: Database, quarter: str, scope: Scope, thresholds: tuple |
     return sql, params
 
 
+# per (quarter, branch, customer type) counts kept with the metric cube (lib/cube.py) under the
+# saved tier thresholds; they add up over branches, so any scope is a sum
+CUBE_SQL = {
+    "qd_cube_bundle_n": "SELECT $quarter, branch_id, segment, tier, count(*) FROM cust GROUP BY ALL",
+    "qd_cube_bundle_h": ("SELECT $quarter, cust.branch_id, cust.segment, cust.tier, held.product_type, count(*) "
+                         "FROM cust JOIN held USING (customer_id) GROUP BY ALL"),
+    "qd_cube_bundle_pairs": ("SELECT $quarter, cust.branch_id, cust.segment, a.product_type, b.product_type, count(*) "
+                             "FROM held a JOIN held b ON a.customer_id = b.customer_id "
+                             "JOIN cust ON cust.customer_id = a.customer_id GROUP BY ALL"),
+}
+
+
+def fill_cube(db: Database, cur, quarter: str) -> None:
+    """Insert the quarter's rows of the CUBE_SQL tables (called by lib.cube.refresh)."""
+    cte, params = _customers_cte(db, quarter, Scope())
+    for table, sql in CUBE_SQL.items():
+        cur.execute(f"INSERT INTO {table} WITH {cte} {sql}", {**params, "quarter": quarter})
+
+
+def _from_cube(db: Database, quarter: str, thresholds: tuple | None) -> bool:
+    from lib import cube
+    if thresholds is not None and dict(thresholds) != tier_thresholds(db):
+        return False
+    return cube.is_current(db) and bool(db.scalar(
+        "SELECT count(*) FROM (SELECT 1 FROM qd_cube_bundle_n WHERE quarter = ? LIMIT 1)", [quarter]))
+
+
+def _counts_cte(db: Database, quarter: str, scope: Scope, thresholds: tuple | None) -> tuple[str, dict]:
+    """CTEs n (segment, tier, customers) and h (segment, tier, product_type, holders), from the
+    cube when it holds the quarter under these thresholds, else from the customers and sales."""
+    if _from_cube(db, quarter, thresholds):
+        sc, params = scope.customer_filter("c", "sc")
+        params["quarter"] = quarter
+        return f"""
+        n AS (SELECT c.customer_type AS segment, c.tier, sum(c.customers) AS customers
+              FROM qd_cube_bundle_n c WHERE c.quarter = $quarter AND {sc} GROUP BY ALL),
+        h AS (SELECT c.customer_type AS segment, c.tier, c.product_type, sum(c.holders) AS holders
+              FROM qd_cube_bundle_h c WHERE c.quarter = $quarter AND {sc} GROUP BY ALL)""", params
+    cte, params = _customers_cte(db, quarter, scope, thresholds)
+    return f"""{cte},
+        n AS (SELECT segment, tier, count(*) AS customers FROM cust GROUP BY ALL),
+        h AS (SELECT cust.segment, cust.tier, held.product_type, count(*) AS holders
+              FROM cust JOIN held USING (customer_id) GROUP BY ALL)""", params
+
+
 def penetration(db: Database, quarter: str, scope: Scope, thresholds: tuple | None = None) -> pd.DataFrame:
     """Columns: segment, tier, product_type, customers, holders, penetration. ``thresholds``
     (tier thresholds as a tuple of items, hashable for caches) defaults to the saved setting."""
-    cte, params = _customers_cte(db, quarter, scope, thresholds)
+    cte, params = _counts_cte(db, quarter, scope, thresholds)
     df = db.query(f"""
-        WITH {cte},
-        n AS (SELECT segment, tier, count(*) AS customers FROM cust GROUP BY ALL),
-        h AS (SELECT cust.segment, cust.tier, held.product_type, count(*) AS holders
-              FROM cust JOIN held USING (customer_id) GROUP BY ALL)
+        WITH {cte}
         SELECT n.segment, n.tier, h.product_type, n.customers, h.holders,
                h.holders / n.customers AS penetration
         FROM n JOIN h USING (segment, tier)
@@ -93,12 +135,22 @@ def penetration(db: Database, quarter: str, scope: Scope, thresholds: tuple | No
 
 def coholding(db: Database, quarter: str, scope: Scope) -> pd.DataFrame:
     """Columns: type_a, type_b, both, holders_a, share (= both / holders_a)."""
-    cte, params = _customers_cte(db, quarter, scope)
-    df = db.query(f"""
-        WITH {cte},
+    if _from_cube(db, quarter, None):
+        sc, params = scope.customer_filter("c", "sc")
+        params["quarter"] = quarter
+        cte = f"""
+        ha AS (SELECT c.product_type, sum(c.holders) AS holders FROM qd_cube_bundle_h c
+               WHERE c.quarter = $quarter AND {sc} GROUP BY 1),
+        pairs AS (SELECT c.type_a, c.type_b, sum(c."both") AS both FROM qd_cube_bundle_pairs c
+                  WHERE c.quarter = $quarter AND {sc} GROUP BY ALL)"""
+    else:
+        cte, params = _customers_cte(db, quarter, scope)
+        cte += """,
         ha AS (SELECT product_type, count(*) AS holders FROM held GROUP BY 1),
         pairs AS (SELECT a.product_type AS type_a, b.product_type AS type_b, count(*) AS both
-                    FROM held a JOIN held b ON a.customer_id = b.customer_id GROUP BY ALL)
+                    FROM held a JOIN held b ON a.customer_id = b.customer_id GROUP BY ALL)"""
+    df = db.query(f"""
+        WITH {cte}
         SELECT pairs.type_a, pairs.type_b, pairs.both, ha.holders AS holders_a, pairs.both / ha.holders AS share
         FROM pairs JOIN ha ON ha.product_type = pairs.type_a
         ORDER BY 1, 2""", params)

@@ -189,9 +189,12 @@ def refresh(db: Database, log=None) -> int:
             cur.execute("DELETE FROM qd_cube_index")
             cur.execute("DELETE FROM qd_cube_aum")
             cur.execute(f"INSERT INTO qd_cube_aum {AUM_BY_SNAPSHOT}")
-            cur.execute("DELETE FROM qd_cube_tiers")
+            from lib import bundles
+            for t in ("qd_cube_tiers", *bundles.CUBE_SQL):
+                cur.execute(f"DELETE FROM {t}")
             for q in metrics.quarters_in_data(db):
                 _insert_tiers(db, cur, str(q))
+                bundles.fill_cube(db, cur, str(q))
             _insert_all(db, cur, pairs, log)
             db.set_meta("cube_stamp", want, cur)
             db.set_meta("cube_pairs", str(len(pairs)), cur)
@@ -258,6 +261,8 @@ def clear(db: Database) -> None:
         cur.execute("DELETE FROM qd_cube_index")
         cur.execute("DELETE FROM qd_cube_aum")
         cur.execute("DELETE FROM qd_cube_tiers")
+        for t in ("qd_cube_bundle_n", "qd_cube_bundle_h", "qd_cube_bundle_pairs"):
+            cur.execute(f"DELETE FROM {t}")
         cur.execute("DELETE FROM qd_meta WHERE key IN ('cube_stamp', 'cube_pairs')")
 
 

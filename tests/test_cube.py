@@ -190,3 +190,17 @@ def test_background_refresh_after_a_write_and_close_while_it_runs(fresh_demo):
     cube.refresh_in_background(db)
     db.close()  # asks the refresh to stop and waits for it
     assert db.closing.is_set() and not any(th.is_alive() for th in db.background)
+
+
+def test_bundle_counts_are_the_same_with_and_without_the_cube(pair):
+    from lib import bundles
+    with_cube, live = pair
+    saved = tuple(sorted(bundles.tier_thresholds(live).items()))
+    for q in [str(x) for x in metrics.quarters_in_data(live)[:3]]:
+        assert bundles._from_cube(with_cube, q, saved) and not bundles._from_cube(live, q, saved)
+        for scope in _scopes(live).values():
+            pd.testing.assert_frame_equal(bundles.penetration(with_cube, q, scope, saved),
+                                          bundles.penetration(live, q, scope, saved))
+            pd.testing.assert_frame_equal(bundles.coholding(with_cube, q, scope), bundles.coholding(live, q, scope))
+    other = tuple(sorted({**dict(saved), "wealth": 100_000.0}.items()))
+    assert not bundles._from_cube(with_cube, q, other)
