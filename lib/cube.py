@@ -115,6 +115,46 @@ GROUP BY ALL"""
     return df.drop(columns="n")
 
 
+def lookup_many(db: Database, jobs: dict, scope: Scope) -> dict:
+    """``lookup`` (ungrouped) of many ``{name: (Metric, Period)}`` in one query; returns
+    ``{name: frame}`` for the pairs the cube holds (the others are left to the caller)."""
+    want, have = _state(db)
+    if not jobs or have is None or have.split("#")[0] != want:
+        return {}
+    held = _held(db, have)
+    keys = {k: (m, period_key(p)) for k, (m, p) in jobs.items() if (m.key, period_key(p)) in held}
+    if not keys:
+        return {}
+    scope_sql, params = scope.customer_filter("k")
+    cols = list(zip(*[(m.key, *pk) for m, pk in keys.values()]))
+    df = db.query(f"""
+WITH wanted AS (
+  SELECT unnest($w_metric) AS metric, unnest($w_quarter) AS quarter, unnest($w_start) AS start_snap,
+         unnest($w_end) AS end_snap, unnest($w_period_end) AS period_end
+)
+SELECT k.metric, k.quarter, k.start_snap, k.end_snap, k.period_end, 'ALL' AS grp, sum(k.num) AS num,
+       CASE WHEN list_contains($den_one, k.metric) THEN 1 ELSE sum(k.den) END AS den
+FROM qd_cube k JOIN wanted USING (metric, quarter, start_snap, end_snap, period_end)
+WHERE ({scope_sql}) OR ($whole_bank AND k.branch_id IS NULL)
+GROUP BY k.metric, k.quarter, k.start_snap, k.end_snap, k.period_end""", {**params, "w_metric": list(cols[0]), "w_quarter": list(cols[1]), "w_start": list(cols[2]),
+                  "w_end": list(cols[3]), "w_period_end": list(cols[4]), "whole_bank": scope.is_whole_bank,
+                  "den_one": [m.key for m, _ in keys.values() if _den_is_one(m)] or [""]})
+    rows = {(r.metric, r.quarter, _as_date(r.start_snap), _as_date(r.end_snap), _as_date(r.period_end)): r
+            for r in df.itertuples(index=False)}
+    out = {}
+    for name, (m, pk) in keys.items():
+        r = rows.get((m.key, pk[0], _as_date(pk[1]), _as_date(pk[2]), _as_date(pk[3])))
+        if r is None:
+            out[name] = _empty_scope(db, m, jobs[name][1])
+        else:
+            out[name] = pd.DataFrame({"grp": ["ALL"], "num": [r.num], "den": [r.den]})
+    return out
+
+
+def _as_date(d) -> date:
+    return pd.Timestamp(d).date()  # DuckDB's DATE comes back as a Timestamp in a frame
+
+
 def _empty_scope(db: Database, m: metrics.Metric, p: metrics.Period) -> pd.DataFrame:
     """The metric's own query over no customers: a count gives 0, a sum NULL (cheap: the
     filter is the constant FALSE)."""
@@ -196,6 +236,7 @@ def refresh(db: Database, log=None) -> int:
                 _insert_tiers(db, cur, str(q))
                 bundles.fill_cube(db, cur, str(q))
             _insert_all(db, cur, pairs, log)
+            _cluster(cur)
             db.set_meta("cube_stamp", want, cur)
             db.set_meta("cube_pairs", str(len(pairs)), cur)
         held = {(k, period_key(p)) for k, p in pairs}
@@ -203,6 +244,7 @@ def refresh(db: Database, log=None) -> int:
         if more and is_current(db):
             with db.transaction() as cur:
                 _insert_all(db, cur, more, log)
+                _cluster(cur)
                 db.set_meta("cube_pairs", str(len(pairs) + len(more)), cur)
         return len(pairs) + len(more)
 
@@ -221,6 +263,16 @@ def tiers_held(db: Database, quarter: str) -> bool:
     """True when the cube holds the tiers of `quarter` under the current rules."""
     return is_current(db) and bool(db.scalar(
         "SELECT count(*) FROM (SELECT 1 FROM qd_cube_tiers WHERE quarter = ? LIMIT 1)", [quarter]))
+
+
+def _cluster(cur) -> None:
+    """Store the cube's rows in (metric, quarter, period) order, so a lookup reads only the row
+    groups of its metric and period (DuckDB skips the others by their min/max)."""
+    cur.execute("CREATE OR REPLACE TEMP TABLE qd_cube_sorted AS SELECT * FROM qd_cube "
+                "ORDER BY metric, quarter, period_end, start_snap, end_snap")
+    cur.execute("DELETE FROM qd_cube")
+    cur.execute("INSERT INTO qd_cube SELECT * FROM qd_cube_sorted")
+    cur.execute("DROP TABLE qd_cube_sorted")
 
 
 def _insert_all(db: Database, cur, pairs, log) -> None:

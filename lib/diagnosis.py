@@ -20,7 +20,6 @@ Definitions used throughout:
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pandas as pd
@@ -216,12 +215,7 @@ def kpis(db: Database, quarter: str, scope: Scope) -> pd.DataFrame:
     empty = empty_tables(db)
     ly = q.last_year()
     wanted = history + ([ly] if str(ly) in in_data and ly not in history else [])
-    jobs = kpi_jobs(db, q, empty)
-    # the metric queries run in a few threads: each runs on its own cursor and DuckDB releases
-    # the GIL while it works.
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        futures = {k: pool.submit(metrics.compute_in, db, key, p, scope) for k, (key, p) in jobs.items()}
-        results = {k: f.result() for k, f in futures.items()}
+    results = metrics.compute_many(db, kpi_jobs(db, q, empty), scope)
     rows = []
     for section, keys in SECTIONS.items():
         for key in keys:

@@ -469,6 +469,10 @@ def _compute_grouped(db: Database, m: Metric, p: Period, scope: Scope, group: st
         params = _params(db, p, scope, scope_params, sql)
         used = {k: v for k, v in params.items() if f"${k}" in sql}
         df = db.query(sql, used)
+    return _with_value(df)
+
+
+def _with_value(df: pd.DataFrame) -> pd.DataFrame:
     if df.empty:
         return pd.DataFrame({"grp": pd.Series(dtype=str), "num": [], "den": [], "value": []})
     df["num"] = df["num"].astype(float)
@@ -488,13 +492,34 @@ def compute_in(db: Database, key: str, p: Period, scope: Scope) -> float | None:
     m = metric(key)
     if not answerable(m, p):
         return None
-    df = _compute_grouped(db, m, p, scope, None)
+    return _scalar(m, _compute_grouped(db, m, p, scope, None))
+
+
+def _scalar(m: Metric, df: pd.DataFrame) -> float | None:
     additive = m.unit in ("count", "cny") and m.kind != "rate"
     # a scope without rows: sums and counts are 0 (an ungrouped aggregate may give one NULL row)
     if df.empty or (additive and df["num"].isna().all()):
         return 0.0 if additive else None
     v = df["value"].iloc[0]
     return None if pd.isna(v) else float(v)
+
+
+def compute_many(db: Database, jobs: dict, scope: Scope, threads: int = 3) -> dict:
+    """``compute_in`` for many ``{name: (metric key, Period)}`` at once: what the metric cube
+    holds in one query, the rest on a few threads (each query on its own cursor; DuckDB
+    releases the GIL while it works). Returns ``{name: value}``."""
+    from concurrent.futures import ThreadPoolExecutor
+    from lib import cube
+    todo = {k: (metric(key), p) for k, (key, p) in jobs.items() if answerable(metric(key), p)}
+    out = {k: None for k in jobs}
+    got = cube.lookup_many(db, todo, scope)
+    for k, df in got.items():
+        out[k] = _scalar(todo[k][0], _with_value(df))
+    rest = [k for k in todo if k not in got]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        futures = {k: pool.submit(compute_in, db, todo[k][0].key, todo[k][1], scope) for k in rest}
+        out.update({k: f.result() for k, f in futures.items()})
+    return out
 
 
 def answerable(m: Metric, p: Period) -> bool:
