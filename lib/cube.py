@@ -230,7 +230,7 @@ def refresh(db: Database, log=None) -> int:
             cur.execute("DELETE FROM qd_cube_aum")
             cur.execute(f"INSERT INTO qd_cube_aum {AUM_BY_SNAPSHOT}")
             from lib import bundles
-            for t in ("qd_cube_tiers", *bundles.CUBE_SQL):
+            for t in ("qd_cube_tiers", "qd_cube_tier_h", *bundles.CUBE_SQL):
                 cur.execute(f"DELETE FROM {t}")
             for q in metrics.quarters_in_data(db):
                 _insert_tiers(db, cur, str(q))
@@ -256,6 +256,8 @@ def _insert_tiers(db: Database, cur, quarter: str) -> None:
 INSERT INTO qd_cube_tiers
 WITH {cte}
 SELECT $cube_quarter, customer_id, customer_type, branch_id, rm_id, aum, prev_aum, corp_balance, tier FROM tiered""",
+                {**params, "cube_quarter": quarter})
+    cur.execute(f"INSERT INTO qd_cube_tier_h WITH {cte}, {tiers._HOLDERS} {tiers.CUBE_HOLDERS_SQL}",
                 {**params, "cube_quarter": quarter})
 
 
@@ -313,6 +315,7 @@ def clear(db: Database) -> None:
         cur.execute("DELETE FROM qd_cube_index")
         cur.execute("DELETE FROM qd_cube_aum")
         cur.execute("DELETE FROM qd_cube_tiers")
+        cur.execute("DELETE FROM qd_cube_tier_h")
         for t in ("qd_cube_bundle_n", "qd_cube_bundle_h", "qd_cube_bundle_pairs"):
             cur.execute(f"DELETE FROM {t}")
         cur.execute("DELETE FROM qd_meta WHERE key IN ('cube_stamp', 'cube_pairs')")

@@ -472,8 +472,10 @@ def trend(db: Database, key: str, quarter: str, scope: Scope, grain: str = "week
         raise ValueError(f"unknown grain {grain!r}")
     q = Quarter.parse(quarter)
     m = metrics.metric(key)
-    rows = [(i, series, metrics.compute(db, key, pq, scope, as_of=cut))
-            for i, series, pq, cut in _trend_steps(db, q, grain)]
+    steps = _trend_steps(db, q, grain)
+    values = metrics.compute_many(db, {(i, series): (key, metrics.period(db, pq, cut))
+                                       for i, series, pq, cut in steps}, scope)
+    rows = [(i, series, values[(i, series)]) for i, series, _, _ in steps]
     level, sid = metrics.scope_level(scope)
     plan = metrics.target(db, key, q, level, sid) if plan_applies(key, scope) else None
     if plan is not None:

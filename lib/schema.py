@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 SYSTEM_COLUMNS = (
     ("extra_attrs", "MAP(VARCHAR, VARCHAR)"),
@@ -448,6 +448,8 @@ SYSTEM_TABLES_DDL = (
     "CREATE TABLE IF NOT EXISTS qd_cube_aum (as_of DATE, branch_id VARCHAR, customer_type VARCHAR, aum DOUBLE)",
     "CREATE TABLE IF NOT EXISTS qd_cube_tiers (quarter VARCHAR, customer_id VARCHAR, customer_type VARCHAR,"
     " branch_id VARCHAR, rm_id VARCHAR, aum DOUBLE, prev_aum DOUBLE, corp_balance DOUBLE, tier VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS qd_cube_tier_h (quarter VARCHAR, branch_id VARCHAR, customer_type VARCHAR,"
+    " tier VARCHAR, product_type VARCHAR, holders BIGINT)",
     "CREATE TABLE IF NOT EXISTS qd_cube_bundle_n (quarter VARCHAR, branch_id VARCHAR, customer_type VARCHAR,"
     " tier VARCHAR, customers BIGINT)",
     "CREATE TABLE IF NOT EXISTS qd_cube_bundle_h (quarter VARCHAR, branch_id VARCHAR, customer_type VARCHAR,"

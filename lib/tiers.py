@@ -183,19 +183,32 @@ def pyramid(db: Database, quarter: str, scope: Scope, rules: tuple | None = None
     return _order(df)
 
 
-def penetration(db: Database, quarter: str, scope: Scope, rules: tuple | None = None) -> pd.DataFrame:
-    """Columns: tier, product_type, customers, holders, penetration (holders / customers in the tier)."""
-    cte, params = tiered_cte(db, quarter, scope, dict(rules) if rules else None)
-    held = HELD_AT.replace("${p}", "$t_")
-    df = db.query(f"""
-        WITH {cte},
+_HOLDERS = f"""
         held AS (SELECT DISTINCT s.customer_id, pr.product_type
                  FROM sales s JOIN products pr ON pr.product_id = s.product_id
                  JOIN tiered ON tiered.customer_id = s.customer_id
-                 WHERE {held} AND pr.product_type IS NOT NULL),
-        n AS (SELECT tier, count(*) AS customers FROM tiered GROUP BY 1),
+                 WHERE {HELD_AT.replace("${p}", "$t_")} AND pr.product_type IS NOT NULL)"""
+# holders per (quarter, branch, customer type, tier, product type), kept with the metric cube
+CUBE_HOLDERS_SQL = ("SELECT $cube_quarter, tiered.branch_id, tiered.customer_type, tiered.tier, held.product_type, "
+                    "count(*) FROM tiered JOIN held USING (customer_id) GROUP BY ALL")
+
+
+def penetration(db: Database, quarter: str, scope: Scope, rules: tuple | None = None) -> pd.DataFrame:
+    """Columns: tier, product_type, customers, holders, penetration (holders / customers in the tier)."""
+    cte, params = tiered_cte(db, quarter, scope, dict(rules) if rules else None)
+    if "qd_cube_tiers" in cte:  # the cube holds this quarter under these rules: its holder counts too
+        sc, sparams = scope.customer_filter("h", "hsc")
+        params.update(sparams)
+        holders = f"""h AS (SELECT h.tier, h.product_type, sum(h.holders) AS holders FROM qd_cube_tier_h h
+                            WHERE h.quarter = $t_quarter AND {sc} GROUP BY ALL)"""
+    else:
+        holders = f"""{_HOLDERS},
         h AS (SELECT tiered.tier, held.product_type, count(*) AS holders
-              FROM tiered JOIN held USING (customer_id) GROUP BY ALL)
+              FROM tiered JOIN held USING (customer_id) GROUP BY ALL)"""
+    df = db.query(f"""
+        WITH {cte},
+        n AS (SELECT tier, count(*) AS customers FROM tiered GROUP BY 1),
+        {holders}
         SELECT n.tier, h.product_type, n.customers, h.holders, h.holders / n.customers AS penetration
         FROM n JOIN h USING (tier) ORDER BY h.product_type""", params)
     df["customers"] = df["customers"].astype("int64")
