@@ -164,6 +164,18 @@ def product_types(db: Database) -> list[str]:
         "SELECT DISTINCT product_type FROM products WHERE product_type IS NOT NULL ORDER BY 1")]
 
 
+# each customer's first purchase of each product type (cancelled sales aside); lib.cube keeps it
+# in qd_cube_first (with branch and customer type for the scope) as "... GROUP BY ALL"
+FIRST_PURCHASES = """
+          SELECT s.customer_id, p.product_type, min(s.sale_date) AS d
+          FROM sales s JOIN products p ON p.product_id = s.product_id
+          JOIN customers c ON c.customer_id = s.customer_id
+          WHERE coalesce(s.status, '') <> 'cancelled' AND s.sale_date IS NOT NULL
+            AND p.product_type IS NOT NULL AND"""
+CUBE_FIRST_SQL = FIRST_PURCHASES.replace("SELECT s.customer_id,", "SELECT s.customer_id, c.branch_id, c.customer_type,") \
+    + " TRUE GROUP BY ALL"
+
+
 def next_product(db: Database, scope: Scope, held_set: tuple[str, ...]) -> tuple[int, pd.DataFrame]:
     """(customers holding every type of `held_set`, frame product_type / customers / share)
     for the next product bought after the set was complete (see module docstring)."""
@@ -172,17 +184,15 @@ def next_product(db: Database, scope: Scope, held_set: tuple[str, ...]) -> tuple
                           "share": pd.Series(dtype=float)})
     if not types:
         return 0, empty
+    from lib import cube
     sc, params = scope.customer_filter("c", "sc")
     params.update({"types": types, "n_types": len(types)})
+    if cube.is_current(db):
+        first = f"SELECT c.customer_id, c.product_type, c.d FROM qd_cube_first c WHERE {sc}"
+    else:
+        first = f"{FIRST_PURCHASES} {sc} GROUP BY ALL"
     base = f"""
-        WITH first AS (
-          SELECT s.customer_id, p.product_type, min(s.sale_date) AS d
-          FROM sales s JOIN products p ON p.product_id = s.product_id
-          JOIN customers c ON c.customer_id = s.customer_id
-          WHERE {sc} AND coalesce(s.status, '') <> 'cancelled' AND s.sale_date IS NOT NULL
-            AND p.product_type IS NOT NULL
-          GROUP BY ALL
-        ),
+        WITH first AS ({first}),
         done AS (
           SELECT customer_id, max(d) AS d FROM first WHERE list_contains($types, product_type)
           GROUP BY 1 HAVING count(*) = $n_types

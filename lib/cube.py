@@ -230,8 +230,10 @@ def refresh(db: Database, log=None) -> int:
             cur.execute("DELETE FROM qd_cube_aum")
             cur.execute(f"INSERT INTO qd_cube_aum {AUM_BY_SNAPSHOT}")
             from lib import bundles
-            for t in ("qd_cube_tiers", "qd_cube_tier_h", *bundles.CUBE_SQL):
+            for t in ("qd_cube_tiers", "qd_cube_tier_h", "qd_cube_first", *bundles.CUBE_SQL):
                 cur.execute(f"DELETE FROM {t}")
+            cur.execute(f"INSERT INTO qd_cube_first SELECT customer_id, branch_id, customer_type, product_type, d "
+                        f"FROM ({bundles.CUBE_FIRST_SQL})")
             for q in metrics.quarters_in_data(db):
                 _insert_tiers(db, cur, str(q))
                 bundles.fill_cube(db, cur, str(q))
@@ -316,6 +318,7 @@ def clear(db: Database) -> None:
         cur.execute("DELETE FROM qd_cube_aum")
         cur.execute("DELETE FROM qd_cube_tiers")
         cur.execute("DELETE FROM qd_cube_tier_h")
+        cur.execute("DELETE FROM qd_cube_first")
         for t in ("qd_cube_bundle_n", "qd_cube_bundle_h", "qd_cube_bundle_pairs"):
             cur.execute(f"DELETE FROM {t}")
         cur.execute("DELETE FROM qd_meta WHERE key IN ('cube_stamp', 'cube_pairs')")

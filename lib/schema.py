@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 SYSTEM_COLUMNS = (
     ("extra_attrs", "MAP(VARCHAR, VARCHAR)"),
@@ -450,6 +450,8 @@ SYSTEM_TABLES_DDL = (
     " branch_id VARCHAR, rm_id VARCHAR, aum DOUBLE, prev_aum DOUBLE, corp_balance DOUBLE, tier VARCHAR)",
     "CREATE TABLE IF NOT EXISTS qd_cube_tier_h (quarter VARCHAR, branch_id VARCHAR, customer_type VARCHAR,"
     " tier VARCHAR, product_type VARCHAR, holders BIGINT)",
+    "CREATE TABLE IF NOT EXISTS qd_cube_first (customer_id VARCHAR, branch_id VARCHAR, customer_type VARCHAR,"
+    " product_type VARCHAR, d DATE)",
     "CREATE TABLE IF NOT EXISTS qd_cube_bundle_n (quarter VARCHAR, branch_id VARCHAR, customer_type VARCHAR,"
     " tier VARCHAR, customers BIGINT)",
     "CREATE TABLE IF NOT EXISTS qd_cube_bundle_h (quarter VARCHAR, branch_id VARCHAR, customer_type VARCHAR,"

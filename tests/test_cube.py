@@ -204,3 +204,14 @@ def test_bundle_counts_are_the_same_with_and_without_the_cube(pair):
             pd.testing.assert_frame_equal(bundles.coholding(with_cube, q, scope), bundles.coholding(live, q, scope))
     other = tuple(sorted({**dict(saved), "wealth": 100_000.0}.items()))
     assert not bundles._from_cube(with_cube, q, other)
+
+
+@pytest.mark.parametrize("held", [("deposit",), ("deposit", "wealth"), ("corporate_account",), ("no_such_type",)])
+def test_next_product_is_the_same_with_and_without_the_cube(pair, held):
+    from lib import bundles
+    with_cube, live = pair
+    for scope in _scopes(live).values():
+        n1, a = bundles.next_product(with_cube, scope, held)
+        n2, b = bundles.next_product(live, scope, held)
+        assert n1 == n2
+        pd.testing.assert_frame_equal(a, b)
