@@ -9,6 +9,7 @@ This is the only module in lib/ that imports Streamlit. Invariants:
 """
 from __future__ import annotations
 
+import functools
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -474,7 +475,8 @@ def downloads(df: pd.DataFrame, name: str, personal_table: str | None = None, ke
     c1.download_button(t("common.download_csv"), export.csv_bytes(out), file_name=f"{name}.csv",
                        mime="text/csv", key=f"{key}_csv", icon=":material/download:",
                        on_click=record_export, args=(f"{name}.csv", len(out), masked))
-    c2.download_button(t("common.download_xlsx"), export.xlsx_bytes(out), file_name=f"{name}.xlsx",
+    # the workbook is built when the button is clicked (a callable), not on every rerun
+    c2.download_button(t("common.download_xlsx"), functools.partial(export.xlsx_bytes, out), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"{key}_xlsx", icon=":material/table_view:",
                        on_click=record_export, args=(f"{name}.xlsx", len(out), masked))
