@@ -472,10 +472,10 @@ def downloads(df: pd.DataFrame, name: str, personal_table: str | None = None, ke
     key = key or f"dl_{name}"
     c1, c2, _ = st.columns([1, 1, 4])
     masked = personal_table is not None and not show_personal()
-    c1.download_button(t("common.download_csv"), export.csv_bytes(out), file_name=f"{name}.csv",
+    c1.download_button(t("common.download_csv"), functools.partial(export.csv_bytes, out), file_name=f"{name}.csv",
                        mime="text/csv", key=f"{key}_csv", icon=":material/download:",
                        on_click=record_export, args=(f"{name}.csv", len(out), masked))
-    # the workbook is built when the button is clicked (a callable), not on every rerun
+    # the files are built when a button is clicked (a callable), not on every rerun
     c2.download_button(t("common.download_xlsx"), functools.partial(export.xlsx_bytes, out), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"{key}_xlsx", icon=":material/table_view:",

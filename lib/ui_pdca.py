@@ -7,6 +7,7 @@ them for the screen.
 """
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 import pandas as pd
@@ -71,8 +72,8 @@ def show_flash() -> None:
 
 
 def download_csv(df: pd.DataFrame, name: str, key: str) -> None:
-    st.download_button(t("pdca.download_csv"), export.csv_bytes(df), file_name=f"{name}.csv", mime="text/csv",
-                       key=key, icon=":material/download:")
+    st.download_button(t("pdca.download_csv"), functools.partial(export.csv_bytes, df), file_name=f"{name}.csv",
+                       mime="text/csv", key=key, icon=":material/download:")  # built when clicked
 
 
 def label(prefix: str, v) -> str:
@@ -475,9 +476,10 @@ def tier_label(tier: str) -> str:
 
 
 def sample_table(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    out["tier"] = out["tier"].map(tier_label)
-    out["customer_type"] = out["customer_type"].map(lambda c: t(f"filters.{c}") if c in ("retail", "corporate") else c)
+    out = df.copy()  # labels looked up once per distinct value (the sample can have 100k rows)
+    out["tier"] = out["tier"].map({v: tier_label(v) for v in out["tier"].dropna().unique()})
+    out["customer_type"] = out["customer_type"].map(
+        {c: t(f"filters.{c}") if c in ("retail", "corporate") else c for c in out["customer_type"].dropna().unique()})
     cols = {c: t(f"pdca.rt.sample.{c}") for c in out.columns}
     st.dataframe(out, hide_index=True, width="stretch", height=320, column_config={
         **cols, "aum": st.column_config.NumberColumn(t("pdca.rt.sample.aum"), format="localized"),
