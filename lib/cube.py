@@ -45,6 +45,7 @@ _CODE = hashlib.sha1(
     ("\n".join(m.key + m.sql for m in metrics.METRICS)
      + repr([(k, settings.DEFAULTS[k]) for k in _SETTING_KEYS])).encode()).hexdigest()[:12]
 
+ENABLED = True  # the benchmark turns it off to time the metrics' own queries
 _index_lock = threading.Lock()
 _refresh_lock = threading.Lock()
 _index: dict[str, frozenset] = {}  # stamp -> the (metric, period key) pairs the cube holds
@@ -93,6 +94,8 @@ def _held(db: Database, version: str) -> frozenset:
 def lookup(db: Database, m: metrics.Metric, p: metrics.Period, scope: Scope, group: str | None) -> pd.DataFrame | None:
     """``(grp, num, den)`` of metric `m` in period `p` for `scope` grouped by `group`, read from
     the cube; None when the cube is not current or does not hold this (metric, period)."""
+    if not ENABLED:
+        return None
     want, have = _state(db)
     if have is None or have.split("#")[0] != want:
         return None
@@ -118,6 +121,8 @@ GROUP BY ALL"""
 def lookup_many(db: Database, jobs: dict, scope: Scope) -> dict:
     """``lookup`` (ungrouped) of many ``{name: (Metric, Period)}`` in one query; returns
     ``{name: frame}`` for the pairs the cube holds (the others are left to the caller)."""
+    if not ENABLED:
+        return {}
     want, have = _state(db)
     if not jobs or have is None or have.split("#")[0] != want:
         return {}
