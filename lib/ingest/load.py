@@ -249,7 +249,45 @@ def _stage_typed(cur, cols: dict[str, _Col], extras: list[tuple[str, int]], only
     cur.execute(f"CREATE OR REPLACE TEMP VIEW qd_stg AS SELECT *{alias} FROM qd_stg_t")
 
 
-def _collect_issues(cur, tbl: schema.Table, cols: dict[str, _Col], bad_lines, lang: str) -> None:
+# how a row of each table finds its branch, tried in order: (column, table it points to or None)
+BRANCH_LINKS = {
+    "customers": (("branch_id", None),),
+    "staff": (("branch_id", None),),
+    "balances": (("customer_id", "customers"),),
+    "sales": (("customer_id", "customers"), ("rm_id", "staff")),
+    "leads": (("customer_id", "customers"),),
+    "activities": (("customer_id", "customers"), ("rm_id", "staff")),
+    "referrals": (("customer_id", "customers"), ("from_rm_id", "staff")),
+    "assessments": (("rm_id", "staff"),),
+    "surveys": (("customer_id", "customers"),),
+}
+
+
+def _scope_issues(cur, tbl: schema.Table, cols: dict[str, _Col], scope) -> None:
+    """Rows of a branch outside the uploader's scope (or of no known branch) are rejected."""
+    links = [(c, t) for c, t in BRANCH_LINKS[tbl.name] if c in cols]
+    joins, branch = [], []
+    for i, (c, target) in enumerate(links):
+        if target is None:
+            branch.append(f"s.{_q('v_' + c)}")
+        else:
+            key = "customer_id" if target == "customers" else "rm_id"
+            joins.append(f"LEFT JOIN {target} j{i} ON j{i}.{key} = s.{_q('v_' + c)}")
+            branch.append(f"j{i}.branch_id")
+    first = links[0][0]
+    value = "coalesce(" + ", ".join(f"s.{_q('v_' + c)}" for c, _ in links) + ")"
+    inside, params = scope.branch_filter("br", "up")
+    cur.execute(f"""
+        INSERT INTO qd_issues
+        SELECT _row, {_lit(cols[first].header)}, val, CASE WHEN br IS NULL THEN 'no_branch' ELSE 'out_of_scope' END,
+               'error', br FROM (
+          SELECT s._row, {value} AS val, coalesce({', '.join(branch)}) AS br
+          FROM qd_stg s {' '.join(joins)}
+          WHERE s._row NOT IN (SELECT _row FROM qd_issues WHERE sev = 'error')
+        ) WHERE br IS NULL OR NOT ({inside})""", params)
+
+
+def _collect_issues(cur, tbl: schema.Table, cols: dict[str, _Col], bad_lines, lang: str, scope=None) -> None:
     cur.execute("CREATE OR REPLACE TEMP TABLE qd_issues (_row BIGINT, col VARCHAR, val VARCHAR, code VARCHAR, "
                 "sev VARCHAR, detail VARCHAR)")
     for name, rc in cols.items():
@@ -286,10 +324,13 @@ def _collect_issues(cur, tbl: schema.Table, cols: dict[str, _Col], bad_lines, la
         cur.execute(f"INSERT INTO qd_issues SELECT _row, {_lit(rc.header)}, {v}, 'fk', 'warning', {_lit(rt)} "
                     f"FROM qd_stg s WHERE {v} IS NOT NULL AND NOT EXISTS "
                     f"(SELECT 1 FROM {_q(rt)} x WHERE x.{_q(rcol)} = s.{v}){same}")
+    if scope is not None and not scope.is_whole_bank:
+        _scope_issues(cur, tbl, cols, scope)
     if bad_lines:
         cur.executemany("INSERT INTO qd_issues VALUES (?, '', ?, 'bad_line', 'error', ?)",
                         [(ln, (txt or "")[:200], err) for ln, txt, err in bad_lines])
-    codes = ["missing", "unknown_category", "bad_date", "bad_bool", "bad_number", "mangled", "duplicate", "fk", "bad_line"]
+    codes = ["missing", "unknown_category", "bad_date", "bad_bool", "bad_number", "mangled", "duplicate", "fk",
+             "bad_line", "out_of_scope", "no_branch"]
     cur.execute("CREATE OR REPLACE TEMP TABLE qd_reason (code VARCHAR, template VARCHAR)")
     cur.executemany("INSERT INTO qd_reason VALUES (?, ?)",
                     [(c, t(f"ingest.reason.{c}", lang, column="{column}", value="{value}", detail="{detail}"))
@@ -358,13 +399,13 @@ def _ensure_undo_table(cur, tbl: schema.Table) -> None:
 
 
 def _load_table(cur, src: detect.Source, plan: Plan, tbl: schema.Table, import_id: int,
-                bad_lines, lang: str, rep: Report, only_rows: str | None = None) -> None:
+                bad_lines, lang: str, rep: Report, only_rows: str | None = None, scope=None) -> None:
     cols = _resolve(src, plan, tbl)
     pos = {h: i for i, h in enumerate(src.headers)}
     extras = [(h, pos[h]) for h in plan.extra_headers] if plan.keep_extra else []
     rep.unknown_values = _category_tables(cur, cols, plan)
     _stage_typed(cur, cols, extras, only_rows)
-    _collect_issues(cur, tbl, cols, bad_lines, lang)
+    _collect_issues(cur, tbl, cols, bad_lines, lang, scope)
     rep.rows_read = cur.execute("SELECT count(*) FROM qd_stg").fetchone()[0] + len(bad_lines)
     rep.rejected = cur.execute("SELECT count(DISTINCT _row) FROM qd_issues WHERE sev = 'error'").fetchone()[0]
     rep.warnings = cur.execute("SELECT count(*) FROM qd_issues WHERE sev = 'warning'").fetchone()[0]
@@ -439,6 +480,8 @@ def run_import(db, src: detect.Source, plan: Plan, *, dry_run: bool = False, use
         raise IngestError("ingest.err.too_large", file=src.file_name, size_mb=round(src.size / 2**20, 1),
                           limit_mb=round(max_upload_bytes() / 2**20))
     tbl = schema.table(plan.table)
+    if not who.scope.is_whole_bank and tbl.name not in BRANCH_LINKS:
+        raise IngestError("ingest.err.scope_table", file=src.file_name, table=tbl.name)
     rep = Report(file_name=src.file_name, table=tbl.name, size=src.size, checksum=src.checksum, dry_run=dry_run)
     rep.extra_columns = plan.extra_headers if plan.keep_extra else []
     rep.ignored_columns = plan.ignored_headers + ([] if plan.keep_extra else plan.extra_headers)
@@ -454,7 +497,7 @@ def run_import(db, src: detect.Source, plan: Plan, *, dry_run: bool = False, use
                 progress(0.5)
             rep.skipped = _mark_skipped(cur, src)
             rep.import_id = _next_import_id(cur)
-            _load_table(cur, src, plan, tbl, rep.import_id, bad, lang, rep)
+            _load_table(cur, src, plan, tbl, rep.import_id, bad, lang, rep, scope=who.scope)
             _write_rejects(cur, src, rep, rejects_dir)
             _record(cur, src, rep, plan, started, user, None, len(rep.skipped))
             if wide is not None:
@@ -463,7 +506,7 @@ def run_import(db, src: detect.Source, plan: Plan, *, dry_run: bool = False, use
                 part = Report(file_name=src.file_name, table=WIDE_TABLE, size=src.size, checksum=src.checksum,
                               dry_run=dry_run, import_id=rep.import_id + 1)
                 _load_table(cur, src, wide, schema.table(WIDE_TABLE), part.import_id, [], lang, part,
-                            only_rows="qd_main_rejected")
+                            only_rows="qd_main_rejected", scope=who.scope)
                 part.rows_read += rep.rejected  # rows rejected as customers are not loaded as balances either
                 part.rejected += rep.rejected
                 _record(cur, src, part, wide, started, user, rep.import_id, len(rep.skipped))

@@ -49,6 +49,14 @@ STRINGS = {
     "ingest.err.wide_as_of": {
         "en": "{file}: the balance columns ({columns}) need a snapshot date; add an as-of date column or give one (--as-of YYYY-MM-DD).",
         "zh": "{file}：余额列（{columns}）需要快照日期；请增加数据日期列或指定日期（--as-of YYYY-MM-DD）。"},
+    "ingest.reason.no_branch": {
+        "en": "{column}: '{value}' has no known branch, so it cannot be checked against your scope; load its "
+              "customer or RM first",
+        "zh": "{column}：“{value}”没有可识别的网点，无法核对权限范围；请先导入对应的客户或客户经理"},
+    "ingest.err.scope_table": {
+        "en": "{file}: {table} holds bank-wide data and you may load data of your branches only; ask an "
+              "administrator or a bank-wide uploader to load it.",
+        "zh": "{file}：{table} 是全行数据，您只能导入所辖网点的数据；请管理员或全行上传人员导入。"},
     "ingest.err.too_large": {
         "en": "{file}: {size_mb} MB is over the upload limit of {limit_mb} MB; split the file or raise QUARTERDECK_MAX_UPLOAD_MB.",
         "zh": "{file}：{size_mb} MB 超过上传上限 {limit_mb} MB；请拆分文件或调高 QUARTERDECK_MAX_UPLOAD_MB。"},
@@ -83,6 +91,10 @@ STRINGS = {
                                 "zh": "{column}：文件内主键“{value}”重复，首次出现在第 {detail} 行"},
     "ingest.reason.fk": {"en": "{column}: '{value}' not found in {detail}",
                          "zh": "{column}：“{value}”在 {detail} 中不存在"},
+    "ingest.reason.out_of_scope": {
+        "en": "{column}: '{value}' belongs to branch {detail}, outside your scope; ask an uploader of that branch "
+              "or an administrator to load this row",
+        "zh": "{column}：“{value}”属于网点 {detail}，不在您的权限范围内；请该网点的上传人员或管理员导入此行"},
     "ingest.reason.bad_line": {"en": "malformed line ({detail}): {value}",
                                "zh": "格式错误的行（{detail}）：{value}"},
     "ingest.rejects.row": {"en": "row", "zh": "行号"},
