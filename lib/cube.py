@@ -41,8 +41,10 @@ _GRAIN = "struct_pack(b := c.branch_id, r := coalesce(c.rm_id, ''), t := c.custo
 _READ_GROUPS = {None: "'ALL'", "region": "br.region", "branch_id": "k.branch_id", "rm_id": "k.rm_id"}
 # settings the cube's figures depend on: the metrics' parameters and the tier rules
 _SETTING_KEYS = tuple(sorted({*metrics._SETTING_PARAMS.values(), "tier_thresholds", "tier_rules"}))
+# bump when the cube's tables or what fills them change: a cube built by other code is then stale
+CUBE_VERSION = 2
 _CODE = hashlib.sha1(
-    ("\n".join(m.key + m.sql for m in metrics.METRICS)
+    (f"cube {CUBE_VERSION}\n" + "\n".join(m.key + m.sql for m in metrics.METRICS)
      + repr([(k, settings.DEFAULTS[k]) for k in _SETTING_KEYS])).encode()).hexdigest()[:12]
 
 ENABLED = True  # the benchmark turns it off to time the metrics' own queries

@@ -215,3 +215,11 @@ def test_next_product_is_the_same_with_and_without_the_cube(pair, held):
         n2, b = bundles.next_product(live, scope, held)
         assert n1 == n2
         pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_cube_built_by_other_code_is_stale(demo_db, monkeypatch):
+    assert cube.is_current(demo_db)
+    monkeypatch.setattr(cube, "_CODE", "built-by-other-code")  # e.g. an older CUBE_VERSION
+    assert not cube.is_current(demo_db)
+    assert cube.lookup(demo_db, metrics.metric("aum"), metrics.period(demo_db, metrics.quarters_in_data(demo_db)[0]),
+                       Scope(), None) is None
