@@ -391,3 +391,29 @@ def wait_for_background(db: Database, timeout: float = 600) -> None:
     th = _background.get(id(db))
     if th is not None:
         th.join(timeout)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m lib.cube --db PATH``: rebuild the cube unless current (e.g. after an upgrade)."""
+    import argparse
+    import time
+    from lib.db import default_db_path, open_database
+    ap = argparse.ArgumentParser(prog="python -m lib.cube", description="Rebuild Quarterdeck's metric cube.")
+    ap.add_argument("--db", default=default_db_path())
+    ap.add_argument("--force", action="store_true", help="rebuild even when current")
+    args = ap.parse_args(argv)
+    db = open_database(args.db)
+    try:
+        t0 = time.time()
+        if args.force or not is_current(db):
+            n = refresh(db, log=print)
+            print(f"metric cube rebuilt: {n} (metric, period) pairs in {time.time() - t0:.1f} s")
+        else:
+            print("metric cube is current")
+    finally:
+        db.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -223,3 +223,13 @@ def test_a_cube_built_by_other_code_is_stale(demo_db, monkeypatch):
     assert not cube.is_current(demo_db)
     assert cube.lookup(demo_db, metrics.metric("aum"), metrics.period(demo_db, metrics.quarters_in_data(demo_db)[0]),
                        Scope(), None) is None
+
+
+def test_command_line_rebuilds_a_stale_cube(fresh_demo, capsys):
+    db = open_database(fresh_demo)
+    cube.clear(db)
+    db.close()
+    assert cube.main(["--db", fresh_demo]) == 0
+    assert "metric cube rebuilt:" in capsys.readouterr().out
+    assert cube.main(["--db", fresh_demo]) == 0
+    assert capsys.readouterr().out == "metric cube is current\n"
