@@ -47,14 +47,15 @@ _CODE = hashlib.sha1(
     (f"cube {CUBE_VERSION}\n" + "\n".join(m.key + m.sql for m in metrics.METRICS)
      + repr([(k, settings.DEFAULTS[k]) for k in _SETTING_KEYS])).encode()).hexdigest()[:12]
 
+# every table the cube keeps (DDL in lib/schema.py); refresh and clear empty them all
+TABLES = ("qd_cube", "qd_cube_index", "qd_cube_aum", "qd_cube_tiers", "qd_cube_tier_h", "qd_cube_first",
+          "qd_cube_bundle_n", "qd_cube_bundle_h", "qd_cube_bundle_pairs")
+_DEN_ONE = frozenset(m.key for m in metrics.METRICS if re.search(r"\b1 AS den\b", m.sql))  # sums, counts
+
 ENABLED = True  # the benchmark turns it off to time the metrics' own queries
 _index_lock = threading.Lock()
 _refresh_lock = threading.Lock()
 _index: dict[str, frozenset] = {}  # stamp -> the (metric, period key) pairs the cube holds
-
-
-def _den_is_one(m: metrics.Metric) -> bool:
-    return re.search(r"\b1 AS den\b", m.sql) is not None
 
 
 def period_key(p: metrics.Period) -> tuple:
@@ -73,6 +74,14 @@ def _state(db: Database) -> tuple[str, str | None]:
                (SELECT string_agg(key || '=' || value, ';' ORDER BY key) FROM qd_settings WHERE key IN ({names}))""")[0]
     want = f"{facts or 0}|{_CODE}|{hashlib.sha1((sets or '').encode()).hexdigest()[:12]}"
     return want, (None if have is None else f"{have}#{held}")
+
+
+def _current(db: Database) -> str | None:
+    """The version of the cube (stamp and pair count) when it is current and enabled, else None."""
+    if not ENABLED:
+        return None
+    want, have = _state(db)
+    return have if have is not None and have.split("#")[0] == want else None
 
 
 def is_current(db: Database) -> bool:
@@ -96,16 +105,12 @@ def _held(db: Database, version: str) -> frozenset:
 def lookup(db: Database, m: metrics.Metric, p: metrics.Period, scope: Scope, group: str | None) -> pd.DataFrame | None:
     """``(grp, num, den)`` of metric `m` in period `p` for `scope` grouped by `group`, read from
     the cube; None when the cube is not current or does not hold this (metric, period)."""
-    if not ENABLED:
-        return None
-    want, have = _state(db)
-    if have is None or have.split("#")[0] != want:
-        return None
+    version = _current(db)
     key = period_key(p)
-    if (m.key, key) not in _held(db, have):
+    if version is None or (m.key, key) not in _held(db, version):
         return None
     scope_sql, params = scope.customer_filter("k")
-    den = "1" if _den_is_one(m) else "sum(k.den)"
+    den = "1" if m.key in _DEN_ONE else "sum(k.den)"
     sql = f"""
 SELECT {_READ_GROUPS[group]} AS grp, sum(k.num) AS num, {den} AS den, count(*) AS n
 FROM qd_cube k LEFT JOIN branches br ON br.branch_id = k.branch_id
@@ -123,12 +128,10 @@ GROUP BY ALL"""
 def lookup_many(db: Database, jobs: dict, scope: Scope) -> dict:
     """``lookup`` (ungrouped) of many ``{name: (Metric, Period)}`` in one query; returns
     ``{name: frame}`` for the pairs the cube holds (the others are left to the caller)."""
-    if not ENABLED:
+    version = _current(db) if jobs else None
+    if version is None:
         return {}
-    want, have = _state(db)
-    if not jobs or have is None or have.split("#")[0] != want:
-        return {}
-    held = _held(db, have)
+    held = _held(db, version)
     keys = {k: (m, period_key(p)) for k, (m, p) in jobs.items() if (m.key, period_key(p)) in held}
     if not keys:
         return {}
@@ -145,7 +148,7 @@ FROM qd_cube k JOIN wanted USING (metric, quarter, start_snap, end_snap, period_
 WHERE ({scope_sql}) OR ($whole_bank AND k.branch_id IS NULL)
 GROUP BY k.metric, k.quarter, k.start_snap, k.end_snap, k.period_end""", {**params, "w_metric": list(cols[0]), "w_quarter": list(cols[1]), "w_start": list(cols[2]),
                   "w_end": list(cols[3]), "w_period_end": list(cols[4]), "whole_bank": scope.is_whole_bank,
-                  "den_one": [m.key for m, _ in keys.values() if _den_is_one(m)] or [""]})
+                  "den_one": list(_DEN_ONE)})
     rows = {(r.metric, r.quarter, _as_date(r.start_snap), _as_date(r.end_snap), _as_date(r.period_end)): r
             for r in df.itertuples(index=False)}
     out = {}
@@ -228,17 +231,14 @@ def refresh(db: Database, log=None) -> int:
     built. Two transactions: the cards' pairs replace the cube (and set its stamp), then the
     trend steps are added. On any error the cube keeps what was committed; a pair it lacks is
     computed live. One refresh at a time per process (only one process can write the file)."""
+    from lib import bundles
     with _refresh_lock:
         want, _ = _state(db)
         pairs = card_pairs(db)
         with db.transaction() as cur:
-            cur.execute("DELETE FROM qd_cube")
-            cur.execute("DELETE FROM qd_cube_index")
-            cur.execute("DELETE FROM qd_cube_aum")
-            cur.execute(f"INSERT INTO qd_cube_aum {AUM_BY_SNAPSHOT}")
-            from lib import bundles
-            for t in ("qd_cube_tiers", "qd_cube_tier_h", "qd_cube_first", *bundles.CUBE_SQL):
+            for t in TABLES:
                 cur.execute(f"DELETE FROM {t}")
+            cur.execute(f"INSERT INTO qd_cube_aum {AUM_BY_SNAPSHOT}")
             cur.execute(f"INSERT INTO qd_cube_first SELECT customer_id, branch_id, customer_type, product_type, d "
                         f"FROM ({bundles.CUBE_FIRST_SQL})")
             for q in metrics.quarters_in_data(db):
@@ -320,16 +320,9 @@ def refresh_if_stale(db: Database, log=None) -> bool:
 def clear(db: Database) -> None:
     """Drop the cube's rows (pages then compute live); used by the benchmark and tests."""
     with db.transaction() as cur:
-        cur.execute("DELETE FROM qd_cube")
-        cur.execute("DELETE FROM qd_cube_index")
-        cur.execute("DELETE FROM qd_cube_aum")
-        cur.execute("DELETE FROM qd_cube_tiers")
-        cur.execute("DELETE FROM qd_cube_tier_h")
-        cur.execute("DELETE FROM qd_cube_first")
-        for t in ("qd_cube_bundle_n", "qd_cube_bundle_h", "qd_cube_bundle_pairs"):
+        for t in TABLES:
             cur.execute(f"DELETE FROM {t}")
         cur.execute("DELETE FROM qd_meta WHERE key IN ('cube_stamp', 'cube_pairs')")
-
 
 
 _background: dict[int, threading.Thread] = {}

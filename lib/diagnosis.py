@@ -171,17 +171,23 @@ def missing_data(db: Database, quarter: str) -> dict:
 
 
 # ---------------------------------------------------------------- KPI cards
+def _compared_quarters(db: Database, q: Quarter) -> tuple[list[Quarter], list[Quarter]]:
+    """(the last SPARK_QUARTERS quarters up to `q`, those plus the same quarter last year when
+    it is in the data)."""
+    in_data = {str(x) for x in metrics.quarters_in_data(db)}
+    history = [x for x in sorted((Quarter.parse(s) for s in in_data)) if x <= q][-SPARK_QUARTERS:]
+    ly = q.last_year()
+    return history, history + ([ly] if str(ly) in in_data and ly not in history else [])
+
+
 def kpi_jobs(db: Database, q: Quarter, empty: set[str] | None = None) -> dict[tuple[str, str], tuple[str, metrics.Period]]:
     """The metric queries the cards of quarter `q` need, keyed (metric, quarter): every KPI in
     the last SPARK_QUARTERS quarters and the same quarter last year; while `q` is running, flows
     and rates of earlier quarters are cut at the same day of their quarter. lib.cube builds
     exactly these."""
     empty = empty_tables(db) if empty is None else empty
-    in_data = {str(x) for x in metrics.quarters_in_data(db)}
-    history = [x for x in sorted((Quarter.parse(s) for s in in_data)) if x <= q][-SPARK_QUARTERS:]
+    _, wanted = _compared_quarters(db, q)
     day = comparison_day(db, q)
-    ly = q.last_year()
-    wanted = history + ([ly] if str(ly) in in_data and ly not in history else [])
     cache: dict = {}
 
     def periods(pq: Quarter, cut: date | None) -> metrics.Period:
@@ -206,15 +212,13 @@ def kpis(db: Database, quarter: str, scope: Scope) -> pd.DataFrame:
     yoy_value / yoy, spark (values of the last quarters, oldest first) and spark_quarters,
     available and missing (tables)."""
     q = Quarter.parse(quarter)
-    in_data = {str(x) for x in metrics.quarters_in_data(db)}
-    history = [x for x in sorted((Quarter.parse(s) for s in in_data)) if x <= q][-SPARK_QUARTERS:]
+    history, wanted = _compared_quarters(db, q)
+    ly = q.last_year()
     share = q.elapsed_share(metrics.period(db, q).period_end)
     level, sid = metrics.scope_level(scope)
     on_track = float(settings.get(db, "status_on_track"))
     at_risk = float(settings.get(db, "status_at_risk"))
     empty = empty_tables(db)
-    ly = q.last_year()
-    wanted = history + ([ly] if str(ly) in in_data and ly not in history else [])
     results = metrics.compute_many(db, kpi_jobs(db, q, empty), scope)
     rows = []
     for section, keys in SECTIONS.items():

@@ -516,9 +516,10 @@ def compute_many(db: Database, jobs: dict, scope: Scope, threads: int = 3) -> di
     for k, df in got.items():
         out[k] = _scalar(todo[k][0], _with_value(df))
     rest = [k for k in todo if k not in got]
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        futures = {k: pool.submit(compute_in, db, todo[k][0].key, todo[k][1], scope) for k in rest}
-        out.update({k: f.result() for k, f in futures.items()})
+    if rest:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            futures = {k: pool.submit(compute_in, db, todo[k][0].key, todo[k][1], scope) for k in rest}
+            out.update({k: f.result() for k, f in futures.items()})
     return out
 
 

@@ -105,6 +105,13 @@ def dates_of(db: Database, quarter: str) -> tuple[date, date | None, date | None
     return per.period_end, per.end_snap, per.start_snap
 
 
+def _from_cube(db: Database, quarter: str, rules: dict | None, saved: dict | None = None) -> bool:
+    """True when the cube holds `quarter`'s tiers under `rules` (None: the saved ones)."""
+    from lib import cube
+    saved = saved or tier_rules(db)
+    return rules_key(rules or saved) == rules_key(saved) and cube.tiers_held(db, quarter)
+
+
 def tiered_cte(db: Database, quarter: str, scope: Scope, rules: dict | None = None, name: str = "tiered",
                p: str = "t_", live: bool = False) -> tuple[str, dict]:
     """CTE text (without WITH) defining `name`: one row per customer open at the quarter's end in
@@ -118,8 +125,7 @@ def tiered_cte(db: Database, quarter: str, scope: Scope, rules: dict | None = No
     sc, params = scope.customer_filter("c", f"{p}sc")
     params.update(rule_params(rules, p))
     params.update({f"{p}at": at, f"{p}snap": snap or date(1900, 1, 1), f"{p}prev": prev or date(1900, 1, 1)})
-    from lib import cube
-    if not live and rules_key(rules) == rules_key(saved) and cube.tiers_held(db, quarter):
+    if not live and _from_cube(db, quarter, rules, saved):
         # every parameter stays bound (callers use ${p}at); the unused CTE keeps them referenced
         refs = ", ".join(f"${k} AS {k}" for k in params if not k.startswith(f"{p}sc"))
         params[f"{p}quarter"] = quarter
@@ -196,7 +202,7 @@ CUBE_HOLDERS_SQL = ("SELECT $cube_quarter, tiered.branch_id, tiered.customer_typ
 def penetration(db: Database, quarter: str, scope: Scope, rules: tuple | None = None) -> pd.DataFrame:
     """Columns: tier, product_type, customers, holders, penetration (holders / customers in the tier)."""
     cte, params = tiered_cte(db, quarter, scope, dict(rules) if rules else None)
-    if "qd_cube_tiers" in cte:  # the cube holds this quarter under these rules: its holder counts too
+    if _from_cube(db, quarter, dict(rules) if rules else None):  # the cube's holder counts too
         sc, sparams = scope.customer_filter("h", "hsc")
         params.update(sparams)
         holders = f"""h AS (SELECT h.tier, h.product_type, sum(h.holders) AS holders FROM qd_cube_tier_h h
