@@ -83,3 +83,57 @@ def test_a_bank_wide_uploader_loads_every_branch(db, tmp_path):
     p = write(tmp_path, "c.csv", ["customer_id,customer_type,branch_id", "C3,retail,B001", "C4,retail,B002"])
     rep = jobs.import_one(db, p, {}, viewer=BANK)
     assert (rep.inserted, rep.rejected) == (2, 0)
+
+
+# ---- an update may only touch rows inside the uploader's scope before AND after the change
+def test_a_scoped_uploader_cannot_take_over_a_customer_of_another_region(db, tmp_path):
+    p = write(tmp_path, "c.csv", ["customer_id,customer_name,customer_type,branch_id", "C2,Mine now,retail,B001",
+                                  "C5,New,retail,B001"])
+    rep = jobs.import_one(db, p, {}, viewer=EAST)
+    assert (rep.inserted, rep.updated, rep.rejected) == (1, 0, 1)
+    assert reasons(rep) == {2: "customer_id: 'C2' belongs to branch B002, outside your scope; ask an uploader of "
+                               "that branch or an administrator to change it"}
+    assert db.rows("SELECT branch_id, customer_name FROM customers WHERE customer_id = 'C2'") == [("B002", None)]
+
+
+def test_a_scoped_uploader_cannot_take_over_an_rm_of_another_region(db, tmp_path):
+    p = write(tmp_path, "s.csv", ["rm_id,rm_name,branch_id,line", "R2,Taken,B001,retail"])
+    rep = jobs.import_one(db, p, {}, viewer=EAST)
+    assert (rep.loaded, rep.rejected) == (0, 1)
+    assert reasons(rep) == {2: "rm_id: 'R2' belongs to branch B002, outside your scope; ask an uploader of that "
+                               "branch or an administrator to change it"}
+    assert db.rows("SELECT rm_name, branch_id FROM staff WHERE rm_id = 'R2'") == [("Wang", "B002")]
+
+
+def test_a_sale_of_another_regions_customer_cannot_be_moved_into_scope(db, tmp_path):
+    with db.transaction() as cur:
+        cur.execute("INSERT INTO sales (sale_id, customer_id, product_id, rm_id, sale_date, amount) "
+                    "VALUES ('S9', 'C2', 'P1', 'R2', DATE '2026-08-01', 500)")
+    p = write(tmp_path, "s.csv", ["sale_id,customer_id,product_id,rm_id,sale_date,amount",
+                                  "S9,C1,P1,R1,2026-09-01,1"])
+    rep = jobs.import_one(db, p, {}, viewer=EAST)
+    assert (rep.loaded, rep.rejected) == (0, 1)
+    assert reasons(rep) == {2: "sale_id: 'S9' belongs to branch B002, outside your scope; ask an uploader of that "
+                               "branch or an administrator to change it"}
+    assert db.rows("SELECT customer_id, amount FROM sales WHERE sale_id = 'S9'") == [("C2", 500.0)]
+
+
+def test_a_balance_of_another_regions_customer_is_rejected_and_unchanged(db, tmp_path):
+    with db.transaction() as cur:
+        cur.execute("INSERT INTO balances (customer_id, as_of, deposits) VALUES ('C2', DATE '2026-09-30', 7)")
+    p = write(tmp_path, "b.csv", ["customer_id,as_of,deposits", "C2,2026-09-30,999"])
+    rep = jobs.import_one(db, p, {}, viewer=EAST)
+    assert rep.rejected == 1
+    assert db.scalar("SELECT deposits FROM balances WHERE customer_id = 'C2'") == 7
+
+
+def test_the_owner_region_may_still_update_its_own_rows(db, tmp_path):
+    p = write(tmp_path, "c.csv", ["customer_id,customer_name,customer_type,branch_id", "C1,Renamed,retail,B001"])
+    rep = jobs.import_one(db, p, {}, viewer=EAST)
+    assert (rep.updated, rep.rejected) == (1, 0)
+
+
+def test_stored_rows_check_in_chinese(db, tmp_path):
+    from lib.i18n import t
+    assert t("ingest.reason.stored_out_of_scope", "zh", column="客户号", value="C2", detail="B002") == \
+        "客户号：“C2”属于网点 B002，不在您的权限范围内；请该网点的上传人员或管理员修改"

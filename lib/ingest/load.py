@@ -263,28 +263,56 @@ BRANCH_LINKS = {
 }
 
 
-def _scope_issues(cur, tbl: schema.Table, cols: dict[str, _Col], scope) -> None:
-    """Rows of a branch outside the uploader's scope (or of no known branch) are rejected."""
-    links = [(c, t) for c, t in BRANCH_LINKS[tbl.name] if c in cols]
+def _branch_sql(tbl_name: str, value_of, prefix: str) -> tuple[str, list[str]]:
+    """SQL of a row's branch (its own branch column, else its customer's, else its RM's) and the
+    joins it needs; `value_of(column)` is the SQL of that column's value in the row."""
     joins, branch = [], []
-    for i, (c, target) in enumerate(links):
+    for i, (c, target) in enumerate(BRANCH_LINKS[tbl_name]):
         if target is None:
-            branch.append(f"s.{_q('v_' + c)}")
+            branch.append(value_of(c))
         else:
             key = "customer_id" if target == "customers" else "rm_id"
-            joins.append(f"LEFT JOIN {target} j{i} ON j{i}.{key} = s.{_q('v_' + c)}")
-            branch.append(f"j{i}.branch_id")
-    first = links[0][0]
-    value = "coalesce(" + ", ".join(f"s.{_q('v_' + c)}" for c, _ in links) + ")"
+            alias = f"{prefix}{i}"
+            joins.append(f"LEFT JOIN {target} {alias} ON {alias}.{key} = {value_of(c)}")
+            branch.append(f"{alias}.branch_id")
+    return (branch[0] if len(branch) == 1 else "coalesce(" + ", ".join(branch) + ")"), joins
+
+
+def _scope_issues(cur, tbl: schema.Table, cols: dict[str, _Col], scope) -> None:
+    """Rows outside the uploader's scope are rejected, checked on the row as it will be stored
+    (a column the file lacks keeps its stored value) and, for an update, on the stored row it
+    replaces: a scoped uploader may neither write into nor take over another branch's rows."""
+    links = BRANCH_LINKS[tbl.name]
+    on = " AND ".join(f"t.{_q(k)} = s.{_q('v_' + k)}" for k in tbl.key)
+
+    def after(c):
+        return f"s.{_q('v_' + c)}" if c in cols else f"t.{_q(c)}"
+
+    def before(c):
+        return f"t.{_q(c)}"
+
+    br_new, j_new = _branch_sql(tbl.name, after, "jn")
+    br_old, j_old = _branch_sql(tbl.name, before, "jo")
+    shown = next((c for c, _ in links if c in cols), links[0][0])
+    header = cols[shown].header if shown in cols else shown
+    value = "coalesce(" + ", ".join(after(c) for c, _ in links) + ")"
+    key_txt = " || ' / ' || ".join(f"CAST(s.{_q('v_' + k)} AS VARCHAR)" for k in tbl.key)
     inside, params = scope.branch_filter("br", "up")
+    inside_old, _ = scope.branch_filter("obr", "up")
     cur.execute(f"""
         INSERT INTO qd_issues
-        SELECT _row, {_lit(cols[first].header)}, val, CASE WHEN br IS NULL THEN 'no_branch' ELSE 'out_of_scope' END,
-               'error', br FROM (
-          SELECT s._row, {value} AS val, coalesce({', '.join(branch)}) AS br
-          FROM qd_stg s {' '.join(joins)}
-          WHERE s._row NOT IN (SELECT _row FROM qd_issues WHERE sev = 'error')
-        ) WHERE br IS NULL OR NOT ({inside})""", params)
+        SELECT _row,
+               CASE WHEN old_out THEN {_lit(cols[tbl.key[0]].header)} ELSE {_lit(header)} END,
+               CASE WHEN old_out THEN key_txt ELSE val END,
+               CASE WHEN old_out AND obr IS NULL THEN 'stored_no_branch' WHEN old_out THEN 'stored_out_of_scope'
+                    WHEN br IS NULL THEN 'no_branch' ELSE 'out_of_scope' END,
+               'error', CASE WHEN old_out THEN obr ELSE br END FROM (
+          SELECT *, existed AND (obr IS NULL OR NOT ({inside_old})) AS old_out FROM (
+            SELECT s._row, {value} AS val, {key_txt} AS key_txt, {br_new} AS br, {br_old} AS obr,
+                   t.{_q(tbl.key[0])} IS NOT NULL AS existed
+            FROM qd_stg s LEFT JOIN {_q(tbl.name)} t ON {on} {' '.join(j_new)} {' '.join(j_old)}
+            WHERE s._row NOT IN (SELECT _row FROM qd_issues WHERE sev = 'error')))
+        WHERE old_out OR br IS NULL OR NOT ({inside})""", params)
 
 
 def _collect_issues(cur, tbl: schema.Table, cols: dict[str, _Col], bad_lines, lang: str, scope=None) -> None:
@@ -330,7 +358,7 @@ def _collect_issues(cur, tbl: schema.Table, cols: dict[str, _Col], bad_lines, la
         cur.executemany("INSERT INTO qd_issues VALUES (?, '', ?, 'bad_line', 'error', ?)",
                         [(ln, (txt or "")[:200], err) for ln, txt, err in bad_lines])
     codes = ["missing", "unknown_category", "bad_date", "bad_bool", "bad_number", "mangled", "duplicate", "fk",
-             "bad_line", "out_of_scope", "no_branch"]
+             "bad_line", "out_of_scope", "no_branch", "stored_out_of_scope", "stored_no_branch"]
     cur.execute("CREATE OR REPLACE TEMP TABLE qd_reason (code VARCHAR, template VARCHAR)")
     cur.executemany("INSERT INTO qd_reason VALUES (?, ?)",
                     [(c, t(f"ingest.reason.{c}", lang, column="{column}", value="{value}", detail="{detail}"))
