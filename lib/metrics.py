@@ -29,7 +29,9 @@ GROUPS = {
     "branch_id": "c.branch_id",
     "rm_id": "coalesce(c.rm_id, '')",
 }
-CUST = "customers c JOIN branches br ON br.branch_id = c.branch_id"
+# LEFT JOIN: a customer whose branch is not (yet) in the branches table still counts in every
+# total, with a NULL region (shown as "Unassigned"); never an inner join that drops the row.
+CUST = "customers c LEFT JOIN branches br ON br.branch_id = c.branch_id"
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ WITH base AS (
 SELECT {{grp}} AS grp,
   count(*) FILTER (WHERE {cond}) AS num,
   count(*) AS den
-FROM base c JOIN branches br ON br.branch_id = c.branch_id
+FROM base c LEFT JOIN branches br ON br.branch_id = c.branch_id
 GROUP BY ALL"""
 
 _PRODUCTS_PER_CUSTOMER = f"""
@@ -292,8 +294,9 @@ GROUP BY ALL"""),
            "sum(sales.fee_income) for sale_date in the quarter", "cny", True, "flow", "all",
            f"""
 SELECT {{grp}} AS grp, sum(s.fee_income) AS num, 1 AS den
-FROM sales s JOIN {CUST} ON c.customer_id = s.customer_id
-WHERE {{scope}} AND s.sale_date BETWEEN $q_start AND $q_end AND coalesce(s.status, '') <> 'cancelled'
+FROM sales s LEFT JOIN {CUST} ON c.customer_id = s.customer_id
+WHERE ({{scope}} OR ($whole_bank AND c.customer_id IS NULL))
+  AND s.sale_date BETWEEN $q_start AND $q_end AND coalesce(s.status, '') <> 'cancelled'
 GROUP BY ALL"""),
     Metric("active_share", "Active customers", "活跃客户占比",
            "Share of open customers with a sale or an RM contact in the quarter.",
@@ -399,16 +402,46 @@ def metric(key: str) -> Metric:
 
 # ---- periods in the data ------------------------------------------------------
 def data_as_of(db: Database) -> date | None:
-    """The newest balance snapshot: the day the data describes."""
+    """The newest balance snapshot: the day the data describes. A database loaded without
+    balance snapshots describes the day of its newest dated fact (sale, lead, activity,
+    referral; else the newest account opening)."""
     dates = db.snapshot_dates()
-    return dates[-1] if dates else None
+    if dates:
+        return dates[-1]
+    facts = _fact_dates(db)
+    return facts[-1] if facts else None
+
+
+# dated facts that place a database without balance snapshots in time (table, date column)
+_FACT_DATES = (("sales", "sale_date"), ("leads", "contact_date"), ("activities", "activity_date"),
+               ("referrals", "referral_date"))
+_fact_cache: dict[int, tuple] = {}
+
+
+def _fact_dates(db: Database) -> tuple:
+    """The distinct dates of the dated facts (ascending) — or, when there are none, the newest
+    account opening alone — kept per data version (read only when balances are missing)."""
+    key = db.data_version()
+    hit = _fact_cache.get(id(db))
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    union = " UNION ".join(f"SELECT DISTINCT {col} AS d FROM {tbl} WHERE {col} IS NOT NULL"
+                           for tbl, col in _FACT_DATES)
+    dates = tuple(r[0] for r in db.rows(f"SELECT d FROM ({union}) ORDER BY 1"))
+    if not dates:
+        newest = db.scalar("SELECT max(open_date) FROM customers")
+        dates = () if newest is None else (newest,)
+    _fact_cache[id(db)] = (key, dates)
+    return dates
 
 
 def quarters_in_data(db: Database) -> list[Quarter]:
-    """Quarters that have a balance snapshot and a snapshot before them (newest first)."""
+    """Quarters that have a balance snapshot and a snapshot before them (newest first). Without
+    any balance snapshot: the quarters of the dated facts, so the metrics that need no balances
+    (flows, conversion, penetration) are still shown and the others say what is missing."""
     dates = list(db.snapshot_dates())
     if not dates:
-        return []
+        return sorted({Quarter.of(d) for d in _fact_dates(db)}, reverse=True)
     qs = sorted({Quarter.of(d) for d in dates if d > dates[0]} | {Quarter.of(dates[-1])}, reverse=True)
     return qs
 
@@ -569,7 +602,7 @@ def aum_by_region(db: Database, scope: Scope, as_of: date) -> pd.DataFrame:
     sc, params = scope.customer_filter("c")
     return db.query(f"""
         SELECT br.region, c.customer_type, sum(c.aum) AS aum
-        FROM {cube.aum_snapshots(db)} c JOIN branches br ON br.branch_id = c.branch_id
+        FROM {cube.aum_snapshots(db)} c LEFT JOIN branches br ON br.branch_id = c.branch_id
         WHERE c.as_of = $as_of AND {sc}
         GROUP BY ALL ORDER BY 3 DESC""", {**params, "as_of": as_of})
 
