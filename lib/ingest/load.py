@@ -475,10 +475,37 @@ def _record(cur, src: detect.Source, rep: Report, plan: Plan, started: datetime,
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, 'loaded')",
         [rep.import_id, rep.table, src.file_name, src.size, src.checksum, rep.rows_read, rep.inserted,
          rep.updated, rep.unchanged, rep.rejected, started, user])
-    cur.execute(DETAILS_DDL)
-    cur.execute("INSERT INTO qd_import_details VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    _details_table(cur)
+    cur.execute("INSERT INTO qd_import_details (import_id, parent_id, kind, encoding, delimiter, header_line, sheet, "
+                "plan_json, rows_skipped, warnings, branches) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [rep.import_id, parent, src.kind, src.encoding, src.delimiter, src.header_line, src.sheet,
-                 plan.to_json(), skipped, rep.warnings])
+                 plan.to_json(), skipped, rep.warnings, json.dumps(touched_branches(cur, rep.table, rep.import_id))])
+
+
+def _details_table(cur) -> None:
+    cur.execute(DETAILS_DDL)
+    cur.execute("ALTER TABLE qd_import_details ADD COLUMN IF NOT EXISTS branches VARCHAR")
+
+
+def _touched_sql(table: str) -> str:
+    """Rows an import wrote (still stored under its id) and rows it replaced (kept for undo), with the
+    branch each belongs to now; one parameter: the import id, twice."""
+    br, joins = _branch_sql(table, lambda c: f"x.{_q(c)}", "j")
+    undo = _q("qd_undo_" + table)
+    return (f"SELECT {br} AS br FROM (SELECT * FROM {_q(table)} WHERE import_id = $iid "
+            f"UNION ALL BY NAME SELECT * EXCLUDE (undo_import_id) FROM {undo} WHERE undo_import_id = $iid) x "
+            f"{' '.join(joins)}")
+
+
+def touched_branches(cur, table: str, import_id: int) -> list[str | None] | None:
+    """Distinct branches of the rows `import_id` wrote or replaced (None: a row of no known branch);
+    None for a table without branches."""
+    if table not in BRANCH_LINKS:
+        return None
+    _ensure_undo_table(cur, schema.table(table))
+    rows = cur.execute(f"SELECT DISTINCT br FROM ({_touched_sql(table)}) ORDER BY br NULLS LAST",
+                       {"iid": import_id}).fetchall()
+    return [r[0] for r in rows]
 
 
 def _wide_plan(plan: Plan, src: detect.Source) -> Plan | None:
@@ -501,7 +528,7 @@ def run_import(db, src: detect.Source, plan: Plan, *, dry_run: bool = False, use
     Only roles allowed to import may (`viewer`, default: the acting viewer, see lib.auth); the
     import is written to the audit log in the same transaction."""
     from lib import audit, auth
-    who = auth.check(viewer, "import")
+    who = auth.check(viewer, "import", db=db, target=f"import {src.file_name}")
     user = user or who.label
     t0 = time.time()
     if src.size > max_upload_bytes():
@@ -560,32 +587,109 @@ def run_import(db, src: detect.Source, plan: Plan, *, dry_run: bool = False, use
 
 
 # ---------------------------------------------------------------- undo and history
+class _Refused(Exception):
+    def __init__(self, key: str, **kw):
+        super().__init__(key)
+        self.key, self.kw = key, kw
+
+
+def _scope_refusal(cur, scope, name: str, import_id: int) -> tuple[str, dict] | None:
+    """Why a viewer of `scope` may not undo `import_id` of table `name`, or None when every row it
+    wrote or replaced is inside the scope."""
+    if scope.is_whole_bank:
+        return None
+    if name not in BRANCH_LINKS:
+        return "ingest.err.undo_scope_table", {"import_id": import_id, "table": name}
+    _ensure_undo_table(cur, schema.table(name))
+    inside, params = scope.branch_filter("br", "up")
+    bad = cur.execute(f"SELECT DISTINCT coalesce(br, '?') FROM ({_touched_sql(name)}) "
+                      f"WHERE br IS NULL OR NOT ({inside}) ORDER BY 1 LIMIT 6", {"iid": import_id, **params}).fetchall()
+    if not bad:
+        return None
+    return "ingest.err.undo_scope_rows", {"import_id": import_id, "branches": ", ".join(b for (b,) in bad[:5])}
+
+
+def _dependants(cur, import_id: int, undoing: list[int]) -> tuple[str, dict] | None:
+    """Undoing a customers import deletes the customers it added; facts about those customers loaded
+    by other imports (balances, sales, leads...) would be left behind. Refuse, naming them."""
+    added = (f"SELECT customer_id FROM customers WHERE import_id = {int(import_id)} AND customer_id NOT IN "
+             f"(SELECT customer_id FROM qd_undo_customers WHERE undo_import_id = {int(import_id)})")
+    found, n, later, example = [], 0, set(), None
+    skip = ", ".join(str(int(i)) for i in undoing)
+    for tb in schema.TABLES:
+        for c in tb.columns:
+            if c.references != "customers.customer_id":
+                continue
+            rows = cur.execute(
+                f"SELECT count(*), list(DISTINCT import_id) FILTER (import_id IS NOT NULL), min({_q(c.name)}) "
+                f"FROM {_q(tb.name)} WHERE {_q(c.name)} IN ({added}) "
+                f"AND (import_id IS NULL OR import_id NOT IN ({skip}))").fetchone()
+            if rows[0]:
+                n += rows[0]
+                found.append(tb.name)
+                later.update(rows[1] or [])
+                example = example or rows[2]
+    if not n:
+        return None
+    later_txt = ", ".join(map(str, sorted(later))) or "-"
+    return "ingest.err.undo_dependants", {"import_id": import_id, "rows": n, "tables": ", ".join(found),
+                                          "customer": example, "later": later_txt}
+
+
 def undo_import(db, import_id: int, user: str | None = None, viewer=None) -> list[int]:
     """Restore the state before `import_id` (and the balance part of a wide import).
-    Returns the ids undone. One transaction; refuses if a later import changed the same rows.
-    Only roles allowed to undo may (see lib.auth); audited in the same transaction."""
+    Returns the ids undone. One transaction. Refused (``IngestError``, audited as access_denied
+    when it is about rights) when:
+    - the role may not undo (see lib.auth), or the viewer's scope does not hold every row the
+      import wrote or replaced, or the table is bank-wide and the viewer is scoped;
+    - a later import changed the same rows (undo that one first);
+    - it is a customers import whose added customers have rows in other tables (balances, sales,
+      leads...) loaded by other imports: undoing it would leave them without their customer, so it
+      is refused naming those imports (undo them first); rows of the same wide import go together."""
     from lib import audit, auth
-    who = auth.check(viewer, "undo")
-    with db.transaction() as cur:
-        row = cur.execute("SELECT table_name, status FROM qd_imports WHERE import_id = ?", [import_id]).fetchone()
-        if row is None:
-            raise IngestError("ingest.err.undo_unknown", import_id=import_id)
-        if row[1] != "loaded":
-            raise IngestError("ingest.err.undo_done", import_id=import_id)
-        cur.execute(DETAILS_DDL)
-        parent = cur.execute("SELECT parent_id FROM qd_import_details WHERE import_id = ?", [import_id]).fetchone()
-        root = parent[0] if parent and parent[0] is not None else import_id
-        ids = [root] + [r[0] for r in cur.execute(
-            "SELECT d.import_id FROM qd_import_details d JOIN qd_imports i USING (import_id) "
-            "WHERE d.parent_id = ? AND i.status = 'loaded' ORDER BY 1", [root]).fetchall()]
-        for iid in reversed(ids):
-            _undo_one(cur, iid)
-        audit.record(db, who, "undo", {"import_ids": ids, "table": row[0]}, cur=cur)
-        db.bump_data_version(cur)
+    who = auth.check(viewer, "undo", db=db, target=f"undo import {import_id}")  # a role refusal is audited there
+    try:
+        with db.transaction() as cur:
+            row = cur.execute("SELECT table_name, status FROM qd_imports WHERE import_id = ?", [import_id]).fetchone()
+            if row is None:
+                raise IngestError("ingest.err.undo_unknown", import_id=import_id)
+            if row[1] != "loaded":
+                raise IngestError("ingest.err.undo_done", import_id=import_id)
+            _details_table(cur)
+            parent = cur.execute("SELECT parent_id FROM qd_import_details WHERE import_id = ?", [import_id]).fetchone()
+            root = parent[0] if parent and parent[0] is not None else import_id
+            ids = [root] + [r[0] for r in cur.execute(
+                "SELECT d.import_id FROM qd_import_details d JOIN qd_imports i USING (import_id) "
+                "WHERE d.parent_id = ? AND i.status = 'loaded' ORDER BY 1", [root]).fetchall()]
+            for iid in ids:
+                name = cur.execute("SELECT table_name FROM qd_imports WHERE import_id = ?", [iid]).fetchone()[0]
+                why = _scope_refusal(cur, who.scope, name, iid)
+                if why:
+                    raise _Refused(why[0], **why[1])
+            for iid in reversed(ids):
+                _undo_one(cur, iid, ids)
+            audit.record(db, who, "undo", {"import_ids": ids, "table": row[0]}, cur=cur)
+            db.bump_data_version(cur)
+    except _Refused as r:
+        err = IngestError(r.key, **r.kw)
+        audit.record(db, who, "access_denied", {"action": "undo", "target": f"undo import {import_id}",
+                                                "reason": err.message("en")})
+        raise err from None
     return ids
 
 
-def _undo_one(cur, import_id: int) -> None:
+def may_undo(db, import_id: int, viewer=None) -> bool:
+    """Whether `viewer` may undo `import_id` as far as rights go (role and scope)."""
+    from lib import auth
+    v = auth.acting(viewer)
+    if v is None or not v.can("undo"):
+        return False
+    with db.transaction() as cur:
+        name = cur.execute("SELECT table_name FROM qd_imports WHERE import_id = ?", [import_id]).fetchone()
+        return name is not None and _scope_refusal(cur, v.scope, name[0], import_id) is None
+
+
+def _undo_one(cur, import_id: int, undoing: list[int]) -> None:
     name = cur.execute("SELECT table_name FROM qd_imports WHERE import_id = ?", [import_id]).fetchone()[0]
     tbl = schema.table(name)
     _ensure_undo_table(cur, tbl)
@@ -595,6 +699,10 @@ def _undo_one(cur, import_id: int) -> None:
         f"WHERE u.import_id = ? AND i.status = 'loaded' AND u.undo_import_id > ?", [import_id, import_id]).fetchone()[0]
     if later is not None:
         raise IngestError("ingest.err.undo_later", import_id=import_id, later=later)
+    if name == "customers":
+        why = _dependants(cur, import_id, undoing)
+        if why:
+            raise IngestError(why[0], **why[1])
     cur.execute(f"DELETE FROM {_q(name)} WHERE import_id = ?", [import_id])
     cur.execute(f"INSERT INTO {_q(name)} BY NAME SELECT * EXCLUDE (undo_import_id) FROM {undo} "
                 f"WHERE undo_import_id = ?", [import_id])
@@ -602,12 +710,45 @@ def _undo_one(cur, import_id: int) -> None:
     cur.execute("UPDATE qd_imports SET status = 'undone', undone_at = now() WHERE import_id = ?", [import_id])
 
 
-def history(db, limit: int = 200):
-    """Import history, newest first (a DataFrame)."""
-    return db.query(
+def history(db, limit: int = 200, viewer=None):
+    """Import history, newest first (a DataFrame). A viewer with a branch or region scope sees only
+    imports of branch tables whose every row (written or replaced) is inside that scope: the ones it
+    could have made itself and may undo. Whole-bank viewers (and callers with no viewer) see all."""
+    from lib import auth
+    v = auth.acting(viewer)
+    h = db.query(
         "SELECT import_id, file_name, table_name, file_size, checksum, rows_read, rows_inserted, rows_updated, "
         "rows_unchanged, rows_rejected, started_at, finished_at, username, status, undone_at FROM qd_imports "
         "ORDER BY import_id DESC LIMIT ?", [limit])
+    if v is None or v.scope.is_whole_bank or h.empty:
+        return h
+    keep = set(visible_imports(db, v.scope, [int(i) for i in h["import_id"]]))
+    return h[h["import_id"].isin(keep)].reset_index(drop=True)
+
+
+def visible_imports(db, scope, import_ids: list[int]) -> list[int]:
+    """Of `import_ids`, those whose rows are all inside `scope` (by the branches recorded at import;
+    an import recorded before branches were kept is checked on the stored rows if still loaded)."""
+    with db.transaction() as cur:
+        _details_table(cur)
+        rows = cur.execute(
+            "SELECT i.import_id, i.table_name, i.status, d.branches FROM qd_imports i "
+            "LEFT JOIN qd_import_details d USING (import_id) WHERE list_contains($ids, i.import_id)",
+            {"ids": import_ids}).fetchall()
+        sql, params = scope.branch_filter("branch_id", "up")
+        allowed = {b for (b,) in cur.execute(f"SELECT branch_id FROM branches WHERE {sql}", params).fetchall()}
+        if scope.branch_ids is not None and scope.region is None:
+            allowed |= set(scope.branch_ids)
+        out = []
+        for iid, name, status, branches in rows:
+            if name not in BRANCH_LINKS:
+                continue
+            if branches is not None:
+                if all(b is not None and b in allowed for b in json.loads(branches) or []):
+                    out.append(iid)
+            elif status == "loaded" and _scope_refusal(cur, scope, name, iid) is None:
+                out.append(iid)
+        return out
 
 
 def plan_json(report_or_plan) -> str:

@@ -8,4 +8,19 @@ STRINGS = {
         "en": "{column}: '{value}' is stored without a known branch, so it cannot be checked against your scope; "
               "ask an administrator to change it",
         "zh": "{column}：“{value}”已存数据没有可识别的网点，无法核对权限范围；请管理员修改"},
+    "ingest.err.undo_scope_table": {
+        "en": "import {import_id} cannot be undone by you: {table} holds bank-wide data and you may change data of "
+              "your branches only; ask an administrator to undo it.",
+        "zh": "您无法撤销导入批次 {import_id}：{table} 是全行数据，您只能修改所辖网点的数据；请管理员撤销。"},
+    "ingest.err.undo_scope_rows": {
+        "en": "import {import_id} cannot be undone by you: it wrote or replaced rows of branch {branches}, outside "
+              "your scope ('?': no known branch); ask an administrator to undo it.",
+        "zh": "您无法撤销导入批次 {import_id}：该批次写入或替换了网点 {branches} 的数据，不在您的权限范围内"
+              "（“?”表示无可识别网点）；请管理员撤销。"},
+    "ingest.err.undo_dependants": {
+        "en": "import {import_id} cannot be undone: {rows} rows of {tables} belong to customers it added (e.g. "
+              "{customer}) and were loaded by import {later}; undo those imports first, so that no balance, sale "
+              "or lead is left without its customer.",
+        "zh": "无法撤销导入批次 {import_id}：{tables} 中有 {rows} 行属于该批次新增的客户（如 {customer}），由导入批次 "
+              "{later} 载入；请先撤销这些批次，以免余额、销售或线索失去对应客户。"},
 }
