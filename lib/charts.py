@@ -43,7 +43,40 @@ def _localise_dates(fig: go.Figure, lang: str) -> None:
             fig.layout[axis].update(tickformat="%Y年%-m月", hoverformat="%Y年%-m月%-d日")
 
 
+def _is_dates(xs) -> bool:
+    head = list(xs[:5])
+    return bool(head) and (pd.api.types.is_datetime64_any_dtype(pd.Series(head))
+                           or all(hasattr(v, "year") and hasattr(v, "month") and hasattr(v, "day") for v in head))
+
+
+def _single_date(fig: go.Figure, lang: str) -> None:
+    """A date axis with one date in it (one balance snapshot) would span a few milliseconds
+    around it, ticks labelled in ms: show it as one labelled category instead, and draw areas
+    and lines as bars (an area of one point is invisible)."""
+    from lib import i18n
+    dated = [tr for tr in fig.data if getattr(tr, "x", None) is not None and len(tr.x) and _is_dates(tr.x)]
+    if not dated or len({pd.Timestamp(v) for tr in dated for v in tr.x}) != 1:
+        return
+    label = i18n.fmt_date(pd.Timestamp(dated[0].x[0]).date(), lang)
+    traces = []
+    for tr in fig.data:
+        if tr in dated and tr.type == "scatter" and tr.mode != "markers":
+            traces.append(go.Bar(x=[label] * len(tr.x), y=tr.y, name=tr.name, legendgroup=tr.legendgroup,
+                                 showlegend=tr.showlegend, hovertemplate=tr.hovertemplate,
+                                 marker_color=(tr.line.color if tr.line and tr.line.color else tr.fillcolor)))
+        else:
+            if tr in dated:
+                tr.x = [label] * len(tr.x)
+            traces.append(tr)
+    fig.data = ()
+    for tr in traces:
+        fig.add_trace(tr)
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(type="category")
+
+
 def style(fig: go.Figure, lang: str = "en", height: int = 380) -> go.Figure:
+    _single_date(fig, lang)
     _localise_dates(fig, lang)
     if projector():
         fig.update_layout(
@@ -85,3 +118,13 @@ def scale_money(df: pd.DataFrame, column: str, lang: str) -> tuple[pd.DataFrame,
     out = df.copy()
     out[column] = out[column] / div
     return out, unit
+
+
+def unassigned(df: pd.DataFrame, column: str, lang: str) -> pd.DataFrame:
+    """A copy of `df` whose missing or empty `column` (a region, branch, RM, campaign or product
+    not, or not yet, in its dimension table) reads "Unassigned" in the language."""
+    from lib import i18n
+    out = df.copy()
+    blank = out[column].isna() | (out[column].astype(str).str.strip() == "")
+    out[column] = out[column].astype(object).where(~blank, i18n.t("common.unassigned", lang))
+    return out

@@ -14,6 +14,7 @@ the quarter, so plan pace applies), ``rate`` (a ratio).
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 
@@ -523,7 +524,7 @@ def compute(db: Database, key: str, quarter: Quarter, scope: Scope,
 def compute_in(db: Database, key: str, p: Period, scope: Scope) -> float | None:
     """`compute` for an already resolved Period (saves its look-ups when many metrics share it)."""
     m = metric(key)
-    if not answerable(m, p):
+    if not answerable(m, p) or lacks_data(db, m):
         return None
     return _scalar(m, _compute_grouped(db, m, p, scope, None))
 
@@ -543,7 +544,8 @@ def compute_many(db: Database, jobs: dict, scope: Scope, threads: int = 3) -> di
     releases the GIL while it works). Returns ``{name: value}``."""
     from concurrent.futures import ThreadPoolExecutor
     from lib import cube
-    todo = {k: (metric(key), p) for k, (key, p) in jobs.items() if answerable(metric(key), p)}
+    todo = {k: (metric(key), p) for k, (key, p) in jobs.items()
+            if answerable(metric(key), p) and not lacks_data(db, metric(key))}
     out = {k: None for k in jobs}
     got = cube.lookup_many(db, todo, scope)
     for k, df in got.items():
@@ -564,6 +566,50 @@ def answerable(m: Metric, p: Period) -> bool:
     if "$end_snap" in m.sql or "$start_snap" in m.sql:
         return p.end_snap is not None and not ("$start_snap" in m.sql and p.start_snap is None)
     return True
+
+
+# tables a metric may lack and still be computed: rows without a branch count as unassigned
+OPTIONAL_TABLES = ("branches", "staff", "campaigns")
+_empty_cache: dict[int, tuple] = {}
+
+
+def empty_tables(db: Database) -> frozenset:
+    """The canonical tables without rows, kept per data version."""
+    from lib import schema
+    key = db.data_version()
+    hit = _empty_cache.get(id(db))
+    if hit is None or hit[0] != key:
+        hit = (key, frozenset(t.name for t in schema.TABLES if not db.has_rows(t.name)))
+        _empty_cache[id(db)] = hit
+    return hit[1]
+
+
+@functools.lru_cache(maxsize=None)
+def required_tables(key: str) -> tuple[str, ...]:
+    """The tables a metric cannot be computed without: those its SQL reads other than by a LEFT
+    JOIN (a lead without a known customer still counts), the optional dimensions excluded."""
+    import re
+    sql = metric(key).sql
+    return tuple(t for t in tables_used(key) if t not in OPTIONAL_TABLES
+                 and re.search(rf"(?<!LEFT JOIN )\b(v_)?{t}\b", sql))
+
+
+def lacks_data(db: Database, m: Metric) -> bool:
+    """True when a table the metric needs has no rows: its figure is unknown ("—"), not 0."""
+    empty = empty_tables(db)
+    return bool(empty) and any(t in empty for t in required_tables(m.key))
+
+
+def missing_inputs(db: Database, key: str, quarter: Quarter) -> tuple[str, ...]:
+    """The canonical tables a metric needs but cannot read for `quarter`: empty tables it reads
+    (customers included; branches, staff and campaigns are optional) and ``balances`` when the
+    quarter lacks a snapshot the metric reads. Empty when the metric can be computed."""
+    empty = empty_tables(db)
+    out = [t for t in required_tables(key) if t in empty]
+    if "balances" not in out and not answerable(metric(key), period(db, quarter)):
+        if "$end_snap" in metric(key).sql or "$start_snap" in metric(key).sql:
+            out.append("balances")
+    return tuple(out)
 
 
 def tables_used(key: str) -> tuple[str, ...]:

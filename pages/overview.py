@@ -3,14 +3,14 @@ and where the assets sit."""
 import plotly.express as px
 import streamlit as st
 
-from lib import charts, metrics, ui
+from lib import charts, gaps, metrics, ui
 
 f = ui.current_filters()
 st.title(ui.t("overview.title"))
 ui.demo_banner()
 
 if f.quarter is None:
-    st.warning(ui.t("empty.no_data", export=ui.export_name("balances")), icon=":material/upload_file:")
+    st.warning(gaps.no_data(ui.lang()), icon=":material/upload_file:")
     st.stop()
 
 progress = ui.cached(metrics.quarter_progress, f.quarter)
@@ -27,8 +27,16 @@ for row in (("aum", "aum_growth", "new_customers", "fee_income"),
         ui.metric_card(key, f.quarter, f.scope, col)
 
 left, right = st.columns([3, 2])
+raw_trend = ui.cached(metrics.aum_trend, ui.scope_arg(f.scope))
+if raw_trend.empty:  # no balance snapshots: the charts name the export they need
+    for col, title in ((left, "overview.aum_trend"), (right, "overview.aum_by_region")):
+        col.markdown(f"**{ui.t(title)}**")
+        col.info(gaps.needs(("balances",), ui.lang()), icon=":material/upload_file:")
+    st.stop()
 with left:
-    trend = ui.labelled(ui.cached(metrics.aum_trend, ui.scope_arg(f.scope)), "customer_type", "overview.customer_type")
+    trend = ui.labelled(raw_trend, "customer_type", "overview.customer_type")
+    if trend["as_of"].nunique() == 1:
+        st.caption(ui.t("overview.single_snapshot", day=ui.day(progress["end_snap"])))
     trend, unit = ui.money_column(trend, "aum")
     fig = px.area(trend, x="as_of", y="aum", color="customer_type",
                   labels={"as_of": ui.t("overview.axis.date"), "aum": ui.t("overview.axis.aum", unit=unit),
@@ -38,6 +46,7 @@ with left:
 with right:
     by_region = ui.labelled(ui.cached(metrics.aum_by_region, ui.scope_arg(f.scope), progress["end_snap"]),
                             "customer_type", "overview.customer_type")
+    by_region = charts.unassigned(by_region, "region", ui.lang())  # customers of branches not loaded yet
     by_region, unit = ui.money_column(by_region, "aum")
     fig = px.bar(by_region, x="aum", y="region", color="customer_type", orientation="h",
                  labels={"region": ui.t("overview.axis.region"), "aum": ui.t("overview.axis.aum", unit=unit),

@@ -106,3 +106,53 @@ def test_flows_count_rows_of_unknown_products_and_campaigns(partial):
     c = frames["customers"]
     new = c[(c["open_date"] >= q.start) & (c["open_date"] <= metrics.period(live, q).period_end)]
     assert metrics.compute(with_cube, "new_customers", q, WHOLE_BANK) == len(new)
+
+
+def test_a_metric_without_its_tables_is_unknown_not_zero(partial):
+    with_cube, live, _ = partial
+    q = Quarter.parse(QUARTER)
+    for db in (with_cube, live):
+        # no product catalogue: products per customer and penetration are unknown, not 0.00 / 0.0 %
+        for key in ("products_per_customer", "wealth_penetration", "active_share", "card_conversion"):
+            assert metrics.compute(db, key, q, WHOLE_BANK) is None, key
+        got = metrics.compute_many(db, {"ppc": ("products_per_customer", metrics.period(db, q)),
+                                        "fee": ("fee_income", metrics.period(db, q))}, WHOLE_BANK)
+        assert got["ppc"] is None and got["fee"] > 0
+    assert metrics.missing_inputs(live, "products_per_customer", q) == ("products",)
+    assert metrics.missing_inputs(live, "active_share", q) == ("activities",)
+    assert metrics.missing_inputs(live, "conversion_rate", q) == ()  # leads of unknown customers count
+    assert metrics.missing_inputs(live, "aum", q) == ()
+
+
+def test_empty_state_sentences_name_the_export():
+    from lib import gaps
+    assert gaps.needs(("balances", "products"), "en") == (
+        "No figure yet: this needs the **Core banking balance snapshot** and the **Product catalogue export**, "
+        "uploaded on the Data page.")
+    assert gaps.needs(("balances",), "zh") == "暂无数据：需要在数据页上传**核心系统余额快照**。"
+    assert gaps.no_data("en") == ("Nothing dated is loaded yet. Upload the **Core banking / CRM customer export** "
+                                  "and the **Core banking balance snapshot** on the Data page to fill this page.")
+    assert gaps.needs((), "en") == ""
+
+
+def test_one_snapshot_draws_as_a_labelled_bar_not_a_millisecond_axis():
+    import plotly.express as px
+    from lib import charts
+    df = pd.DataFrame({"as_of": pd.to_datetime(["2026-08-31", "2026-08-31"]), "aum": [3.0, 4.0],
+                       "t": ["retail", "corporate"]})
+    for lang, label in (("en", "31 Aug 2026"), ("zh", "2026年8月31日")):
+        fig = charts.style(px.area(df, x="as_of", y="aum", color="t"), lang)
+        assert fig.layout.xaxis.type == "category"
+        assert [tr.type for tr in fig.data] == ["bar", "bar"]
+        assert {x for tr in fig.data for x in tr.x} == {label}
+        assert sorted(y for tr in fig.data for y in tr.y) == [3.0, 4.0]
+    two = pd.DataFrame({"as_of": pd.to_datetime(["2026-07-31", "2026-08-31"]), "aum": [3.0, 4.0]})
+    fig = charts.style(px.area(two, x="as_of", y="aum"), "en")
+    assert fig.layout.xaxis.type is None and fig.data[0].type == "scatter"
+
+
+def test_unassigned_label_in_both_languages():
+    from lib import charts
+    df = pd.DataFrame({"region": ["East", None, ""], "aum": [1.0, 2.0, 3.0]})
+    assert charts.unassigned(df, "region", "en")["region"].tolist() == ["East", "Unassigned", "Unassigned"]
+    assert charts.unassigned(df, "region", "zh")["region"].tolist() == ["East", "未分配", "未分配"]
