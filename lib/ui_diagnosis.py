@@ -82,6 +82,8 @@ def kpi_card(row: pd.Series) -> None:
     qoq = _num(row["qoq"])
     spark = list(row["spark"]) if len(row["spark"]) >= 2 else None
     help_text = f"{m.definition(lang)}\n\n`{m.formula}`"
+    if value is None:  # "—": say why on hover
+        help_text = i18n.t("empty.unanswerable", lang) + "\n\n" + help_text
     if spark:
         help_text += "\n\n" + ui.t("diagnosis.card.spark", quarters=" · ".join(
             f"{q} {i18n.fmt_value(v, m.unit, lang)}" for q, v in zip(row["spark_quarters"], row["spark"])))
@@ -205,7 +207,7 @@ def _scale(unit: str, values) -> tuple[float, str]:
 
 
 def _names(df: pd.DataFrame) -> list[str]:
-    return [ui.t("diagnosis.drill.unassigned") if (n is None or n == "") else str(n) for n in df["name"]]
+    return [ui.t("diagnosis.drill.unassigned") if (n is None or pd.isna(n) or n == "") else str(n) for n in df["name"]]
 
 
 def drill_chart(df: pd.DataFrame, key: str, level: str) -> go.Figure:

@@ -3,7 +3,7 @@ KPI cards for retail and corporate banking, the bottleneck panel, a drill-down b
 branch → RM with the KPI's trend through the quarter, and the plan vs actual vs peer table."""
 import streamlit as st
 
-from lib import diagnosis, metrics, ui
+from lib import diagnosis, gaps, metrics, ui
 from lib import ui_diagnosis as ud
 
 f = ui.current_filters()
@@ -12,7 +12,7 @@ st.title(ui.t("diagnosis.title"))
 ui.demo_banner()
 
 if f.quarter is None:
-    st.warning(ui.t("empty.no_data", export=ui.t("data.col.source")), icon=":material/upload_file:")
+    st.warning(gaps.no_data(lang), icon=":material/upload_file:")
     st.stop()
 
 progress = ui.cached(metrics.quarter_progress, f.quarter)

@@ -29,8 +29,9 @@ STRINGS = {
                     "zh": "暂无数据：需要在数据页上传{exports}。"},
     "empty.export": {"en": "**{source}**", "zh": "**{source}**"},
     "empty.and": {"en": " and the ", "zh": "和"},
-    "empty.unanswerable": {"en": "No figure: the loaded data has no rows this metric counts in {quarter}.",
-                           "zh": "暂无数据：{quarter} 已加载的数据中没有本指标统计的记录。"},
+    "empty.unanswerable": {"en": "No figure: the loaded data has nothing this metric counts in this quarter "
+                                 "(e.g. a column it needs is empty).",
+                           "zh": "暂无数据：本季度已加载的数据中没有本指标统计的内容（例如所需的列为空）。"},
     "common.unassigned": {"en": "Unassigned", "zh": "未分配"},
     "overview.single_snapshot": {"en": "One balance snapshot loaded ({day}): the trend starts with the next one.",
                                  "zh": "仅加载了一个余额快照（{day}）：加载下一个快照后显示走势。"},
