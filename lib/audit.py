@@ -5,7 +5,9 @@ project updates or deletes audit rows. A write path that has a transaction open 
 cursor (``cur=``) so the audit row commits or rolls back together with the change it describes.
 
 Actions recorded: ``sign_in``, ``sign_in_failed``, ``sign_out``, ``import``, ``undo``,
-``ledger_edit``, ``setting``, ``export``, ``user_saved``, ``user_deleted``, ``access_denied``.
+``ledger_edit``, ``setting``, ``export``, ``user_saved``, ``user_deleted``, ``access_denied`` (a refused
+write: who, action, target), ``sign_in_throttled`` / ``sign_in_locked`` (an account or client address
+reached the delay or the lock of lib.auth's sign-in throttle), ``sign_in_unlocked`` (an admin lifted it).
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from datetime import datetime
 import pandas as pd
 
 ACTIONS = ("sign_in", "sign_in_failed", "sign_out", "import", "undo", "ledger_edit", "setting", "export",
-           "user_saved", "user_deleted", "access_denied")
+           "user_saved", "user_deleted", "access_denied", "sign_in_throttled", "sign_in_locked", "sign_in_unlocked")
 
 _INSERT = ("INSERT INTO qd_audit SELECT coalesce(max(audit_id), 0) + 1, ?, ?, ?, ?, ? FROM qd_audit")
 

@@ -29,7 +29,7 @@ import sys
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
 import pandas as pd
@@ -138,9 +138,42 @@ def acting(viewer: Viewer | None = None) -> Viewer | None:
     return _resolver() if _resolver is not None else None
 
 
-def check(viewer: Viewer | None, action: str) -> Viewer:
-    """The viewer a write runs for (explicit, else acting), refused unless it may `action`."""
-    return require(acting(viewer), action)
+_db_resolver: Callable[[], object] | None = None
+
+
+def set_database_resolver(fn: Callable[[], object] | None) -> None:
+    """lib.ui registers a function returning the app's database, where a refusal is audited
+    when the refusing write path did not name its database."""
+    global _db_resolver
+    _db_resolver = fn
+
+
+def check(viewer: Viewer | None, action: str, db=None, target=None) -> Viewer:
+    """The viewer a write runs for (explicit, else acting), refused unless it may `action`.
+    A refusal is written to the audit log (``access_denied``: who, action, target) in `db`
+    (default: the app's database, when lib.ui registered one) before ``AccessDenied`` is raised."""
+    v = acting(viewer)
+    try:
+        return require(v, action)
+    except AccessDenied:
+        audit_refusal(db, v, action, target)
+        raise
+
+
+def audit_refusal(db, viewer: Viewer | None, action: str, target=None) -> None:
+    """One ``access_denied`` audit row (a failing audit write never hides the refusal itself)."""
+    from lib import audit
+    if db is None and _db_resolver is not None:
+        try:
+            db = _db_resolver()
+        except Exception:  # noqa: BLE001 - no app database here (a bare script)
+            db = None
+    if db is None:
+        return
+    try:
+        audit.record(db, viewer, "access_denied", {"action": action, "target": target})
+    except Exception:  # noqa: BLE001 - e.g. a read-only database: the refusal still stands
+        pass
 
 
 # ---------------------------------------------------------------- scope
@@ -291,16 +324,38 @@ def validate_user(db, user: User) -> list[str]:
     return errs
 
 
-def _admins_left(cur, without: str) -> int:
+def identity_provider_configured(root: str | None = None) -> bool:
+    """Whether an ``[auth]`` section (an identity provider for ``st.login``) is configured in
+    Streamlit's secrets files (the project's ``.streamlit/secrets.toml`` or the user's). The app
+    asks ``st.secrets`` instead; this is for the command line."""
+    import tomllib
+    from pathlib import Path
+    base = Path(root) if root else Path(__file__).resolve().parent.parent
+    for p in (base / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml"):
+        try:
+            if "auth" in tomllib.loads(p.read_text(encoding="utf-8")):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
+
+
+def _admins_left(cur, without: str, identity_provider: bool = False) -> int:
+    """Enabled admins other than `without` who can sign in: with an identity provider, those
+    whose user name is an e-mail it can report; else those with a password."""
+    can_sign_in = "position('@' IN username) > 0" if identity_provider else "password_hash IS NOT NULL"
     return cur.execute("SELECT count(*) FROM qd_users WHERE role = 'admin' AND NOT coalesce(disabled, FALSE) "
-                       "AND lower(username) <> lower(?)", [without]).fetchone()[0]
+                       f"AND {can_sign_in} AND lower(username) <> lower(?)", [without]).fetchone()[0]
 
 
-def save_user(db, user: User, password: str | None = None, viewer: Viewer | None = None) -> None:
+def save_user(db, user: User, password: str | None = None, viewer: Viewer | None = None,
+              identity_provider: bool = False) -> None:
     """Create or update a user (admins only); `password` sets a new password hash. Refuses to
-    demote or disable the last admin when users sign in with the app (nobody could manage users)."""
+    demote or disable the last admin who can sign in (nobody could manage users): with an
+    identity provider (`identity_provider`) an admin whose user name is an e-mail, else one with a
+    password."""
     from lib import audit
-    actor = check(viewer, "admin")
+    actor = check(viewer, "admin", db=db, target=f"user {user.username}")
     errs = validate_user(db, user)
     if errs:
         raise ValueError(" ".join(i18n.t(e, "en") for e in errs))
@@ -312,7 +367,7 @@ def save_user(db, user: User, password: str | None = None, viewer: Viewer | None
         old = cur.execute("SELECT password_hash, role FROM qd_users WHERE lower(username) = lower(?)",
                           [username]).fetchone()
         if old is not None and old[1] == "admin" and (user.role != "admin" or user.disabled) \
-                and not _admins_left(cur, username):
+                and not _admins_left(cur, username, identity_provider):
             raise ValueError(i18n.t("auth.err.last_admin", "en"))
         cur.execute("DELETE FROM qd_users WHERE lower(username) = lower(?)", [username])
         cur.execute("INSERT INTO qd_users VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -327,31 +382,167 @@ def save_user(db, user: User, password: str | None = None, viewer: Viewer | None
             "new": old is None, "password_set": bool(password)}, cur=cur)
 
 
-def delete_user(db, username: str, viewer: Viewer | None = None) -> None:
+def delete_user(db, username: str, viewer: Viewer | None = None, identity_provider: bool = False) -> None:
     from lib import audit
-    actor = check(viewer, "admin")
+    actor = check(viewer, "admin", db=db, target=f"user {username}")
     with db.transaction() as cur:
         row = cur.execute("SELECT role FROM qd_users WHERE lower(username) = lower(?)", [username]).fetchone()
         if row is None:
             return
-        if row[0] == "admin" and not _admins_left(cur, username):
+        if row[0] == "admin" and not _admins_left(cur, username, identity_provider):
             raise ValueError(i18n.t("auth.err.last_admin", "en"))
         cur.execute("DELETE FROM qd_users WHERE lower(username) = lower(?)", [username])
         audit.record(db, actor, "user_deleted", {"user": username}, cur=cur)
 
 
-def authenticate(db, username: str, password: str) -> Viewer | None:
-    """The viewer for a correct username and password of an enabled user, else None. Both
-    outcomes are written to the audit log; the time taken does not tell whether the user exists."""
+# ---------------------------------------------------------------- sign-in throttle
+THROTTLE_AFTER = 5          # failures (per account, per client address) before attempts are spaced out
+LOCK_AFTER = 10             # failures before a temporary lock
+LOCK_MINUTES = 15           # how long a lock lasts (it always expires; an admin can lift it sooner)
+FORGET_MINUTES = 15         # failures older than this, with no lock, are forgotten
+MAX_DELAY_SECONDS = 60
+
+
+def throttle_delay(failures: int) -> float:
+    """Seconds that must pass after the last failure before the next attempt is checked:
+    none before ``THROTTLE_AFTER`` failures, then 1, 2, 4, … s (at most ``MAX_DELAY_SECONDS``)."""
+    if failures < THROTTLE_AFTER:
+        return 0.0
+    return float(min(2 ** (failures - THROTTLE_AFTER), MAX_DELAY_SECONDS))
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a password sign-in: ``ok`` (with the viewer), ``failed`` (wrong name or
+    password), ``wait`` (too many failures: try again in `retry_after` seconds, the password was
+    not checked) or ``locked`` (until `locked_until`, the password was not checked)."""
+    outcome: str
+    viewer: Viewer | None = None
+    retry_after: float = 0.0
+    locked_until: datetime | None = None
+    kind: str | None = None   # account / address: which counter refused
+
+
+def _throttle_keys(username: str, address: str | None) -> list[tuple[str, str]]:
+    keys = [("account", str(username or "").strip().lower()[:200])]
+    if address:
+        keys.append(("address", str(address)[:200]))
+    return keys
+
+
+def _reserve(db, keys, now: datetime) -> SignIn | None:
+    """In one short transaction (no sleeping, no password hashing inside): refuse when a key is
+    locked or still in its delay; else count this attempt as a failure of every key until it
+    succeeds, so parallel guesses see each other at once."""
+    with db.transaction() as cur:
+        counts = {}
+        for kind, key in keys:
+            row = cur.execute("SELECT failures, last_failed_at, locked_until FROM qd_sign_in_throttle "
+                              "WHERE kind = ? AND key = ?", [kind, key]).fetchone()
+            failures, last, locked = row if row else (0, None, None)
+            if locked is not None and locked > now:
+                return SignIn("locked", locked_until=locked, kind=kind)
+            if locked is not None:           # an expired lock: the next failures are spaced out again
+                failures = THROTTLE_AFTER
+            elif last is not None and now - last > timedelta(minutes=FORGET_MINUTES):
+                failures = 0
+            if last is not None and failures >= THROTTLE_AFTER:
+                wait = (last + timedelta(seconds=throttle_delay(failures)) - now).total_seconds()
+                if wait > 0:
+                    return SignIn("wait", retry_after=round(wait, 1), kind=kind)
+            counts[(kind, key)] = failures
+        for (kind, key), failures in counts.items():
+            failures += 1
+            locked = now + timedelta(minutes=LOCK_MINUTES) if failures >= LOCK_AFTER else None
+            cur.execute("INSERT OR REPLACE INTO qd_sign_in_throttle VALUES (?, ?, ?, ?, ?)",
+                        [kind, key, failures, now, locked])
+    return None
+
+
+def _succeeded(db, keys) -> None:
+    """A right password: the account's failures are forgotten; the address gives back the
+    attempt counted in advance (other accounts' failures from it stand)."""
+    with db.transaction() as cur:
+        for kind, key in keys:
+            if kind == "account":
+                cur.execute("DELETE FROM qd_sign_in_throttle WHERE kind = ? AND key = ?", [kind, key])
+            else:
+                cur.execute("UPDATE qd_sign_in_throttle SET failures = greatest(failures - 1, 0), "
+                            "locked_until = CASE WHEN failures - 1 >= ? THEN locked_until END "
+                            "WHERE kind = ? AND key = ?", [LOCK_AFTER, kind, key])
+
+
+def sign_in(db, username: str, password: str, address: str | None = None,
+            now: datetime | None = None) -> SignIn:
+    """Check a user name and password, throttled per account and per client `address` across
+    sessions and restarts (``qd_sign_in_throttle``): after ``THROTTLE_AFTER`` failures each next
+    attempt waits ``throttle_delay`` seconds after the last one (earlier attempts are refused at
+    once, without checking the password — nothing sleeps); after ``LOCK_AFTER`` failures the
+    account or address is locked for ``LOCK_MINUTES`` (an admin can unlock sooner). Every outcome
+    is written to the audit log; the time taken does not tell whether the user exists."""
     from lib import audit
-    u = get_user(db, username)
+    now = now or datetime.now()
+    name = str(username or "")[:200]
+    keys = _throttle_keys(name, address)
+    refused = _reserve(db, keys, now)
+    if refused is not None:
+        audit.record(db, name, "sign_in_failed", {
+            "mode": "password", "reason": refused.outcome, "by": refused.kind, "address": address,
+            "retry_after": refused.retry_after or None, "locked_until": refused.locked_until})
+        return refused
+    u = get_user(db, name)
     ok = verify_password(password, u.password_hash if u and u.password_hash else _DUMMY_HASH)
     if u is None or u.disabled or not u.password_hash or not ok:
-        audit.record(db, str(username or "")[:200], "sign_in_failed", {"mode": "password"})
-        return None
+        audit.record(db, name, "sign_in_failed", {"mode": "password", "address": address})
+        for kind, key in keys:
+            row = db.rows("SELECT failures, locked_until FROM qd_sign_in_throttle WHERE kind = ? AND key = ?",
+                          [kind, key])
+            failures, locked = row[0] if row else (0, None)
+            if failures == LOCK_AFTER and locked is not None:
+                audit.record(db, name, "sign_in_locked", {kind: key, "failures": failures, "locked_until": locked})
+            elif failures == THROTTLE_AFTER:
+                audit.record(db, name, "sign_in_throttled", {kind: key, "failures": failures})
+        return SignIn("failed")
+    _succeeded(db, keys)
     v = u.viewer("password")
-    audit.record(db, v, "sign_in", {"mode": "password"})
-    return v
+    audit.record(db, v, "sign_in", {"mode": "password", "address": address})
+    return SignIn("ok", v)
+
+
+def authenticate(db, username: str, password: str, address: str | None = None,
+                 now: datetime | None = None) -> Viewer | None:
+    """The viewer for a correct username and password of an enabled user, else None (wrong,
+    throttled or locked: see ``sign_in``)."""
+    return sign_in(db, username, password, address, now).viewer
+
+
+THROTTLE_COLUMNS = ("kind", "key", "failures", "last_failed_at", "locked_until", "locked")
+
+
+def throttled(db, now: datetime | None = None) -> pd.DataFrame:
+    """Accounts and client addresses with recent failed sign-ins or a lock (for admins):
+    THROTTLE_COLUMNS, locked ones first."""
+    now = now or datetime.now()
+    return db.query("SELECT kind, key, failures, last_failed_at, locked_until, "
+                    "coalesce(locked_until > ?, FALSE) AS locked FROM qd_sign_in_throttle "
+                    "WHERE failures > 0 OR locked_until IS NOT NULL "
+                    "ORDER BY locked DESC, last_failed_at DESC", [now])
+
+
+def unlock(db, kind: str, key: str, viewer: Viewer | None = None) -> bool:
+    """Lift a lock and forget the failures of one account or client address (admins only);
+    audited. Returns whether there was anything to lift."""
+    from lib import audit
+    actor = check(viewer, "admin", db=db, target=f"sign-in lock {kind} {key}")
+    with db.transaction() as cur:
+        row = cur.execute("SELECT failures, locked_until FROM qd_sign_in_throttle WHERE kind = ? AND key = ?",
+                          [kind, key]).fetchone()
+        if row is None:
+            return False
+        cur.execute("DELETE FROM qd_sign_in_throttle WHERE kind = ? AND key = ?", [kind, key])
+        audit.record(db, actor, "sign_in_unlocked", {kind: key, "failures": row[0], "locked_until": row[1]},
+                     cur=cur)
+    return True
 
 
 def oidc_viewer(db, email: str | None, name: str | None = None) -> Viewer | None:
@@ -371,24 +562,67 @@ def viewer_for(db, username: str, mode: str = "password") -> Viewer | None:
 
 
 # ---------------------------------------------------------------- command line
+def updated_user(old: User, args) -> User:
+    """`old` with only what the command line gave changed (``add-user`` on an existing user)."""
+    region, branches = old.region, old.branch_ids
+    if args.whole_bank:
+        region, branches = None, None
+    elif args.region is not None or args.branch:
+        region, branches = args.region, tuple(args.branch) if args.branch else None
+    ctype = old.customer_type if args.customer_type is None else (
+        None if args.customer_type == "all" else args.customer_type)
+    personal = old.personal if args.personal is None else (
+        None if args.personal == "default" else args.personal == "yes")
+    disabled = True if args.disable else False if args.enable else old.disabled
+    return User(old.username, args.role or old.role, args.name if args.name is not None else old.display_name,
+                region, branches, ctype, personal, disabled)
+
+
+def describe_scope(u: User) -> str:
+    parts = ([f"region {u.region}"] if u.region else []) + (
+        [f"branches {', '.join(u.branch_ids)}"] if u.branch_ids is not None else [])
+    if u.customer_type:
+        parts.append(f"{u.customer_type} customers")
+    return " · ".join(parts) or "the whole bank"
+
+
+def user_changes(old: User, new: User) -> list[str]:
+    """What differs between two versions of a user, e.g. ``role viewer → editor``."""
+    out = []
+    for label, attr in (("role", "role"), ("name", "display_name"), ("customer names", "personal"),
+                        ("disabled", "disabled")):
+        a, b = getattr(old, attr), getattr(new, attr)
+        if a != b:
+            out.append(f"{label} {a if a is not None else '(default)'} → {b if b is not None else '(default)'}")
+    if describe_scope(old) != describe_scope(new):
+        out.append(f"sees {describe_scope(old)} → {describe_scope(new)}")
+    return out
+
+
 def _cli(argv=None) -> int:
     from lib.db import default_db_path, open_database
     ap = argparse.ArgumentParser(prog="python -m lib.auth", description="Quarterdeck users (run while the app is stopped).")
     ap.add_argument("--db", default=default_db_path(), help="DuckDB file (default: QUARTERDECK_DB or data/quarterdeck.duckdb)")
     sub = ap.add_subparsers(dest="cmd", required=True)
-    add = sub.add_parser("add-user", help="create or update a user")
+    add = sub.add_parser("add-user", help="create a user, or change an existing one (what is not given is kept)")
     add.add_argument("username", help="login name, or the e-mail the identity provider reports")
-    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--role", choices=ROLES, help="required for a new user")
     add.add_argument("--name", help="display name")
-    add.add_argument("--region", help="limit the user to one region")
-    add.add_argument("--branch", action="append", help="limit the user to these branches (repeat)")
-    add.add_argument("--customer-type", choices=("retail", "corporate"))
-    add.add_argument("--personal", choices=("yes", "no"), help="may see customer names (default: by role)")
+    add.add_argument("--region", help="limit the user to one region (replaces the user's scope)")
+    add.add_argument("--branch", action="append", help="limit the user to these branches (repeat; replaces the scope)")
+    add.add_argument("--whole-bank", action="store_true", help="let the user see the whole bank (clears the scope)")
+    add.add_argument("--customer-type", choices=("retail", "corporate", "all"), help="'all' clears the limit")
+    add.add_argument("--personal", choices=("yes", "no", "default"), help="may see customer names (default: by role)")
+    add.add_argument("--enable", action="store_true", help="enable a disabled user")
+    add.add_argument("--disable", action="store_true", help="disable the user (cannot sign in)")
     add.add_argument("--password", action="store_true",
                      help="ask for a password (or read QUARTERDECK_PASSWORD); not needed for identity-provider users")
     sub.add_parser("list-users", help="list users")
     rm = sub.add_parser("remove-user", help="delete a user")
     rm.add_argument("username")
+    ul = sub.add_parser("unlock", help="lift a sign-in lock (an account name, or --address for a client address)")
+    ul.add_argument("key", help="the account name (or the client address with --address)")
+    ul.add_argument("--address", action="store_true", help="KEY is a client address")
     args = ap.parse_args(argv)
     db = open_database(args.db)
     try:
@@ -396,8 +630,14 @@ def _cli(argv=None) -> int:
             if args.cmd == "list-users":
                 print(users(db).to_string(index=False))
                 return 0
+            idp = identity_provider_configured()
             if args.cmd == "remove-user":
-                delete_user(db, args.username)
+                delete_user(db, args.username, identity_provider=idp)
+                return 0
+            if args.cmd == "unlock":
+                kind = "address" if args.address else "account"
+                key = args.key if args.address else args.key.strip().lower()
+                print(f"unlocked {kind} {key}" if unlock(db, kind, key) else f"{kind} {key} was not locked")
                 return 0
             pw = None
             if args.password:
@@ -406,11 +646,19 @@ def _cli(argv=None) -> int:
                     print("error: the passwords differ", file=sys.stderr)
                     return 1
             old = get_user(db, args.username)
-            u = User(args.username, args.role, args.name or (old.display_name if old else None), args.region,
-                     tuple(args.branch) if args.branch else None, args.customer_type,
-                     None if args.personal is None else args.personal == "yes")
-            save_user(db, u, password=pw)
-            print(f"saved {args.username} ({args.role})")
+            if old is None and args.role is None:
+                print(f"error: {args.username} is a new user: give --role", file=sys.stderr)
+                return 1
+            u = updated_user(old, args) if old else User(
+                args.username, args.role, args.name, args.region, tuple(args.branch) if args.branch else None,
+                None if args.customer_type in (None, "all") else args.customer_type,
+                None if args.personal in (None, "default") else args.personal == "yes", bool(args.disable))
+            save_user(db, u, password=pw, identity_provider=idp)
+            if old is None:
+                print(f"added {u.username} ({u.role}, sees {describe_scope(u)})")
+            else:
+                changes = user_changes(old, u) + (["password set"] if pw else [])
+                print(f"changed {old.username}: " + "; ".join(changes) if changes else f"{old.username}: nothing changed")
             return 0
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)

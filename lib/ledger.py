@@ -334,7 +334,7 @@ def save_changes(db: Database, quarter: str, loaded, edited, user: str = LOCAL_U
     Only roles allowed to edit the ledger may (`viewer`, default: the acting viewer, see lib.auth);
     the save is also written to the audit log (lib.audit) in the same transaction."""
     from lib import audit, auth
-    who = auth.check(viewer, "ledger")
+    who = auth.check(viewer, "ledger", db=db, target=f"ledger {quarter}")
     if user in (None, LOCAL_USER):
         user = who.label
     today = today or date.today()

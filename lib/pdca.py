@@ -161,7 +161,7 @@ def save_milestones(db: Database, quarter: str, rows: list[dict], user: str, lan
     keep = [(pd.Timestamp(r["day"]).date(), str(r["label"]).strip()) for r in rows
             if r.get("day") is not None and not pd.isna(r.get("day")) and str(r.get("label") or "").strip()]
     from lib import audit, auth
-    who = auth.check(None, "settings")  # the quarter plan: editors and admins (lib.auth)
+    who = auth.check(None, "settings", db=db, target=f"milestones {quarter}")  # the quarter plan: editors and admins (lib.auth)
     with db.transaction() as cur:
         audit.record(db, who, "ledger_edit", {"quarter": quarter, "milestones": len(keep)}, cur=cur)
         cur.execute("DELETE FROM qd_pdca_milestones WHERE quarter = ?", [quarter])
@@ -417,7 +417,7 @@ def review(db: Database, quarter: str, week: int) -> dict:
 
 def save_review(db: Database, quarter: str, week: int, notes: str, user: str, held: bool = False) -> None:
     from lib import audit, auth
-    who = auth.check(None, "ledger")  # review notes: editors and admins (lib.auth)
+    who = auth.check(None, "ledger", db=db, target=f"review {quarter} week {week}")  # review notes: editors and admins (lib.auth)
     with db.transaction() as cur:
         audit.record(db, who, "ledger_edit", {"quarter": quarter, "week": week, "review_notes": True,
                                               "held": held}, cur=cur)

@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 SYSTEM_COLUMNS = (
     ("extra_attrs", "MAP(VARCHAR, VARCHAR)"),
@@ -440,6 +440,9 @@ SYSTEM_TABLES_DDL = (
     " password_hash VARCHAR, updated_at TIMESTAMP, updated_by VARCHAR)",
     "CREATE TABLE IF NOT EXISTS qd_audit (audit_id BIGINT, happened_at TIMESTAMP, username VARCHAR, role VARCHAR,"
     " action VARCHAR, detail VARCHAR)",
+    # sign-in throttle (lib/auth.py): failed password sign-ins per account and per client address
+    "CREATE TABLE IF NOT EXISTS qd_sign_in_throttle (kind VARCHAR, key VARCHAR, failures INTEGER,"
+    " last_failed_at TIMESTAMP, locked_until TIMESTAMP, PRIMARY KEY (kind, key))",
     # the metric cube (lib/cube.py): pre-aggregated metrics, rebuilt after every write of facts
     "CREATE TABLE IF NOT EXISTS qd_cube (metric VARCHAR, quarter VARCHAR, start_snap DATE, end_snap DATE,"
     " period_end DATE, branch_id VARCHAR, rm_id VARCHAR, customer_type VARCHAR, num DOUBLE, den DOUBLE)",

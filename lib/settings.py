@@ -63,7 +63,7 @@ def put(db, key: str, value: Any, viewer=None) -> None:
     from lib import audit, auth
     if key not in DEFAULTS:
         raise KeyError(f"unknown setting {key!r}")
-    v = auth.check(viewer, "settings")
+    v = auth.check(viewer, "settings", db=db, target=f"setting {key}")
     old = get(db, key)
     with db.transaction() as cur:
         cur.execute("INSERT OR REPLACE INTO qd_settings VALUES (?, ?, now())", [key, json.dumps(value)])

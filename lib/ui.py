@@ -20,6 +20,7 @@ import streamlit as st
 
 from lib import audit, auth, i18n, metrics
 from lib.db import Scope, default_db_path, get_database
+from lib.markup import safe, safe_all  # noqa: F401 - every value from data or users goes through it into Markdown
 from lib.periods import Quarter
 
 QP_KEYS = {"lang": "lang", "quarter": "q", "region": "region", "branch": "branch", "ctype": "ctype"}
@@ -164,6 +165,14 @@ def _session_viewer() -> "auth.Viewer | None":
 auth.set_session_resolver(_session_viewer)
 
 
+def _session_db():
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    return db() if get_script_run_ctx(suppress_warning=True) is not None else None
+
+
+auth.set_database_resolver(_session_db)  # a refused write that names no database is audited in the app's
+
+
 def _oidc_configured() -> bool:
     try:
         return "auth" in st.secrets
@@ -171,15 +180,27 @@ def _oidc_configured() -> bool:
         return False
 
 
+def client_address() -> str | None:
+    """The client's IP address as the server saw it (None outside a browser session, e.g. AppTest)."""
+    try:
+        return st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context
+        return None
+
+
 def _do_login() -> None:
     """The sign-in form's callback (survives the shell's rerun of a page started on its own)."""
     name = str(st.session_state.get("qd_login_user") or "").strip()
-    v = auth.authenticate(db(), name, st.session_state.get("qd_login_password") or "")
+    res = auth.sign_in(db(), name, st.session_state.get("qd_login_password") or "", client_address())
     st.session_state["qd_login_password"] = ""
-    if v is None:
-        import time
-        time.sleep(0.5)  # slows down guessing
-        st.session_state["_qd_login_failed"] = True
+    v = res.viewer
+    if v is None:  # lib.auth throttles guessing per account and address across sessions (no sleeping)
+        if res.outcome == "wait":
+            st.session_state["_qd_login_failed"] = t("auth.login.wait", seconds=max(1, round(res.retry_after)))
+        elif res.outcome == "locked":
+            st.session_state["_qd_login_failed"] = t("auth.login.locked", until=res.locked_until.strftime("%H:%M"))
+        else:
+            st.session_state["_qd_login_failed"] = t("auth.login.failed")
         return
     st.session_state.pop("_qd_login_failed", None)
     st.session_state["_qd_user"] = name
@@ -193,8 +214,9 @@ def _login_form() -> None:
         st.text_input(t("auth.login.username"), key="qd_login_user")
         st.text_input(t("auth.login.password"), type="password", key="qd_login_password")
         st.form_submit_button(t("auth.login.submit"), type="primary", on_click=_do_login)
-    if st.session_state.get("_qd_login_failed"):  # kept until the next attempt (the shell may rerun)
-        st.error(t("auth.login.failed"), icon=":material/lock:")
+    failed = st.session_state.get("_qd_login_failed")
+    if failed:  # kept until the next attempt (the shell may rerun)
+        st.error(failed if isinstance(failed, str) else t("auth.login.failed"), icon=":material/lock:")
     st.caption(t("auth.login.help"))
 
 
@@ -261,7 +283,8 @@ def account_box() -> None:
     if v.mode == "local":
         st.markdown(f":orange-badge[:material/person_alert: {t('auth.local.label')}]", help=t("auth.local.help"))
         return
-    st.caption(t("auth.signed_in_as", user=v.label, role=t(f"auth.role.{v.role}"), scope=scope_label(v.scope)))
+    st.caption(t("auth.signed_in_as", user=safe(v.label), role=t(f"auth.role.{v.role}"),
+                 scope=safe(scope_label(v.scope))))
     st.button(t("auth.sign_out"), on_click=_sign_out, key="qd_sign_out", icon=":material/logout:")
 
 

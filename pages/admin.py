@@ -12,7 +12,7 @@ if not ui.can("admin"):
 
 mode = auth.sign_in_mode(ui.db(), ui._oidc_configured())
 st.caption(ui.t("admin.mode", mode=ui.t(f"admin.mode.{mode}")) + " · " + ui.t("auth.role_help"))
-users_tab, audit_tab = st.tabs([ui.t("admin.tab.users"), ui.t("admin.tab.audit")])
+users_tab, audit_tab, locks_tab = st.tabs([ui.t("admin.tab.users"), ui.t("admin.tab.audit"), ui.t("admin.tab.locks")])
 NEW = ui.t("admin.form.new")  # the pick list's first entry (plain strings: no format_func)
 
 
@@ -39,7 +39,8 @@ def _form_values() -> auth.User:
 def _save() -> None:  # callbacks: they survive the shell's rerun of a page started on its own
     u = _form_values()
     try:
-        auth.save_user(ui.db(), u, password=st.session_state.get(_k("password")) or None)
+        auth.save_user(ui.db(), u, password=st.session_state.get(_k("password")) or None,
+                       identity_provider=ui._oidc_configured())
     except ValueError as e:
         st.session_state["adm_msg"] = ("error", str(e))
         return
@@ -47,10 +48,17 @@ def _save() -> None:  # callbacks: they survive the shell's rerun of a page star
     st.session_state["adm_msg"] = ("success", ui.t("admin.saved", user=u.username))
 
 
+def _unlock() -> None:
+    kind, _, key = str(st.session_state.get("adm_unlock_pick") or "").partition(":")
+    if key:
+        auth.unlock(ui.db(), kind, key)
+        st.session_state["adm_lock_msg"] = ui.t("admin.locks.unlocked", key=key)
+
+
 def _delete() -> None:
     name = st.session_state.get("adm_pick")
     try:
-        auth.delete_user(ui.db(), name)
+        auth.delete_user(ui.db(), name, identity_provider=ui._oidc_configured())
     except ValueError as e:
         st.session_state["adm_msg"] = ("error", str(e))
         return
@@ -120,3 +128,19 @@ with audit_tab:
         "audit_id": None, **{c: ui.t(f"admin.audit.col.{c}") for c in ("happened_at", "username", "role", "action",
                                                                          "detail")}})
     ui.downloads(log, "audit-log", key="adm_audit_dl")
+
+with locks_tab:
+    st.caption(ui.t("admin.locks.intro", throttle=auth.THROTTLE_AFTER, lock=auth.LOCK_AFTER, minutes=auth.LOCK_MINUTES))
+    if st.session_state.get("adm_lock_msg"):
+        st.success(ui.safe(st.session_state.pop("adm_lock_msg")))
+    locks = auth.throttled(ui.db())
+    if locks.empty:
+        st.info(ui.t("admin.locks.empty"), icon=":material/lock_open:")
+    else:
+        kinds = {k: ui.t(f"admin.locks.kind.{k}") for k in ("account", "address")}
+        st.dataframe(locks.assign(kind=locks["kind"].map(kinds)), hide_index=True, width="stretch",
+                     column_config={c: ui.t(f"admin.locks.col.{c}") for c in auth.THROTTLE_COLUMNS})
+        picks = [f"{k}:{v}" for k, v in zip(locks["kind"], locks["key"])]
+        labels = {p: f"{kinds[p.partition(':')[0]]} {p.partition(':')[2]}" for p in picks}
+        st.selectbox(ui.t("admin.locks.pick"), picks, key="adm_unlock_pick", format_func=labels.get)
+        st.button(ui.t("admin.locks.unlock"), on_click=_unlock, key="adm_unlock", icon=":material/lock_open:")

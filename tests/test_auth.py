@@ -95,7 +95,13 @@ def test_data_layer_refuses_every_write_for_a_viewer(db, tmp_path):
     assert db.scalar("SELECT count(*) FROM ledger") == 0
     assert db.scalar("SELECT count(*) FROM qd_pdca_reviews") == 0
     assert auth.user_count(db) == 0
-    assert audit.entries(db).empty  # nothing was done, nothing to audit
+    log = audit.entries(db)  # nothing was done; every refusal is audited (who, action, target)
+    assert set(log["action"]) == {"access_denied"} and len(log) == 9
+    assert set(log["username"]) == {"viewer@bank.example"} and set(log["role"]) == {"viewer"}
+    details = [json.loads(d) for d in log["detail"]]
+    assert {d["action"] for d in details} == {"import", "settings", "ledger", "admin"}
+    assert {"action": "settings", "target": "setting annual_margin"} in details
+    assert {"action": "admin", "target": "user eve"} in details
 
 
 def test_without_a_viewer_nothing_is_written(db, tmp_path):

@@ -129,4 +129,32 @@ STRINGS = {
     "audit.action.user_saved": {"en": "user saved", "zh": "保存用户"},
     "audit.action.user_deleted": {"en": "user deleted", "zh": "删除用户"},
     "audit.action.access_denied": {"en": "access refused", "zh": "拒绝访问"},
+    "audit.action.sign_in_throttled": {"en": "sign-ins slowed down", "zh": "登录已限速"},
+    "audit.action.sign_in_locked": {"en": "sign-in locked", "zh": "登录已锁定"},
+    "audit.action.sign_in_unlocked": {"en": "sign-in unlocked", "zh": "登录已解锁"},
+    # ---- sign-in throttle
+    "auth.login.wait": {
+        "en": "Too many failed sign-ins. Wait {seconds} s and try again.",
+        "zh": "登录失败次数过多。请等待 {seconds} 秒后重试。"},
+    "auth.login.locked": {
+        "en": "Too many failed sign-ins: sign-in is locked until {until}. An administrator can unlock it sooner.",
+        "zh": "登录失败次数过多：登录已锁定至 {until}。管理员可提前解锁。"},
+    "admin.tab.locks": {"en": "Sign-in locks", "zh": "登录锁定"},
+    "admin.locks.intro": {
+        "en": "After {throttle} failed sign-ins an account or a client address must wait longer and longer between "
+              "attempts; after {lock} it is locked for {minutes} minutes. Unlock lifts the lock and forgets the failures.",
+        "zh": "账号或客户端地址登录失败 {throttle} 次后，每次重试须等待越来越久；失败 {lock} 次后锁定 {minutes} 分钟。"
+              "解锁会解除锁定并清除失败次数。"},
+    "admin.locks.empty": {"en": "No failed sign-ins recently.", "zh": "近期没有登录失败。"},
+    "admin.locks.pick": {"en": "Account or address to unlock", "zh": "要解锁的账号或地址"},
+    "admin.locks.unlock": {"en": "Unlock", "zh": "解锁"},
+    "admin.locks.unlocked": {"en": "Unlocked {key}.", "zh": "已解锁 {key}。"},
+    "admin.locks.kind.account": {"en": "account", "zh": "账号"},
+    "admin.locks.kind.address": {"en": "address", "zh": "地址"},
+    "admin.locks.col.kind": {"en": "Kind", "zh": "类型"},
+    "admin.locks.col.key": {"en": "Account or address", "zh": "账号或地址"},
+    "admin.locks.col.failures": {"en": "Failures", "zh": "失败次数"},
+    "admin.locks.col.last_failed_at": {"en": "Last failure", "zh": "最近失败"},
+    "admin.locks.col.locked_until": {"en": "Locked until", "zh": "锁定至"},
+    "admin.locks.col.locked": {"en": "Locked", "zh": "已锁定"},
 }
