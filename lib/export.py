@@ -7,6 +7,8 @@ not a formula). The file is UTF-8 with a byte-order mark so Excel shows Chinese 
 """
 from __future__ import annotations
 
+import csv
+
 import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -33,6 +35,20 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 def csv_bytes(df: pd.DataFrame) -> bytes:
     """`df` as UTF-8 (with BOM) CSV, formula-injection safe, without the index."""
     return safe_frame(df).to_csv(index=False).encode("utf-8-sig")
+
+
+def write_csv(path: str, columns, batches) -> int:
+    """Stream rows to a CSV file with the same rules as ``csv_bytes`` (UTF-8 with BOM, text cells and
+    headers neutralised, numbers left as numbers), for results too big to hold as one frame.
+    `batches` yields lists of row tuples; returns the number of rows written."""
+    n = 0
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f, lineterminator="\r\n")  # RFC 4180; also makes the writer quote a cell holding a lone CR
+        w.writerow([neutralise(str(c)) for c in columns])
+        for batch in batches:
+            w.writerows([neutralise("" if v is None else v) for v in row] for row in batch)
+            n += len(batch)
+    return n
 
 
 def xlsx_bytes(df: pd.DataFrame, sheet: str = "data") -> bytes:

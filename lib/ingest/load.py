@@ -29,11 +29,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from lib import schema
+from lib import export, schema
 from lib.i18n import t
 from lib.ingest import detect, parse
 from lib.ingest.errors import IngestError
-from lib.ingest.mapping import EXTRA, WIDE_TABLE, Plan, save as save_mapping, value_map
+from lib.ingest.mapping import EXTRA, WIDE_TABLE, Plan, check_required, save as save_mapping, value_map
 
 DETAILS_DDL = ("CREATE TABLE IF NOT EXISTS qd_import_details (import_id BIGINT PRIMARY KEY, parent_id BIGINT, "
                "kind VARCHAR, encoding VARCHAR, delimiter VARCHAR, header_line BIGINT, sheet VARCHAR, "
@@ -121,7 +121,7 @@ def _stage_raw(cur, src: detect.Source, lang: str) -> tuple[str, list[tuple[int,
         f"CREATE OR REPLACE TEMP TABLE qd_raw AS SELECT {src.header_line + 2} + row_number() OVER () - 1 AS _row, * "
         f"FROM read_csv({_lit(path)}, header = false, "
         f"skip = {src.header_line + 1}, delim = {_lit(src.delimiter)}, quote = '\"', escape = '\"', "
-        f"columns = {spec}, auto_detect = false, null_padding = true, store_rejects = true, "
+        f"columns = {spec}, auto_detect = false, null_padding = true, parallel = false, store_rejects = true, "
         f"rejects_table = 'qd_rej', rejects_scan = 'qd_rej_scan', max_line_size = {MAX_LINE})")
     bad = cur.execute("SELECT line, any_value(csv_line), any_value(error_type::VARCHAR) FROM qd_rej "
                       "GROUP BY line ORDER BY line").fetchall()
@@ -176,6 +176,8 @@ class _Col:
     col: schema.Column
     raw: str          # SQL expression of the raw cell (VARCHAR)
     header: str       # what the user calls it (file header or "constant")
+    fmt: str = "plain"  # number format of the whole column (parse.column_formats)
+    scale: float = 1    # unit stated in the header (万元: 10000)
 
 
 def _resolve(src: detect.Source, plan: Plan, tbl: schema.Table) -> dict[str, _Col]:
@@ -188,20 +190,16 @@ def _resolve(src: detect.Source, plan: Plan, tbl: schema.Table) -> dict[str, _Co
             raw = f"r.c{pos[h]}"
             if c.default is not None:
                 raw = f"coalesce(qd_null({raw}), {_lit(c.default)})"
-            out[c.name] = _Col(c, raw, h)
+            if c.references == "branches.branch_id":  # a branch name where a code is expected: its code
+                raw = f"coalesce((SELECT n.id FROM qd_branch_names n WHERE n.name = trim({raw})), {raw})"
+            out[c.name] = _Col(c, raw, h, scale=plan.scales.get(h, 1))
         elif c.name in plan.constants:
             out[c.name] = _Col(c, _lit(plan.constants[c.name]), c.name)
         elif plan.surrogate_key and c.name in tbl.key and len(tbl.key) == 1:
             out[c.name] = _Col(c, f"({_lit(stem + '-')} || r._row::VARCHAR)", c.name)
         elif c.default is not None:
             out[c.name] = _Col(c, _lit(c.default), c.name)
-    for c in tbl.columns:
-        if c.required and c.name not in out:
-            if c.name in tbl.key and len(tbl.key) == 1:
-                raise IngestError("ingest.err.missing_key", file=src.file_name, table=tbl.name, column=c.name,
-                                  synonyms=", ".join(c.synonyms[:4]))
-            raise IngestError("ingest.err.missing_column", file=src.file_name, table=tbl.name, column=c.name,
-                              synonyms=", ".join(c.synonyms[:4]))
+    check_required(plan, src)  # every missing column in one error
     return out
 
 
@@ -238,9 +236,9 @@ def _stage_typed(cur, cols: dict[str, _Col], extras: list[tuple[str, int]], only
         elif parse.sql_value(rc.col.type, raw) == blank:
             same.append(name)
         else:
-            sel.append(f"{parse.sql_value(rc.col.type, raw)} AS {_q('v_' + name)}")
-    if extras:
-        items = ", ".join(f"{{'k': {_lit(h)}, 'v': qd_null(r.c{i})}}" for h, i in extras)
+            sel.append(f"{parse.sql_value(rc.col.type, raw, rc.fmt, rc.scale)} AS {_q('v_' + name)}")
+    if extras:  # extra attributes keep their text ("Unknown" stays); only empty cells are left out
+        items = ", ".join(f"{{'k': {_lit(h)}, 'v': nullif(trim(r.c{i}), '')}}" for h, i in extras)
         sel.append(f"map_from_entries(list_filter([{items}], lambda x: x.v IS NOT NULL)) AS _extra")
     where = f"WHERE r._row NOT IN (SELECT _row FROM {only_rows})" if only_rows else ""
     cur.execute(f"CREATE OR REPLACE TEMP TABLE qd_stg_t AS SELECT {', '.join(sel)} FROM qd_raw r "
@@ -328,7 +326,8 @@ def _collect_issues(cur, tbl: schema.Table, cols: dict[str, _Col], bad_lines, la
                 else "bad_bool" if c.type == "BOOLEAN" else "bad_number" if c.type in ("DOUBLE", "INTEGER", "BIGINT")
                 else None)
         if code:
-            cur.execute(f"INSERT INTO qd_issues SELECT _row, {hdr}, {r}, '{code}', 'error', NULL "
+            code_sql, detail = (parse.number_issue_sql(r, rc.fmt) if code == "bad_number" else (f"'{code}'", "NULL"))
+            cur.execute(f"INSERT INTO qd_issues SELECT _row, {hdr}, {r}, {code_sql}, 'error', {detail} "
                         f"FROM qd_stg WHERE {r} IS NOT NULL AND {v} IS NULL")
         elif c.type == "VARCHAR":
             cur.execute(f"INSERT INTO qd_issues SELECT _row, {hdr}, {r}, 'mangled', 'warning', NULL "
@@ -357,7 +356,8 @@ def _collect_issues(cur, tbl: schema.Table, cols: dict[str, _Col], bad_lines, la
     if bad_lines:
         cur.executemany("INSERT INTO qd_issues VALUES (?, '', ?, 'bad_line', 'error', ?)",
                         [(ln, (txt or "")[:200], err) for ln, txt, err in bad_lines])
-    codes = ["missing", "unknown_category", "bad_date", "bad_bool", "bad_number", "mangled", "duplicate", "fk",
+    codes = ["missing", "unknown_category", "bad_date", "bad_bool", "bad_number", "ambiguous_number",
+             "mixed_number", "wrong_format", "mangled", "duplicate", "fk",
              "bad_line", "out_of_scope", "no_branch", "stored_out_of_scope", "stored_no_branch"]
     cur.execute("CREATE OR REPLACE TEMP TABLE qd_reason (code VARCHAR, template VARCHAR)")
     cur.executemany("INSERT INTO qd_reason VALUES (?, ?)",
@@ -431,6 +431,7 @@ def _load_table(cur, src: detect.Source, plan: Plan, tbl: schema.Table, import_i
     cols = _resolve(src, plan, tbl)
     pos = {h: i for i, h in enumerate(src.headers)}
     extras = [(h, pos[h]) for h in plan.extra_headers] if plan.keep_extra else []
+    parse.prepare_columns(cur, cols, plan, src, rep, lang)  # number formats from whole columns, branch names
     rep.unknown_values = _category_tables(cur, cols, plan)
     _stage_typed(cur, cols, extras, only_rows)
     _collect_issues(cur, tbl, cols, bad_lines, lang, scope)
@@ -455,10 +456,12 @@ def _write_rejects(cur, src: detect.Source, rep: Report, rejects_dir: str | None
     hdr = [h for h in src.headers][:1000]
     cells = ", ".join(f"r.c{i} AS {_q(h)}" for i, h in enumerate(hdr))
     row_h, reason_h = _q(t("ingest.rejects.row", "en")), _q(t("ingest.rejects.reason", "en"))
-    cur.execute(
-        f"COPY (SELECT e._row AS {row_h}, e.reason AS {reason_h}, {cells} FROM "
+    res = cur.execute(
+        f"SELECT e._row AS {row_h}, e.reason AS {reason_h}, {cells} FROM "
         f"(SELECT _row, string_agg(reason, '; ' ORDER BY col) AS reason FROM qd_issue_text WHERE sev = 'error' "
-        f"GROUP BY _row) e LEFT JOIN qd_raw r USING (_row) ORDER BY e._row) TO {_lit(out)} (HEADER, DELIMITER ',')")
+        f"GROUP BY _row) e LEFT JOIN qd_raw r USING (_row) ORDER BY e._row")
+    names = [d[0] for d in res.description]
+    export.write_csv(out, names, iter(lambda: res.fetchmany(20000), []))  # the one formula-safe writer
     rep.rejects_path = out
 
 
@@ -514,7 +517,7 @@ def _wide_plan(plan: Plan, src: detect.Source) -> Plan | None:
         return None
     cols = {h: ("customer_id" if tgt == "customer_id" else "-") for h, tgt in plan.columns.items()}
     cols.update(wide)
-    sub = Plan(table=WIDE_TABLE, columns=cols, keep_extra=False)
+    sub = Plan(table=WIDE_TABLE, columns=cols, keep_extra=False, scales=dict(plan.scales))
     if "as_of" not in wide.values():
         if not plan.as_of:
             raise IngestError("ingest.err.wide_as_of", file=src.file_name, columns=", ".join(wide))
