@@ -3,20 +3,12 @@
 Everything the Diagnosis page shows is computed here from the metric registry
 (``lib.metrics``); the page only lays it out. No Streamlit in this module.
 
-Definitions used throughout:
-- *Plan* is the quarter's target for the viewer's scope (bank / region / branch). Targets are
-  set for all customers of a unit, so when the customer-type filter is on, a plan (and a peer
-  benchmark) applies only to metrics of that line (e.g. corporate deposits for corporate).
-- *Expected* is the plan pace: plan × the elapsed share of the quarter for flow metrics
-  (they accumulate), the plan itself for stocks and rates.
-- *Attainment* is actual / expected (expected / actual when lower is better); undefined when
-  the expected value is not positive. *Status* compares attainment with the
-  ``status_on_track`` / ``status_at_risk`` settings; without a ratio it falls back to
-  whether the actual is on the right side of the expected value.
-- *Like for like*: while a quarter is running, earlier quarters of non-stock metrics are
-  computed at the same day of their quarter, so QoQ / YoY changes and sparklines compare
-  the same stretch of time. Stocks compare snapshots.
-- Changes of percentage metrics are in percentage points; of others, relative.
+Plan, pace (expected), attainment, status and the like-for-like changes against earlier
+quarters follow ``lib.plan`` (one place for every page): plan × the elapsed share of the quarter
+for flows, the plan for stocks and rates; status from attainment and the ``status_on_track`` /
+``status_at_risk`` settings; earlier quarters of flows and rates read at the same day of their
+quarter while the current one runs. Changes of percentage metrics are in percentage points; of
+others, relative.
 """
 from __future__ import annotations
 
@@ -24,7 +16,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from lib import i18n, metrics, schema, settings
+from lib import i18n, metrics, plan, schema
 from lib.db import Database, Scope
 from lib.periods import Quarter
 
@@ -70,42 +62,12 @@ DRIVERS: dict[str, tuple[str, ...]] = {
 }
 
 
-# ---------------------------------------------------------------- small pure helpers
-def change(value: float | None, base: float | None, unit: str) -> float | None:
-    """Change from `base` to `value`: percentage points (as a fraction) for pct metrics,
-    relative change otherwise (None when the base is zero or negative)."""
-    if value is None or base is None or pd.isna(value) or pd.isna(base):
-        return None
-    if unit == "pct":
-        return float(value) - float(base)
-    if base <= 0:
-        return None
-    return float(value) / float(base) - 1
-
-
-def attainment(value: float | None, expected: float | None, higher_is_better: bool) -> float | None:
-    if value is None or expected is None or pd.isna(value) or pd.isna(expected) or expected <= 0:
-        return None
-    if higher_is_better:
-        return float(value) / float(expected)
-    return float(expected) / float(value) if value > 0 else None
-
-
-def status(value, expected, att, higher_is_better: bool, on_track: float, at_risk: float) -> str | None:
-    """on_track / at_risk / off_track from attainment; without a ratio, from the side of the
-    expected value the actual is on; None without a plan."""
-    if att is not None and not pd.isna(att):
-        return "on_track" if att >= on_track else "at_risk" if att >= at_risk else "off_track"
-    if value is None or expected is None or pd.isna(value) or pd.isna(expected):
-        return None
-    good = value >= expected if higher_is_better else value <= expected
-    return "on_track" if good else "off_track"
-
-
-def plan_applies(key: str, scope: Scope) -> bool:
-    """Targets and peer benchmarks describe all customers of a unit; with a customer-type
-    filter they only fit metrics of that line."""
-    return scope.customer_type is None or metrics.metric(key).line == scope.customer_type
+# ---------------------------------------------------------------- plan rules (lib.plan, one place)
+plan_applies = plan.applies
+change = plan.change
+attainment = plan.attainment
+status = plan.status
+comparison_day = plan.comparison_day
 
 
 def visible_kpis(scope: Scope) -> dict[str, tuple[str, ...]]:
@@ -124,19 +86,6 @@ def available_keys(table: pd.DataFrame, sections: dict[str, tuple[str, ...]]) ->
     """The KPIs of the visible sections whose data is loaded, in card order."""
     ok = set(table.loc[table["available"], "key"]) if len(table) else set()
     return [k for keys in sections.values() for k in keys if k in ok]
-
-
-def comparison_day(db: Database, quarter: Quarter | str) -> int | None:
-    """Days into the quarter the data reaches while it is running (None once it is complete)."""
-    quarter = Quarter.parse(quarter) if isinstance(quarter, str) else quarter
-    p = metrics.period(db, quarter)
-    if p.period_end >= quarter.end:
-        return None
-    return (p.period_end - quarter.start).days
-
-
-def _same_day(q: Quarter, day: int | None) -> date | None:
-    return None if day is None else min(q.start + timedelta(days=day), q.end)
 
 
 # ---------------------------------------------------------------- availability
@@ -201,7 +150,7 @@ def kpi_jobs(db: Database, q: Quarter, empty: set[str] | None = None) -> dict[tu
         if missing_tables(key, empty):
             continue
         for hq in wanted:
-            cut = None if (hq == q or m.kind == "stock") else _same_day(hq, day)
+            cut = plan.compared_cut(m.kind, q, hq, day)
             jobs[(key, str(hq))] = (key, periods(hq, cut))
     return jobs
 
@@ -214,10 +163,8 @@ def kpis(db: Database, quarter: str, scope: Scope) -> pd.DataFrame:
     q = Quarter.parse(quarter)
     history, wanted = _compared_quarters(db, q)
     ly = q.last_year()
-    share = q.elapsed_share(metrics.period(db, q).period_end)
-    level, sid = metrics.scope_level(scope)
-    on_track = float(settings.get(db, "status_on_track"))
-    at_risk = float(settings.get(db, "status_at_risk"))
+    share = plan.share(db, q)
+    limits = plan.thresholds(db)
     empty = empty_tables(db)
     results = metrics.compute_many(db, kpi_jobs(db, q, empty), scope)
     rows = []
@@ -237,14 +184,12 @@ def kpis(db: Database, quarter: str, scope: Scope) -> pd.DataFrame:
             value = series.get(str(q))
             prev = series.get(str(q.prev()))
             yoy_value = series.get(str(ly))
-            plan = metrics.target(db, key, q, level, sid) if plan_applies(key, scope) else None
-            expected = None if plan is None else (plan * share if m.kind == "flow" else plan)
-            att = attainment(value, expected, m.higher_is_better)
-            peer = metrics.peer(db, key, q) if plan_applies(key, scope) else None
+            a = plan.assess(key, value, plan.target(db, key, q, scope), share, limits)
+            peer = plan.peer(db, key, q, scope)
             spark_q = [str(hq) for hq in history if series.get(str(hq)) is not None]
             row.update({
-                "value": value, "plan": plan, "expected": expected, "attainment": att,
-                "status": status(value, expected, att, m.higher_is_better, on_track, at_risk),
+                "value": value, "plan": a.plan, "expected": a.expected, "attainment": a.attainment,
+                "status": a.status,
                 "peer": peer, "vs_peer": change(value, peer, m.unit),
                 "prev": prev, "qoq": change(value, prev, m.unit),
                 "yoy_value": yoy_value, "yoy": change(value, yoy_value, m.unit),
@@ -266,13 +211,7 @@ def _mid(label: str, lang: str) -> str:
     return label[:1].lower() + label[1:]
 
 
-def fmt_change(v: float | None, unit: str, lang: str) -> str:
-    """'+1.2 pp' for percentage metrics, '+18%' for others."""
-    if v is None or pd.isna(v):
-        return "—"
-    if unit == "pct":
-        return _t("pp", lang, v=f"{v * 100:+.1f}")
-    return f"{v * 100:+.0f}%" if abs(v) >= 0.1 else f"{v * 100:+.1f}%"
+fmt_change = plan.fmt_change
 
 
 def _abs_change(v: float, unit: str, lang: str) -> str:
@@ -335,16 +274,9 @@ def bottlenecks(table: pd.DataFrame, lang: str, keys: tuple[str, ...] | None = N
     furthest below first, each with its generated diagnosis. Columns:
     key, attainment, status, shortfall (1 − attainment), sentence."""
     cols = ["key", "attainment", "status", "shortfall", "sentence"]
-    if table.empty:
-        return pd.DataFrame(columns=cols)
-    df = table[table["available"] & table["status"].notna()].copy()
-    if keys is not None:
-        df = df[df["key"].isin(keys)]
-    df = df[df["status"].isin(["at_risk", "off_track"])].copy()
+    df = plan.weakest(table, keys)
     if df.empty:
         return pd.DataFrame(columns=cols)
-    df["shortfall"] = (1 - pd.to_numeric(df["attainment"], errors="coerce")).fillna(1.0)
-    df = df.sort_values(["shortfall", "key"], ascending=[False, True])
     df["sentence"] = [sentence(r, table, lang) for _, r in df.iterrows()]
     return df[cols].reset_index(drop=True)
 
@@ -403,21 +335,19 @@ def drill(db: Database, key: str, quarter: str, scope: Scope, region: str | None
         df["value"] = df["value"].fillna(0.0)
     period = metrics.period(db, q)
     share = q.elapsed_share(period.period_end)
-    on_track = float(settings.get(db, "status_on_track"))
-    at_risk = float(settings.get(db, "status_at_risk"))
+    limits = plan.thresholds(db)
     plans = {}
     if plan_applies(key, scope):
         plans = dict(db.rows(
             "SELECT scope_id, target_value FROM targets WHERE quarter = ? AND scope = ? AND metric = ? "
             "AND coalesce(week, 0) = 0", [quarter, TARGET_SCOPE[level], key]))
     df["plan"] = df["grp"].map(plans).astype(float)
-    df["expected"] = df["plan"] * (share if m.kind == "flow" else 1.0)
     vals = df["value"].astype(float)
-    df["attainment"] = [attainment(None if pd.isna(v) else v, None if pd.isna(e) else e, m.higher_is_better)
-                        for v, e in zip(vals, df["expected"])]
-    df["status"] = [status(None if pd.isna(v) else v, None if pd.isna(e) else e, a, m.higher_is_better,
-                           on_track, at_risk)
-                    for v, e, a in zip(vals, df["expected"], df["attainment"])]
+    got = [plan.assess(key, None if pd.isna(v) else v, None if pd.isna(p) else p, share, limits)
+           for v, p in zip(vals, df["plan"])]
+    df["expected"] = pd.Series([a.expected for a in got], index=df.index, dtype=float)
+    df["attainment"] = [a.attainment for a in got]
+    df["status"] = [a.status for a in got]
     df["value"] = vals
     df = df.sort_values(["value", "grp"], ascending=[not m.higher_is_better, True], na_position="last")
     df["rank"] = range(1, len(df) + 1)
@@ -480,11 +410,10 @@ def trend(db: Database, key: str, quarter: str, scope: Scope, grain: str = "week
     values = metrics.compute_many(db, {(i, series): (key, metrics.period(db, pq, cut))
                                        for i, series, pq, cut in steps}, scope)
     rows = [(i, series, values[(i, series)]) for i, series, _, _ in steps]
-    level, sid = metrics.scope_level(scope)
-    plan = metrics.target(db, key, q, level, sid) if plan_applies(key, scope) else None
-    if plan is not None:
+    target = plan.target(db, key, q, scope)
+    if target is not None:
         for i, end in enumerate(_steps(q, grain), start=1):
-            rows.append((i, "plan", plan * q.elapsed_share(end) if m.kind == "flow" else plan))
+            rows.append((i, "plan", plan.expected(target, m.kind, q.elapsed_share(end))))
     df = pd.DataFrame(rows, columns=["step", "series", "value"])
     df["value"] = pd.to_numeric(df["value"], errors="coerce")
     return df

@@ -657,23 +657,6 @@ def regions_and_branches(db: Database) -> pd.DataFrame:
     return db.query("SELECT region, branch_id, branch_name FROM branches ORDER BY region, branch_id")
 
 
-def plan_attainment(db: Database, key: str, quarter: Quarter, scope: Scope,
-                    value: float | None) -> tuple[float | None, float | None]:
-    """(plan, attainment) for a metric in scope; flow metrics are compared with plan pace
-    (plan × elapsed share of the quarter); lower-is-better metrics invert the ratio."""
-    level, sid = scope_level(scope)
-    plan = target(db, key, quarter, level, sid)
-    if plan is None or value is None:
-        return plan, None
-    m = metric(key)
-    p = period(db, quarter)
-    expected = plan * quarter.elapsed_share(p.period_end) if m.kind == "flow" else plan
-    if not expected:
-        return plan, None
-    att = value / expected if m.higher_is_better else (expected / value if value else None)
-    return plan, att
-
-
 def scope_level(scope: Scope) -> tuple[str, str]:
     """The targets table's (scope, scope_id) for a viewer scope."""
     if scope.branch_ids is not None and len(scope.branch_ids) == 1:

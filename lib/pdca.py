@@ -10,12 +10,12 @@ No Streamlit here. Definitions:
   saved, the playbook's defaults are shown. Ledger due dates and campaigns come from the data.
 - Burn-up of a key target (a registry metric with a target for the quarter in the viewer's
   scope): the actual by week (cumulative for flows, the level for stocks, the value to date for
-  rates — from ``lib.diagnosis.trend``), last quarter's curve at the same weeks, and a straight-line
-  plan: flows target × elapsed share of days; stocks from last quarter's closing level to the
-  target; rates the target. Run-rate forecast at quarter end: flows actual ÷ elapsed share; stocks
-  opening level + change so far ÷ elapsed share; rates the value to date. Needed per week: what is
-  left to reach the target ÷ the weeks left (days left / 7). Ahead / behind: actual against the plan
-  pace at the as-of day (reversed when lower is better).
+  rates — from ``lib.diagnosis.trend``), last quarter's curve at the same weeks, and the plan pace
+  of ``lib.plan`` at each week's end (flows target × elapsed share of days; stocks and rates the
+  target). Run-rate forecast at quarter end: flows actual ÷ elapsed share; stocks opening level +
+  change so far ÷ elapsed share; rates the value to date. Needed per week: what is left to reach
+  the target ÷ the weeks left (days left / 7). Status (on track / at risk / off track) is
+  ``lib.plan``'s, the same as Diagnosis shows for the KPI, scope and day.
 - Weekly review: for flows, the last 7 days to the as-of day against the 7 days before; for stocks
   and rates, the value at the as-of day against 7 days earlier.
 """
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib import diagnosis, i18n, metrics, settings
+from lib import diagnosis, i18n, metrics, plan, settings
 from lib.db import Database, Scope
 from lib.periods import WEEKS, Quarter
 
@@ -100,16 +100,6 @@ def phase_spans(quarter, ph: dict) -> pd.DataFrame:
     q = _q(quarter)
     return pd.DataFrame([{"phase": p, "first_week": a, "last_week": b, "start": q.week_start(a), "end": q.week_end(b)}
                          for p, (a, b) in ((p, ph[p]) for p in PHASES)])
-
-
-def today_in(quarter, today: date) -> dict:
-    """Where `today` sits: week (None outside the quarter), phase, and 'before'/'during'/'after'."""
-    q = _q(quarter)
-    if today < q.start:
-        return {"week": None, "where": "before"}
-    if today > q.end:
-        return {"week": None, "where": "after"}
-    return {"week": q.week_of(today), "where": "during"}
 
 
 # ---------------------------------------------------------------- milestones
@@ -219,7 +209,7 @@ def key_targets(db: Database, quarter: str, scope: Scope) -> list[str]:
             m = metrics.metric(k)
         except KeyError:
             continue
-        if diagnosis.plan_applies(k, scope):
+        if plan.applies(k, scope):
             keys.append(m)
     order = {"flow": 0, "stock": 1, "rate": 2}
     pref = {k: i for i, k in enumerate(PREFERRED_TARGETS)}
@@ -232,39 +222,38 @@ def default_targets(keys: list[str], n: int = 3) -> list[str]:
 
 
 def forecast(kind: str, higher_is_better: bool, actual: float | None, target: float | None, share: float,
-             days_elapsed: int, days_left: int, start: float | None = None) -> dict:
-    """Pace, run-rate forecast, needed per week and ahead/behind for one target at one moment.
-    `share` is the elapsed share of the quarter; `start` the opening level of a stock."""
+             days_elapsed: int, days_left: int, start: float | None = None,
+             limits: tuple[float, float] = (settings.DEFAULTS["status_on_track"],
+                                            settings.DEFAULTS["status_at_risk"])) -> dict:
+    """Pace, attainment, status, run-rate forecast and needed per week for one target at one
+    moment. `share` is the elapsed share of the quarter; `start` the opening level of a stock;
+    `limits` the status thresholds (``lib.plan.thresholds``). Pace and status are ``lib.plan``'s."""
     out = {"pace": None, "forecast": None, "needed_per_week": None, "rate_per_week": None,
-           "weeks_left": days_left / 7, "status": None, "gap": None, "forecast_attainment": None}
+           "weeks_left": days_left / 7, "status": None, "attainment": None, "gap": None,
+           "forecast_attainment": None}
     if actual is None or pd.isna(actual):
         return out
     weeks_elapsed = days_elapsed / 7
     if kind == "flow":
         out["forecast"] = actual / share if share > 0 else None
         out["rate_per_week"] = actual / weeks_elapsed if weeks_elapsed > 0 else None
-        if target is not None:
-            out["pace"] = target * share
     elif kind == "stock":
         base = actual if start is None or pd.isna(start) else start
         out["forecast"] = base + (actual - base) / share if share > 0 else None
         out["rate_per_week"] = (actual - base) / weeks_elapsed if weeks_elapsed > 0 else None
-        if target is not None:
-            out["pace"] = base + (target - base) * share
     else:
         out["forecast"] = actual
-        if target is not None:
-            out["pace"] = target
     if target is None:
         return out
+    out["pace"] = plan.expected(target, kind, share)
     if kind in ("flow", "stock"):
         left = target - actual
         if days_left <= 0:
             out["needed_per_week"] = None
         else:
             out["needed_per_week"] = (max(left, 0.0) if higher_is_better else min(left, 0.0)) / (days_left / 7)
-    good = actual >= out["pace"] if higher_is_better else actual <= out["pace"]
-    out["status"] = "ahead" if good else "behind"
+    out["attainment"] = plan.attainment(actual, out["pace"], higher_is_better)
+    out["status"] = plan.status(actual, out["pace"], out["attainment"], higher_is_better, *limits)
     out["gap"] = actual - out["pace"]
     if out["forecast"] is not None and target:
         out["forecast_attainment"] = (out["forecast"] / target if higher_is_better
@@ -280,8 +269,7 @@ def burnup(db: Database, key: str, quarter: str, scope: Scope) -> dict:
     tr = diagnosis.trend(db, key, str(q), scope, "week")
     p = metrics.period(db, q)
     as_of = p.period_end
-    level, sid = metrics.scope_level(scope)
-    target = metrics.target(db, key, q, level, sid) if diagnosis.plan_applies(key, scope) else None
+    target = plan.target(db, key, q, scope)
     start = None
     if m.kind == "stock":
         prev = q.prev()
@@ -292,23 +280,17 @@ def burnup(db: Database, key: str, quarter: str, scope: Scope) -> dict:
     share = q.elapsed_share(as_of)
     days_elapsed = (as_of - q.start).days + 1
     days_left = (q.end - as_of).days
-    fc = forecast(m.kind, m.higher_is_better, actual, target, share, days_elapsed, days_left, start)
+    fc = forecast(m.kind, m.higher_is_better, actual, target, share, days_elapsed, days_left, start,
+                  plan.thresholds(db))
     base = 0.0 if m.kind == "flow" else start
     rows = []
     for n in range(0, WEEKS + 1):
         end = q.start - timedelta(days=1) if n == 0 else q.week_end(n)
         sh = 0.0 if n == 0 else q.elapsed_share(end)
-        if target is None:
-            plan = None
-        elif m.kind == "flow":
-            plan = target * sh
-        elif m.kind == "stock" and start is not None:
-            plan = start + (target - start) * sh
-        else:
-            plan = target if n else None
+        pace = plan.expected(target, m.kind, sh) if (n or m.kind == "flow") else None
         act = actual_s.get(n) if n else base
         lq = last_s.get(n) if n else (0.0 if m.kind == "flow" else None)
-        rows.append({"week": n, "end": end, "actual": act, "plan": plan, "last_quarter": lq, "forecast": None})
+        rows.append({"week": n, "end": end, "actual": act, "plan": pace, "last_quarter": lq, "forecast": None})
     df = pd.DataFrame(rows)
     week_now = q.week_of(as_of) if q.contains(as_of) else WEEKS
     if fc["forecast"] is not None and as_of < q.end:
@@ -343,16 +325,16 @@ def burnup_table(bus: dict[str, dict], lang: str) -> pd.DataFrame:
 
 
 def burnup_sentence(b: dict, lang: str) -> str:
-    """Ahead / behind pace in words, and what is still needed per week."""
+    """The status against plan pace in words, the forecast, and what is still needed per week."""
     m = metrics.metric(b["key"])
     fv = lambda v: i18n.fmt_value(v, m.unit, lang)  # noqa: E731
     if b["status"] is None:
         return i18n.t("pdca.bu.no_plan", lang)
-    gap = b["gap"] or 0.0
-    gap_txt = i18n.fmt_pct(abs(gap), lang) if m.unit == "pct" else fv(abs(gap))
     att = i18n.fmt_pct(b["forecast_attainment"], lang, 0) if b["forecast_attainment"] is not None else "—"
-    s = i18n.t(f"pdca.bu.sentence.{b['status']}", lang, gap=gap_txt, actual=fv(b["actual"]), pace=fv(b["pace"]),
-               forecast=fv(b["forecast"]), att=att, target=fv(b["target"]))
+    now = i18n.fmt_pct(b["attainment"], lang, 0) if b["attainment"] is not None else "—"
+    s = i18n.t("pdca.bu.sentence", lang, status=i18n.t(f"diagnosis.status.{b['status']}", lang), now=now,
+               actual=fv(b["actual"]), pace=fv(b["pace"]), forecast=fv(b["forecast"]), att=att,
+               target=fv(b["target"]))
     if b["kind"] == "rate":
         tail = i18n.t("pdca.bu.needed_rate", lang, target=fv(b["target"]), actual=fv(b["actual"]))
     elif not b["higher_is_better"]:
@@ -401,7 +383,7 @@ def weekly_kpis(db: Database, quarter: str, scope: Scope, keys: tuple[str, ...])
             this, last = c0, c1
         rows.append({"key": k, "kind": m.kind, "unit": m.unit, "higher_is_better": m.higher_is_better,
                      "this_week": this, "last_week": last,
-                     "change": diagnosis.change(this, last, m.unit) if last is not None else None,
+                     "change": plan.change(this, last, m.unit) if last is not None else None,
                      "from": d1 + timedelta(days=1), "to": as_of})
     return pd.DataFrame(rows)
 

@@ -14,14 +14,14 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from lib import i18n, ledger, metrics, pdca
+from lib import i18n, ledger, metrics, pdca, plan
 from lib.db import Database, Scope
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 COLOURS = {"actual": "#1F4E79", "plan": "#5D6D7E", "last_quarter": "#8E44AD", "forecast": "#E07B00",
-           "ahead": "#2E8B57", "behind": "#C0392B"}
+           "on_track": "#2E8B57", "at_risk": "#B35F00", "off_track": "#C0392B"}
 CSS = """
 body { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", Arial, sans-serif;
        color: #1b2631; margin: 24px; font-size: 13px; }
@@ -33,7 +33,8 @@ th, td { border: 1px solid #d5dbe1; padding: 4px 6px; text-align: left; vertical
 th { background: #eaf0f6; }
 td.num { text-align: right; white-space: nowrap; }
 tr.overdue td { background: #fdecea; color: #8b1a10; font-weight: 600; }
-.ahead { color: #2E8B57; font-weight: 700; } .behind { color: #C0392B; font-weight: 700; }
+.on_track { color: #2E8B57; font-weight: 700; } .at_risk { color: #B35F00; font-weight: 700; }
+.off_track { color: #C0392B; font-weight: 700; }
 .burnup { page-break-inside: avoid; margin-bottom: 14px; }
 .notes { white-space: pre-wrap; border-left: 4px solid #1F4E79; padding: 6px 10px; background: #f6f8fa; }
 footer { margin-top: 24px; color: #5d6d7e; font-size: 11px; }
@@ -158,7 +159,7 @@ def build_html(db: Database, quarter: str, scope: Scope, keys: tuple[str, ...], 
     parts.append(_table([t(f"pdca.bu.col.{c}") for c in ("metric", "target", "actual", "pace", "forecast", "needed",
                                                           "status")],
                         [[r.metric, r.target, r.actual, r.pace, r.forecast, r.needed,
-                          t(f"pdca.bu.{r.status}") if r.status in ("ahead", "behind") else t("pdca.bu.no_plan")]
+                          t(f"diagnosis.status.{r.status}") if r.status in plan.STATUSES else t("pdca.bu.no_plan")]
                          for r in tab.itertuples()], {1, 2, 3, 4, 5}))
     for k, b in bus.items():
         m = metrics.metric(k)

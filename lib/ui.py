@@ -18,10 +18,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from lib import audit, auth, i18n, metrics
+from lib import audit, auth, i18n, metrics, plan
 from lib.db import Scope, default_db_path, get_database
 from lib.markup import safe, safe_all  # noqa: F401 - every value from data or users goes through it into Markdown
-from lib.periods import Quarter
 
 QP_KEYS = {"lang": "lang", "quarter": "q", "region": "region", "branch": "branch", "ctype": "ctype"}
 
@@ -237,7 +236,7 @@ def sign_in() -> "auth.Viewer":
         v = auth.oidc_viewer(d, email, user.get("name"))
         if v is None:
             st.session_state.pop("_qd_viewer", None)
-            st.warning(t("auth.oidc.no_access", user=email or user.get("name") or "?"), icon=":material/lock:")
+            st.warning(t("auth.oidc.no_access", user=safe(email or user.get("name") or "?")), icon=":material/lock:")
             st.button(t("auth.sign_out"), on_click=st.logout)
             st.stop()
         if not st.session_state.get("_qd_signed_in_logged"):
@@ -362,13 +361,8 @@ def _org(dbkey: tuple) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=2048)
-def _metric(dbkey: tuple, key: str, quarter: str, scope_key: tuple) -> float | None:
-    return metrics.compute(db(), key, Quarter.parse(quarter), Scope(*scope_key))
-
-
-@st.cache_data(show_spinner=False, max_entries=2048)
-def _plan(dbkey: tuple, key: str, quarter: str, scope_key: tuple, v: float | None):
-    return metrics.plan_attainment(db(), key, Quarter.parse(quarter), Scope(*scope_key), v)
+def _card(dbkey: tuple, key: str, quarter: str, scope_key: tuple) -> dict:
+    return plan.card(db(), key, quarter, Scope(*scope_key))
 
 
 def quarters() -> list[str]:
@@ -379,12 +373,10 @@ def org() -> pd.DataFrame:
     return _org(_dbkey())
 
 
-def metric_value(key: str, quarter: str, scope: Scope) -> float | None:
-    return _metric(_dbkey(), key, quarter, scope.cache_key())
-
-
-def metric_plan(key: str, quarter: str, scope: Scope, v: float | None):
-    return _plan(_dbkey(), key, quarter, scope.cache_key(), v)
+def kpi(key: str, quarter: str, scope: Scope) -> dict:
+    """A KPI as every card shows it (``lib.plan.card``): value, change against last quarter like
+    for like, plan, expected, attainment and status."""
+    return _card(_dbkey(), key, quarter, scope.cache_key())
 
 
 def cached(fn, *args):
@@ -521,27 +513,22 @@ def demo_banner() -> None:
 
 
 def metric_card(key: str, quarter: str, scope: Scope, container=None) -> None:
-    """st.metric for one registry metric: value, change vs last quarter, plan attainment,
-    with the registry definition as tooltip."""
+    """st.metric for one registry metric: value, change against last quarter like for like,
+    plan attainment and status — all from ``lib.plan``, as on the Diagnosis page — with the
+    registry definition as tooltip."""
     m = metrics.metric(key)
-    v = metric_value(key, quarter, scope)
-    prev_q = str(Quarter.parse(quarter).prev())
-    prev = metric_value(key, prev_q, scope) if prev_q in quarters() else None
-    delta = None
-    if v is not None and prev is not None:
-        if m.unit == "pct":
-            delta = f"{(v - prev) * 100:+.1f} pp"
-        elif prev:
-            delta = f"{(v / prev - 1) * 100:+.1f}%"
-    plan, att = metric_plan(key, quarter, scope, v)
-    if plan is None:
+    k = kpi(key, quarter, scope)
+    delta = None if k["qoq"] is None else plan.fmt_change(k["qoq"], m.unit, lang())
+    if k["plan"] is None:
         caption = t("overview.no_plan")
     else:
-        caption = t("overview.plan_pace" if m.kind == "flow" else "overview.plan",
-                    plan=value(plan, m.unit), att=i18n.fmt_pct(att, lang(), 0))
+        caption = " · ".join([
+            t("overview.plan_pace" if m.kind == "flow" else "overview.plan", plan=value(k["plan"], m.unit),
+              att=i18n.fmt_pct(k["attainment"], lang(), 0)),
+            t(f"diagnosis.status.{k['status']}" if k["status"] else "diagnosis.status.none")])
     target = container or st
     with target.container(border=True):
-        st.metric(m.label(lang()), value(v, m.unit), delta=delta,
+        st.metric(m.label(lang()), value(k["value"], m.unit), delta=delta,
                   delta_color="normal" if m.higher_is_better else "inverse",
                   help=f"{m.definition(lang())}\n\n`{m.formula}`")
         st.caption(caption)

@@ -14,10 +14,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from lib import charts, export, i18n, ledger, metrics, pdca, ui
+from lib import charts, export, i18n, ledger, metrics, pdca, plan, ui
+from lib.periods import Quarter
 
 t = ui.t
 GOOD, BAD, PLAN, LAST, FORECAST = "#2E8B57", "#C0392B", "#5D6D7E", "#8E44AD", "#E07B00"
+STATUS_COLOUR = {"on_track": GOOD, "at_risk": "#B35F00", "off_track": BAD}  # lib.plan statuses
 PHASE_COLOURS = {"prepare": "#17A2B8", "push": "#1F4E79", "sprint": "#E07B00"}
 
 
@@ -87,7 +89,7 @@ def phase_label(p: str) -> str:
 
 # ---------------------------------------------------------------- timeline
 def timeline_chart(tl: dict, quarter: str, now: date) -> go.Figure:
-    q = pdca._q(quarter)
+    q = Quarter.parse(quarter)
     fig = go.Figure()
     day_ms = 86_400_000
     rows = []
@@ -169,7 +171,7 @@ def phases_form(phases: dict) -> dict | None:
 
 
 def milestones_editor(ms: pd.DataFrame, quarter: str) -> list[dict] | None:
-    q = pdca._q(quarter)
+    q = Quarter.parse(quarter)
     st.markdown(f"**{t('pdca.tl.edit_milestones', quarter=quarter)}**")
     st.caption(t("pdca.tl.milestones_help"))
     df = ms[["day", "label"]].copy()
@@ -210,7 +212,7 @@ def burnup_chart(b: dict, quarter: str, height: int = 400) -> go.Figure:
     m = metrics.metric(b["key"])
     df = b["frame"]
     div, unit = _unit(b, [*df["actual"], *df["plan"], *df["last_quarter"], *df["forecast"]])
-    colour = GOOD if b["status"] == "ahead" else BAD if b["status"] == "behind" else charts.PALETTE[0]
+    colour = STATUS_COLOUR.get(b["status"], charts.PALETTE[0])
     fig = go.Figure()
 
     def line(col, name, **kw):
@@ -235,9 +237,11 @@ def burnup_chart(b: dict, quarter: str, height: int = 400) -> go.Figure:
 
 def pace_box(b: dict) -> None:
     text = pdca.burnup_sentence(b, ui.lang())
-    if b["status"] == "ahead":
+    if b["status"] == "on_track":
         st.success(text, icon=":material/trending_up:")
-    elif b["status"] == "behind":
+    elif b["status"] == "at_risk":
+        st.warning(text, icon=":material/warning:")
+    elif b["status"] == "off_track":
         st.error(text, icon=":material/trending_down:")
     else:
         st.info(text, icon=":material/info:")
@@ -245,11 +249,12 @@ def pace_box(b: dict) -> None:
 
 def burnup_summary(bus: dict) -> None:
     df = pdca.burnup_table(bus, ui.lang()).drop(columns=["key"])
-    df["status"] = df["status"].map(lambda s: t(f"pdca.bu.{s}") if s in ("ahead", "behind") else t("pdca.bu.no_plan"))
+    labels = {s: t(f"diagnosis.status.{s}") for s in plan.STATUSES}
+    df["status"] = df["status"].map(lambda s: labels.get(s, t("pdca.bu.no_plan")))
+    colours = {labels[s]: c for s, c in STATUS_COLOUR.items()}
 
     def colour(v):
-        return (f"color: {GOOD}; font-weight: 700" if v == t("pdca.bu.ahead")
-                else f"color: {BAD}; font-weight: 700" if v == t("pdca.bu.behind") else "")
+        return f"color: {colours[v]}; font-weight: 700" if v in colours else ""
     st.dataframe(df.style.map(colour, subset=["status"]), hide_index=True, width="stretch", column_config={
         c: t(f"pdca.bu.col.{c}") for c in ("metric", "target", "actual", "pace", "forecast", "needed", "status")})
 
@@ -302,7 +307,7 @@ def overdue_table(df: pd.DataFrame, now: date) -> None:
 
 
 def ledger_editor(view: pd.DataFrame, quarter: str, now: date, cats: list[str]) -> pd.DataFrame:
-    q = pdca._q(quarter)
+    q = Quarter.parse(quarter)
     df = view.copy()
     df["overdue"] = [t("pdca.overdue.yes") if o else "" for o in ledger.overdue(df, now)]
     df = df[EDIT_COLS]
@@ -334,7 +339,7 @@ def save_ledger(quarter: str, loaded_view: pd.DataFrame, edited: pd.DataFrame, u
     try:
         res = ledger.save_changes(ui.db(), quarter, loaded_view, edited[cols], user, now)
     except ledger.LedgerError as e:
-        st.error("\n".join([t("pdca.ledger.refused"), *[f"- {m}" for m in e.messages(ui.lang())]]),
+        st.error("\n".join([t("pdca.ledger.refused"), *[f"- {ui.safe(m)}" for m in e.messages(ui.lang())]]),
                  icon=":material/block:")
         return False
     if not (res["created"] or res["updated"] or res["deleted"]):

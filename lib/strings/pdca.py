@@ -92,7 +92,7 @@ STRINGS = {
     "pdca.bu.chart_title": {"en": "{metric}: cumulative by week, {quarter}", "zh": "{quarter} {metric}：按周累计"},
     "pdca.bu.chart_title_stock": {"en": "{metric}: level by week, {quarter}", "zh": "{quarter} {metric}：按周水平"},
     "pdca.bu.series.actual": {"en": "Actual", "zh": "实际"},
-    "pdca.bu.series.plan": {"en": "Plan pace (straight line)", "zh": "计划进度（直线）"},
+    "pdca.bu.series.plan": {"en": "Plan pace", "zh": "计划进度"},
     "pdca.bu.series.last_quarter": {"en": "Last quarter", "zh": "上季度"},
     "pdca.bu.series.forecast": {"en": "Run-rate forecast", "zh": "按当前节奏预测"},
     "pdca.bu.series.target": {"en": "Target", "zh": "目标"},
@@ -101,17 +101,11 @@ STRINGS = {
     "pdca.bu.unit.count": {"en": "count", "zh": "个"},
     "pdca.bu.unit.pct": {"en": "%", "zh": "%"},
     "pdca.bu.unit.ratio": {"en": "ratio", "zh": "比值"},
-    "pdca.bu.ahead": {"en": "Ahead of pace", "zh": "领先进度"},
-    "pdca.bu.behind": {"en": "Behind pace", "zh": "落后进度"},
     "pdca.bu.no_plan": {"en": "No target", "zh": "无目标"},
-    "pdca.bu.sentence.ahead": {
-        "en": "**Ahead of pace** by {gap}: {actual} against a pace of {pace}. At this run rate the quarter ends at "
-              "{forecast} ({att} of the {target} target).",
-        "zh": "**领先进度** {gap}：实际 {actual}，计划进度 {pace}。按当前节奏，季末预计 {forecast}（为目标 {target} 的 {att}）。"},
-    "pdca.bu.sentence.behind": {
-        "en": "**Behind pace** by {gap}: {actual} against a pace of {pace}. At this run rate the quarter ends at "
-              "{forecast} ({att} of the {target} target).",
-        "zh": "**落后进度** {gap}：实际 {actual}，计划进度 {pace}。按当前节奏，季末预计 {forecast}（为目标 {target} 的 {att}）。"},
+    "pdca.bu.sentence": {
+        "en": "**{status}** — {now} of plan pace: {actual} against a pace of {pace}. At this run rate the quarter "
+              "ends at {forecast} ({att} of the {target} target).",
+        "zh": "**{status}** — 按进度完成 {now}：实际 {actual}，计划进度 {pace}。按当前节奏，季末预计 {forecast}（为目标 {target} 的 {att}）。"},
     "pdca.bu.needed": {"en": "Still needed: {needed} a week for the remaining {weeks} weeks (so far {rate} a week).",
                        "zh": "仍需：剩余 {weeks} 周每周 {needed}（目前每周 {rate}）。"},
     "pdca.bu.needed_done": {"en": "Target reached.", "zh": "目标已达成。"},
@@ -127,11 +121,12 @@ STRINGS = {
     "pdca.bu.col.needed": {"en": "Needed per week", "zh": "每周需完成"},
     "pdca.bu.col.status": {"en": "Pace", "zh": "进度"},
     "pdca.bu.method": {
-        "en": "Plan pace: the target × the share of the quarter's days elapsed (stocks: a straight line from last "
-              "quarter's closing level to the target). Run-rate forecast: flows — actual ÷ elapsed share; stocks — "
+        "en": "Plan pace: the target × the share of the quarter's days elapsed (stocks and rates: the target); "
+              "status as on the Diagnosis page (attainment of plan pace against the on-track and at-risk "
+              "thresholds). Run-rate forecast: flows — actual ÷ elapsed share; stocks — "
               "the change so far ÷ elapsed share added to the opening level; rates — the value to date. Needed per "
               "week: what is left to reach the target ÷ the weeks left.",
-        "zh": "计划进度：目标 × 已过去天数占季度天数之比（存量指标：从上季末水平到目标的直线）。按当前节奏预测：流量指标为"
+        "zh": "计划进度：目标 × 已过去天数占季度天数之比（存量与比率指标：目标本身）；状态与诊断页一致（按进度完成率对照正常与预警阈值）。按当前节奏预测：流量指标为"
               "实际 ÷ 已过比例；存量指标为期初水平 + 至今变化 ÷ 已过比例；比率指标取至今数值。每周需完成：距目标的差额 ÷ 剩余周数。"},
 
     # ledger
