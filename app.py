@@ -28,6 +28,7 @@ with ui.shell():
             st.Page("pages/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:"),
             st.Page("pages/channels.py", title=ui.t("channels.nav"), icon=":material/campaign:"),
             st.Page("pages/team.py", title=ui.t("team.nav"), icon=":material/groups:"),
+            st.Page("pages/related.py", title=ui.t("related.nav"), icon=":material/hub:"),
             st.Page("pages/pdca.py", title=ui.t("pdca.nav"), icon=":material/event_repeat:"),
         ],
         ui.t("nav.section.data"): [

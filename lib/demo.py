@@ -211,6 +211,7 @@ class Builder:
         self.surveys()
         self.ledger()
         self.targets_and_peers()
+        self.related_parties()
         with self.db.transaction() as cur:
             for k, v in {"source": "demo", "demo_seed": self.seed, "demo_customers": self.n,
                          "demo_as_of": self.as_of.isoformat(), "built_at": pd.Timestamp.now().isoformat()}.items():
@@ -768,6 +769,92 @@ class Builder:
         self.insert("targets", pd.DataFrame(rows))
         self.insert("peer_benchmarks", pd.DataFrame(peers))
 
+
+    # -- related parties (lib/related): outside companies and the relationship graph
+    PARTY_SUFFIX = ["实业有限公司", "贸易有限公司", "投资控股有限公司", "建设集团有限公司", "物流有限公司"]
+
+    def related_parties(self) -> None:
+        """Outside companies and relations among corporate customers and them: ownership trees under
+        holding companies (one of them a highly indebted group with an overdue subsidiary), guarantee
+        circles (互保 / 联保; one member 95 days overdue), loose guarantee chains, supply chains
+        around core enterprises and shared legal representatives. Deterministic with the seed."""
+        rng = np.random.default_rng([self.seed, 13_000])
+        corp = [r[0] for r in self.db.rows(
+            "SELECT customer_id FROM customers WHERE customer_type = 'corporate' ORDER BY customer_id")]
+        n_c = len(corp)
+        if n_c < 10:
+            return
+        n_o = max(30, n_c // 2)
+        oid = [f"E{i:07d}" for i in range(1, n_o + 1)]
+        suffix = np.array(self.PARTY_SUFFIX)[rng.integers(0, len(self.PARTY_SUFFIX), n_o)]
+        n_h = max(3, n_c // 15)
+        suffix[:n_h] = "投资控股有限公司"
+        names = [f"{a}{b}{c}" for a, b, c in zip(rng.choice(CO_WORDS, n_o), rng.choice(CO_WORDS, n_o), suffix)]
+        overdue = np.where(rng.random(n_o) < 0.05, rng.integers(30, 200, n_o), 0)
+        parties = pd.DataFrame({
+            "party_id": oid, "party_name": names, "industry": rng.choice(INDUSTRIES, n_o),
+            "overdue_days": overdue, "debt_ratio": np.round(rng.beta(5, 4, n_o), 3),
+            "litigation": rng.random(n_o) < 0.05, "enforcement": rng.random(n_o) < 0.015})
+        rows: list[tuple] = []
+
+        def rel(f, t, kind, share=None, amount=None):
+            rows.append((f, t, kind, share, amount))
+
+        pool = list(rng.permutation(corp))
+        holdings, outsiders = oid[:n_h], oid[n_h:]
+        # ownership trees: holding -> 2..5 subsidiaries (customers), some owning a further customer
+        for h_i, h in enumerate(holdings):
+            rel(outsiders[(h_i * 7) % len(outsiders)], h, "controller")
+            for _ in range(int(rng.integers(2, 6))):
+                if len(pool) < 2:
+                    break
+                sub = pool.pop()
+                rel(h, sub, "shareholder", round(float(rng.uniform(0.51, 1.0)), 2))
+                if rng.random() < 0.3:
+                    rel(sub, pool.pop(), "shareholder", round(float(rng.uniform(0.3, 0.8)), 2))
+        # the highly indebted group: holding 0 at 93% debt, in litigation, with an overdue subsidiary
+        parties.loc[0, ["debt_ratio", "litigation"]] = [0.93, True]
+        bad_sub = outsiders[1]
+        parties.loc[parties.party_id == bad_sub, ["overdue_days", "enforcement"]] = [120, True]
+        rel(holdings[0], bad_sub, "shareholder", 0.7)
+        # minority shareholders from outside
+        for c in corp:
+            if rng.random() < 0.12:
+                rel(outsiders[int(rng.integers(len(outsiders)))], c, "shareholder", round(float(rng.uniform(0.05, 0.3)), 2))
+        # guarantee circles: 2 (mutual), 3-5 (joint); circle 0 runs through an outside company 95 days overdue
+        ring_pool = list(rng.permutation(corp))
+        for i in range(max(3, n_c // 50)):
+            size = (2, 3, 4, 3, 5)[i % 5]
+            members = [ring_pool.pop() for _ in range(size)]
+            if i == 0:
+                members[-1] = outsiders[2]
+                parties.loc[parties.party_id == outsiders[2], ["overdue_days", "debt_ratio"]] = [95, 0.88]
+            for a, b in zip(members, members[1:] + members[:1]):
+                rel(a, b, "guarantee", amount=float(rng.integers(5, 51)) * 1e6)
+        # loose guarantees (chains): customers and outside companies guaranteeing customers
+        for _ in range(n_c // 5):
+            f = corp[int(rng.integers(n_c))] if rng.random() < 0.6 else outsiders[int(rng.integers(len(outsiders)))]
+            rel(f, corp[int(rng.integers(n_c))], "guarantee", amount=float(rng.integers(1, 21)) * 1e6)
+        # supply chains around core enterprises: suppliers -> core -> buyers
+        for core in list(rng.choice(corp, max(2, n_c // 25), replace=False)):
+            for _ in range(int(rng.integers(3, 8))):
+                sup = outsiders[int(rng.integers(len(outsiders)))] if rng.random() < 0.6 else corp[int(rng.integers(n_c))]
+                rel(sup, core, "supply_chain")
+            for _ in range(int(rng.integers(1, 4))):
+                rel(core, corp[int(rng.integers(n_c))], "supply_chain")
+        # shared legal representatives
+        for _ in range(max(2, n_c // 30)):
+            rel(corp[int(rng.integers(n_c))], outsiders[int(rng.integers(len(outsiders)))], "legal_rep")
+        df = pd.DataFrame(rows, columns=["from_party", "to_party", "relation", "share_pct", "amount"])
+        df = df[df.from_party != df.to_party].drop_duplicates(["from_party", "to_party", "relation"])
+        n = len(df)
+        since = _days(rng, n, date(2014, 1, 1), date(2025, 12, 31))
+        ended = rng.random(n) < 0.04
+        df["since"] = since
+        df["until"] = np.where(ended, _days(rng, n, date(2024, 1, 1), date(2025, 12, 31)), np.datetime64("NaT"))
+        df.loc[df.index[:1], "until"] = np.datetime64("NaT")
+        self.insert("outside_parties", parties)
+        self.insert("relations", df.reset_index(drop=True))
 
 _FEE_RATE = {"deposit": 0.0, "wealth": 0.006, "fund": 0.012, "insurance": 0.03, "credit_card": 0.0,
              "consumer_loan": 0.004, "mortgage": 0.002, "precious_metal": 0.004, "corporate_account": 0.0005,

@@ -17,7 +17,7 @@ import pandas as pd
 
 from lib import schema
 
-NAME_COLUMNS = ("customer_name",)
+NAME_COLUMNS = ("customer_name", "party_name")
 PHONE_COLUMNS = ("phone",)
 
 

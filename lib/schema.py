@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12  # 12: relations, outside_parties (related-party risk)
 
 SYSTEM_COLUMNS = (
     ("extra_attrs", "MAP(VARCHAR, VARCHAR)"),
@@ -171,6 +171,19 @@ LEDGER_STATUS = {
 }
 VARIANT = {"A": ("A", "a", "话术A", "話術A", "script a"), "B": ("B", "b", "话术B", "話術B", "script b"),
            "C": ("C", "c", "话术C", "script c")}
+
+RELATION_TYPE = {  # direction of a row: from_party is <relation> of to_party
+    "shareholder": ("shareholder", "share holder", "owner", "股东", "股東", "持股", "参股", "參股", "控股股东",
+                    "控股股東", "投资", "投資"),
+    "guarantee": ("guarantee", "guarantor", "担保", "擔保", "担保人", "擔保人", "保证", "保證", "互保", "联保",
+                  "聯保"),
+    "controller": ("controller", "control", "actual controller", "实际控制人", "實際控制人", "实控人", "實控人",
+                   "控制"),
+    "legal_rep": ("legal_rep", "legal representative", "same legal representative", "法定代表人", "同一法定代表人",
+                  "法人代表", "同一法人"),
+    "supply_chain": ("supply_chain", "supply chain", "supplier", "上下游", "供应链", "供應鏈", "供应商", "供應商",
+                     "采购方", "採購方", "供货", "供貨"),
+}
 
 # ---------------------------------------------------------------- shared columns
 def _id(name: str, required: bool = True, references: str | None = None, *syn: str, **kw) -> Column:
@@ -406,6 +419,46 @@ TABLES: tuple[Table, ...] = (
         ),
         "Problem-resolution ledger", "问题解决台账", "Weekly review ledger", "周例会问题台账",
         date_column="due_date", synonyms=("台账", "台賬", "问题", "ledger"),
+    ),
+    Table(
+        "relations", ("from_party", "to_party", "relation"), (
+            _id("from_party", True, None, "主体", "主體", "关联方a", "股东编号", "股東編號", "担保人", "擔保人",
+                "实际控制人编号", "供应商", "供應商", "from", "from_id", "party_a", "source_party",
+                doc_en="customer_id of a corporate customer or party_id of an outside company",
+                doc_zh="对公客户号或外部企业编号"),
+            _id("to_party", True, None, "关联企业", "關聯企業", "关联方b", "被担保人", "被擔保人", "被投资企业",
+                "被投資企業", "采购方", "採購方", "to", "to_id", "party_b", "target_party",
+                doc_en="the other party; from_party is <relation> of to_party",
+                doc_zh="另一方；from_party 是 to_party 的<关系>"),
+            _cat("relation", RELATION_TYPE, True, "关系类型", "關係類型", "关联关系", "關聯關係", "关系", "關係",
+                 "relation_type", "relationship"),
+            Column("share_pct", "DOUBLE", False, ("持股比例", "持股比例%", "持股比率", "持股比", "出资比例", "出資比例",
+                                                 "share", "shareholding", "stake", "ownership")),
+            _money("amount", False, "担保金额", "擔保金額", "金额", "金額", "guarantee_amount", "amt"),
+            _date("since", False, "起始日期", "开始日期", "開始日期", "生效日期", "start_date", "valid_from"),
+            _date("until", False, "结束日期", "結束日期", "终止日期", "終止日期", "到期日", "end_date", "valid_to"),
+        ),
+        "Related parties (shareholders, guarantees, control, supply chain)", "关联关系（股东、担保、控制、上下游）",
+        "Corporate credit / business registry export", "对公授信或工商信息导出",
+        date_column="since", synonyms=("关联关系", "關聯關係", "关联", "担保", "relations", "relation"),
+    ),
+    Table(
+        "outside_parties", ("party_id",), (
+            _id("party_id", True, None, "关联方编号", "關聯方編號", "企业编号", "企業編號", "统一社会信用代码",
+                "統一社會信用代碼", "party_no", "company_id"),
+            Column("party_name", "VARCHAR", False, ("关联方名称", "關聯方名稱", "企业名称", "企業名稱", "公司名称",
+                                                    "公司名稱", "company_name", "name"), personal=True),
+            Column("industry", "VARCHAR", False, ("行业", "行業", "所属行业", "sector")),
+            Column("overdue_days", "INTEGER", False, ("逾期天数", "逾期天數", "逾期天", "days_overdue", "dpd")),
+            Column("debt_ratio", "DOUBLE", False, ("资产负债率", "資產負債率", "负债率", "負債率", "leverage",
+                                                   "debt_to_assets")),
+            Column("litigation", "BOOLEAN", False, ("涉诉", "涉訴", "是否涉诉", "诉讼", "訴訟", "lawsuit")),
+            Column("enforcement", "BOOLEAN", False, ("被执行", "被執行", "是否被执行", "失信被执行", "enforced",
+                                                     "enforcement_flag")),
+        ),
+        "Outside companies (related parties and their risk facts)", "外部关联企业（及其风险信息）",
+        "Credit bureau / business registry export", "征信或工商信息导出",
+        synonyms=("关联方", "關聯方", "外部企业", "party", "parties"),
     ),
 )
 
