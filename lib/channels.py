@@ -132,6 +132,19 @@ def channel_weekly(db: Database, quarter: str, scope: Scope) -> pd.DataFrame:
     return df
 
 
+def lead_totals(db: Database, scope: Scope) -> dict:
+    """Every lead loaded in scope, dated or not: leads, undated (no contact date: in no quarter
+    and no week, counted in this "undated" bucket), converted, and the overall conversion rate
+    (converted / leads; None without leads)."""
+    ls, lp = lead_scope(scope)
+    n, undated, conv = db.rows(f"""
+        SELECT count(*), count(*) FILTER (WHERE l.contact_date IS NULL), count(*) FILTER (WHERE {_CONVERTED})
+        FROM leads l LEFT JOIN customers c ON c.customer_id = l.customer_id
+        WHERE {ls}""", lp)[0]
+    return {"leads": int(n), "undated": int(undated), "converted": int(conv),
+            "conversion_rate": conv / n if n else None}
+
+
 def channel_summary(db: Database, quarter: str, scope: Scope) -> pd.DataFrame:
     """Quarter totals per channel (from ``channel_weekly``) with conversion rate =
     conversions / leads; sorted by leads."""

@@ -46,7 +46,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from lib import settings, tiers
+from lib import metrics, settings, tiers
 from lib.db import WHOLE_BANK, Database, Scope, open_database
 from lib.periods import Quarter
 
@@ -597,16 +597,20 @@ def score(db: Database, model: ChurnModel, scope: Scope = WHOLE_BANK) -> pd.Data
                           "row": np.arange(len(df))})
     info = _customer_info(db, model, scope)
     out = info.merge(probs, on="customer_id", how="inner")
-    out["aum"] = out["aum"].fillna(0.0)
-    out["aum_at_risk"] = out["churn_probability"] * out["aum"]
+    if db.has_rows("balances"):
+        out["aum"] = out["aum"].fillna(0.0)
+    # without balance snapshots AUM and AUM at risk are unknown (NaN, shown as "—"), not 0
+    out["aum_at_risk"] = out["churn_probability"] * out["aum"].astype(float)
     out = out.sort_values(["aum_at_risk", "churn_probability", "customer_id"], ascending=[False, False, True])
     return out.reset_index(drop=True)
 
 
 def _customer_info(db: Database, model: ChurnModel, scope: Scope) -> pd.DataFrame:
     """Open customers in scope with tier, current AUM (latest snapshot), branch and RM names."""
-    last = db.scalar("SELECT max(as_of) FROM balances")
-    quarter = model.current or (str(Quarter.of(last)) if last else None)
+    # without balance snapshots the newest quarter of the dated facts: customers are listed with
+    # their tier unknown and no AUM, not dropped
+    in_data = metrics.quarters_in_data(db)
+    quarter = model.current or (str(in_data[0]) if in_data else None)
     if quarter is None:
         return pd.DataFrame(columns=["customer_id", "customer_name", "customer_type", "branch_id", "branch_name",
                                      "rm_id", "rm_name", "tier", "aum"])
@@ -645,8 +649,9 @@ def retention_list(db: Database, model: ChurnModel, scope: Scope = WHOLE_BANK, l
 
 def totals(scored: pd.DataFrame, high: float = 0.2) -> dict:
     """Customers scored, those with probability >= `high`, and the AUM at risk."""
+    known = scored["aum_at_risk"].notna().any()
     return {"customers": len(scored), "high_risk": int((scored["churn_probability"] >= high).sum()),
-            "aum_at_risk": float(scored["aum_at_risk"].sum())}
+            "aum_at_risk": float(scored["aum_at_risk"].sum()) if known or scored.empty else None}
 
 
 def at_risk_by(scored: pd.DataFrame, level: str, high: float = 0.2) -> pd.DataFrame:

@@ -25,6 +25,13 @@ tab_channels, tab_campaigns, tab_ab, tab_referrals, tab_products = st.tabs([
 # ---------------------------------------------------------------- channels
 with tab_channels:
     if uc.needs("leads"):
+        tot = ui.cached(channels.lead_totals, scope)  # every lead loaded, undated ones in their own bucket
+        c1, c2, c3 = st.columns(3)
+        c1.metric(ui.t("channels.leads.loaded"), ui.value(tot["leads"], "count"))
+        c2.metric(ui.t("channels.leads.conversion"), ui.pct(tot["conversion_rate"]),
+                  help=ui.t("channels.leads.conversion_help"))
+        c3.metric(ui.t("channels.leads.undated"), ui.value(tot["undated"], "count"),
+                  help=ui.t("channels.leads.undated_help"))
         st.subheader(ui.t("channels.mix.header"))
         weekly = ui.cached(channels.channel_weekly, quarter, scope)
         if weekly.empty:

@@ -4,7 +4,7 @@ customer; the churn model's honest validation and the ranked retention list; the
 check of wealth sales. Figures come from lib.tiers, lib.health, lib.churn and lib.compliance."""
 import streamlit as st
 
-from lib import churn, compliance, health, metrics, settings, tiers, ui
+from lib import churn, compliance, gaps, health, metrics, settings, tiers, ui
 from lib import ui_tiering as ut
 
 f = ui.current_filters()
@@ -33,6 +33,8 @@ if tab_tiers.open:
         rules = ut.rules_form(ui.db())
         rk = tiers.rules_key(rules)
         st.subheader(ui.t("tiering.pyramid.header"), anchor=False)
+        if progress["end_snap"] is None:  # tiers are read from AUM: customers count, as tier "unknown"
+            st.info(gaps.needs(("balances",), ui.lang()), icon=":material/upload_file:")
         pyr = ui.cached(tiers.pyramid, quarter, scope, rk)
         if pyr.empty:
             st.info(ui.t("tiering.none"), icon=":material/info:")
@@ -116,7 +118,8 @@ if tab_churn.open:
                 tot = churn.totals(scored)
                 c1, c2 = st.columns([1, 3])
                 with c1.container(border=True):
-                    st.metric(ui.t("tiering.churn.total_risk"), ui.money(tot["aum_at_risk"]))
+                    st.metric(ui.t("tiering.churn.total_risk"), ui.money(tot["aum_at_risk"]),
+                              help=gaps.needs(("balances",), ui.lang()) if tot["aum_at_risk"] is None else None)
                     st.caption(ui.t("tiering.churn.total_risk_caption", customers=ui.value(tot["customers"], "count"),
                                     high=ui.value(tot["high_risk"], "count")))
                 with c2:

@@ -36,6 +36,16 @@ STRINGS = {
 
     # channel mix
     "channels.mix.header": {"en": "Channel mix by week", "zh": "各渠道按周表现"},
+    "channels.leads.loaded": {"en": "Leads loaded", "zh": "已加载线索"},
+    "channels.leads.conversion": {"en": "Overall conversion rate", "zh": "总体转化率"},
+    "channels.leads.undated": {"en": "Undated leads", "zh": "无日期线索"},
+    "channels.leads.undated_help": {
+        "en": "Leads without a contact date belong to no quarter or week: they are counted here and in the "
+              "overall conversion rate, not in the weekly charts. Add the contact date to the leads export to place them.",
+        "zh": "没有触达日期的线索不属于任何季度或周：计入此处和总体转化率，不计入按周图表。请在线索导出中补充触达日期。"},
+    "channels.leads.conversion_help": {
+        "en": "Converted leads / all leads loaded in scope, dated or not.",
+        "zh": "已成交线索 / 范围内已加载的全部线索（含无日期线索）。"},
     "channels.mix.measure": {"en": "Show", "zh": "显示指标"},
     "channels.measure.leads": {"en": "Leads", "zh": "线索数"},
     "channels.measure.conversions": {"en": "Conversions", "zh": "成交数"},
