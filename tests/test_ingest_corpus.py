@@ -93,7 +93,7 @@ CASES = [
     ("tab", "c.tsv", text([r.replace(",", "\t") for r in [HDR, *ROWS]]), {}, dict(read=3, inserted=3, rejected=0)),
     ("pipe", "c.txt", text([r.replace(",", "|") for r in [HDR, *ROWS]]), {}, dict(read=3, inserted=3, rejected=0)),
     ("crlf", "c.csv", base(eol="\r\n"), {}, dict(read=3, inserted=3, rejected=0)),
-    ("quoted_fields", "c.csv", text([HDR, 'C1,"Smith, ""Jr""",retail,B001,2026-01-05,active,"1,000"']), {},
+    ("quoted_fields", "c.csv", text([HDR, 'C1,"Smith, ""Jr""",retail,B001,2026-01-05,active,"1,000.50"']), {},
      dict(read=1, inserted=1, rejected=0, check=("customer_name", "C1", 'Smith, "Jr"'))),
     ("title_rows", "c.csv", text(["客户明细表", "导出日期：2026-10-01", "", HDR, *ROWS]), {},
      dict(read=3, inserted=3, rejected=0)),
@@ -132,14 +132,13 @@ CASES = [
     ("mangled_characters", "c.csv", text([HDR, "C1,??,retail,B001,2026-01-05,active,1"]), {},
      dict(read=1, inserted=1, rejected=0, warnings=1)),
     ("missing_required_column", "c.csv", text(["customer_id,customer_name,branch_id", "C1,n,B001"]), {},
-     dict(error="c.csv: no column maps to the required column customer_type of table customers "
-                "(e.g. 客户类型, 客戶類型, 客户类别, 对公对私); map a column to it or fill it with a constant "
-                "(--set customer_type=VALUE).")),
+     dict(error="c.csv: the file lacks columns that table customers needs: customer_type (e.g. 客户类型, 客戶類型, "
+                "客户类别, 对公对私) — map a column to it, or fill in one value for the whole file.")),
     ("constant_fills_column", "c.csv", text(["customer_id,customer_name,branch_id", "C1,n,B001"]),
      {"set": {"customer_type": "对公"}}, dict(read=1, inserted=1, rejected=0, check=("customer_type", "C1", "corporate"))),
     ("missing_key", "s.csv", text(["customer_id,survey_date,score", "C1,2026-01-01,9"]), {"table": "surveys"},
-     dict(error="s.csv: no column maps to the key survey_id of table surveys (e.g. 问卷编号, 回访编号, 問卷編號, "
-                "survey_no); map a column to it, or ask for a surrogate key from file and row (--surrogate-key).")),
+     dict(error="s.csv: the file lacks columns that table surveys needs: survey_id (e.g. 问卷编号, 回访编号, 問卷編號, "
+                "survey_no) — map the column that identifies each row, or build it from the file name and row number.")),
     ("surrogate_key", "s.csv", text(["customer_id,survey_date,score", "C1,2026-01-01,9", "C2,2026-01-02,7"]),
      {"table": "surveys", "surrogate_key": True}, dict(read=2, inserted=2, rejected=0, key="s-3")),
     ("unknown_table", "x.csv", text(["foo,bar,baz", "1,2,3"]), {},
@@ -172,7 +171,7 @@ CASES = [
     ("extra_columns_kept", "c.csv", text([HDR + ",vip_flag", ROWS[0] + ",gold"]), {"keep_extra": True},
      dict(read=1, inserted=1, rejected=0, check=("extra_attrs", "C1", {"vip_flag": "gold"}))),
     ("wide_customer_with_balances", "c.csv",
-     text(["客户号,客户类型,网点号,存款余额,理财余额,贷款余额", "C1,个人,B001,\"1,000\",2万,0", "C2,对公,B002,5,,"]),
+     text(["客户号,客户类型,网点号,存款余额,理财余额,贷款余额", "C1,个人,B001,\"1,000.00\",2万,0", "C2,对公,B002,5,,"]),
      {"as_of": "2026-09-30"}, dict(read=2, inserted=2, rejected=0, balances=2)),
     ("wide_customer_without_date", "c.csv", text(["客户号,客户类型,网点号,存款余额", "C1,个人,B001,1"]), {},
      dict(error="c.csv: the balance columns (存款余额) need a snapshot date; add an as-of date column or give one "

@@ -15,9 +15,12 @@ appears in ``columns`` exactly once, so nothing is dropped without being listed.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
 from lib import schema
+from lib.i18n import t as tr
 from lib.ingest.errors import IngestError
 
 EXTRA = "+extra"
@@ -37,6 +40,8 @@ class Plan:
     keep_extra: bool = True
     surrogate_key: bool = False
     as_of: str | None = None
+    number_formats: dict[str, str] = field(default_factory=dict)  # column -> "us" | "eu" (stated by the user)
+    scales: dict[str, float] = field(default_factory=dict)        # header -> unit factor read from it (万元: 10000)
     remembered: bool = False
 
     def to_json(self) -> str:
@@ -70,26 +75,227 @@ class Plan:
         return {h: tgt[len(p):] for h, tgt in self.columns.items() if tgt.startswith(p)}
 
 
-def auto_columns(table_name: str, headers: list[str], keep_extra: bool) -> dict[str, str]:
-    """Map headers through the schema's synonyms; first header wins a column."""
+# ---------------------------------------------------------------- header matching
+# How a header found its column, strongest first: "exact" (a listed spelling), "normalised" (the same
+# after folding case, spaces, underscores, punctuation, full-width and traditional characters), "token"
+# (an id column's word with a qualifier or an id suffix: 所属网点, 客户经理工号, CLIENTNUM) and "name" (a
+# branch NAME where the table expects a branch code: the code is looked up by name in branches).
+MATCH_ORDER = ("exact", "normalised", "token", "name")
+ID_SUFFIXES = ("编号", "编码", "代码", "号码", "工号", "号", "number", "code", "num", "nbr", "key", "id", "no", "cd")
+QUALIFIERS = ("所属", "归属", "开户", "管户", "管理", "主办", "签约", "经办", "主管")
+UNIT_RE = re.compile(r"^(.*?)[\s_]*[(（\[【]?\s*(百万元|万元|亿元|千元|元|万|亿|千|thousands?|millions?|rmb|cny)"
+                     r"\s*[)）\]】]?\s*$", re.IGNORECASE)
+UNIT_SCALE = {"元": 1, "rmb": 1, "cny": 1, "千元": 1e3, "千": 1e3, "thousand": 1e3, "thousands": 1e3, "万元": 1e4,
+              "万": 1e4, "百万元": 1e6, "million": 1e6, "millions": 1e6, "亿元": 1e8, "亿": 1e8}
+
+
+@dataclass(frozen=True)
+class Match:
+    column: str   # canonical column, or "balances.<col>" for the balance part of a customer export
+    how: str      # one of MATCH_ORDER
+    form: str     # the spelling it matched (a synonym, or the id word for "token")
+    scale: float = 1
+
+
+def header_unit(header: str) -> tuple[str, float]:
+    """(header without its unit, factor): 存款余额(万元) -> (存款余额, 10000). Units in brackets, or a
+    Chinese unit word at the end; a header that is only a unit is left alone."""
+    m = UNIT_RE.match(str(header).strip())
+    if not m or not m.group(1).strip(" _-"):
+        return header, 1
+    unit = m.group(2).lower()
+    bracketed = bool(re.search(r"[(（\[【]\s*" + re.escape(m.group(2)) + r"\s*[)）\]】]\s*$", str(header).strip()))
+    if not bracketed and unit not in ("万元", "亿元", "千元", "百万元"):
+        return header, 1
+    return m.group(1).strip(" _-"), UNIT_SCALE[unit]
+
+
+@lru_cache(maxsize=64)
+def _index(table_name: str) -> tuple[dict[str, str], dict[str, str], dict[str, tuple[str, ...]]]:
+    """(exact spelling -> column, normalised spelling -> column, id word -> columns) for a table."""
     t = schema.table(table_name)
-    idx = schema.header_index(t)
-    wide_idx = schema.header_index(schema.table(WIDE_TABLE)) if table_name == "customers" else {}
-    out, used = {}, set()
+    exact = {}
+    for c in t.columns:
+        for form in schema.header_forms(c):
+            exact.setdefault(form, c.name)
+    stems: dict[str, set[str]] = {}
+    for c in t.columns:
+        if c.type != "VARCHAR" or c.categories or not (c.references or c.name in t.key or c.name.endswith("_id")):
+            continue
+        for form in (*schema.header_forms(c), c.name):
+            n = schema.normalise(form)
+            for suf in ID_SUFFIXES:
+                if n.endswith(suf) and len(n) > len(suf):
+                    stems.setdefault(n[:-len(suf)], set()).add(c.name)
+                    break
+    return exact, schema.header_index(t), {k: tuple(sorted(v)) for k, v in stems.items()}
+
+
+def _token_core(n: str) -> tuple[str, bool]:
+    """A normalised header without its leading qualifiers and one id suffix; True when one was removed."""
+    stripped = False
+    again = True
+    while again:
+        again = False
+        for q in QUALIFIERS:
+            if n.startswith(q) and len(n) > len(q):
+                n, stripped, again = n[len(q):], True, True
+    for suf in ID_SUFFIXES:
+        if n.endswith(suf) and len(n) > len(suf):
+            return n[:-len(suf)], True
+    return n, stripped
+
+
+def match_header(table_name: str, header: str) -> Match | None:
+    """The column a file header maps to in a table, and how it was recognised (None: no match)."""
+    t = schema.table(table_name)
+    bare, scale = header_unit(header)
+    exact, normal, stems = _index(table_name)
+    if bare in exact:
+        return Match(exact[bare], "exact", bare, scale)
+    n = schema.normalise(bare)
+    if n in normal:
+        form = next((f for c in t.columns if c.name == normal[n] for f in schema.header_forms(c)
+                     if schema.normalise(f) == n), normal[n])
+        return Match(normal[n], "normalised", form, scale)
+    core, stripped = _token_core(n)
+    if stripped and len(stems.get(core, ())) == 1:
+        return Match(stems[core][0], "token", core, scale)
+    if "branch_id" in t.column_names and "branch_name" not in t.column_names:
+        name_idx = schema.header_index(schema.table("branches"))
+        if name_idx.get(n) == "branch_name" or name_idx.get(_token_core(n)[0]) == "branch_name":
+            return Match("branch_id", "name", header, scale)
+    return None
+
+
+def auto_columns(table_name: str, headers: list[str], keep_extra: bool) -> dict[str, str]:
+    """Map headers through the schema's synonyms; a stronger match (MATCH_ORDER) wins a column over a
+    weaker one, the first header among equals. Headers that match nothing are kept (or ignored)."""
+    return auto_match(table_name, headers, keep_extra)[0]
+
+
+def auto_match(table_name: str, headers: list[str], keep_extra: bool) -> tuple[dict[str, str], dict[str, Match]]:
+    """(header -> target, header -> Match) for a table; see auto_columns."""
+    matches = {h: match_header(table_name, h) for h in headers}
+    if table_name == "customers":
+        for h in headers:
+            if matches[h] is None:
+                w = match_header(WIDE_TABLE, h)
+                if w and w.column not in ("customer_id", "as_of") and w.how in ("exact", "normalised"):
+                    matches[h] = Match(f"{WIDE_TABLE}.{w.column}", w.how, w.form, w.scale)
+    out, used, chosen = {}, set(), {}
+    for how in MATCH_ORDER:
+        for h in headers:
+            m = matches[h]
+            if m is not None and m.how == how and m.column not in used and h not in out:
+                out[h] = m.column
+                used.add(m.column)
+                chosen[h] = m
+    return {h: out.get(h, EXTRA if keep_extra else IGNORE) for h in headers}, chosen
+
+
+def plan_scales(plan: "Plan", headers: list[str]) -> dict[str, float]:
+    """header -> factor for every mapped numeric header whose name states a unit (万元 ...)."""
+    out = {}
     for h in headers:
-        n = schema.normalise(h)
-        col = idx.get(n)
-        if col and col not in used:
-            out[h] = col
-            used.add(col)
+        tgt = plan.columns.get(h, IGNORE)
+        if tgt in (EXTRA, IGNORE):
             continue
-        wcol = wide_idx.get(n)
-        if wcol and wcol != "customer_id" and f"{WIDE_TABLE}.{wcol}" not in used:
-            out[h] = f"{WIDE_TABLE}.{wcol}"
-            used.add(out[h])
+        tb, col = (WIDE_TABLE, tgt[len(WIDE_TABLE) + 1:]) if tgt.startswith(WIDE_TABLE + ".") else (plan.table, tgt)
+        try:
+            ctype = schema.table(tb).column(col).type
+        except KeyError:
             continue
-        out[h] = EXTRA if keep_extra else IGNORE
+        f = header_unit(h)[1]
+        if f != 1 and ctype in ("DOUBLE", "INTEGER", "BIGINT"):
+            out[h] = f
     return out
+
+
+def match_reason(plan: "Plan", header: str, lang: str = "en") -> str:
+    """Why a header goes where it goes, in words (for the mapping editor and the report)."""
+    tgt = plan.columns.get(header)
+    if tgt in (None, EXTRA):
+        return tr("ingest.why.extra", lang, header=header)
+    if tgt == IGNORE:
+        return tr("ingest.why.ignore", lang, header=header)
+    tb, col = (WIDE_TABLE, tgt[len(WIDE_TABLE) + 1:]) if tgt.startswith(WIDE_TABLE + ".") else (plan.table, tgt)
+    m = match_header(tb, header)
+    if m is None or m.column != col:
+        text = tr("ingest.why.chosen", lang, header=header, column=tgt)
+    else:
+        text = tr(f"ingest.why.{m.how}", lang, header=header, column=tgt, form=m.form)
+    f = plan.scales.get(header, 1)
+    if f != 1:
+        text += tr("ingest.why.unit", lang, factor=f"{f:,.0f}")
+    return text
+
+
+# tables whose rows are events (a call, a sale, a visit): a key from file name and row number is
+# right for them; a row of the other tables is a thing (a customer, a campaign) that has its own code
+SURROGATE_TABLES = ("sales", "leads", "activities", "referrals", "surveys", "ledger")
+
+
+def surrogate_allowed(table_name: str) -> bool:
+    t = schema.table(table_name)
+    return table_name in SURROGATE_TABLES and len(t.key) == 1
+
+
+def constant_allowed(table_name: str, column: str) -> bool:
+    """Whether one value for the whole file can be right for this column: never for a key, nor for
+    the customer a row belongs to (it would put every row on one customer)."""
+    return column not in schema.table(table_name).key and column != "customer_id"
+
+
+def missing_required(plan: "Plan") -> list[str]:
+    """Required columns of the plan's table that no header, constant, surrogate key or default fills."""
+    t = schema.table(plan.table)
+    out = []
+    for c in t.columns:
+        if not c.required or c.default is not None or plan.target_of(c.name) is not None or c.name in plan.constants:
+            continue
+        if plan.surrogate_key and c.name in t.key and surrogate_allowed(plan.table):
+            continue
+        out.append(c.name)
+    return out
+
+
+def check_required(plan: "Plan", source) -> None:
+    """Raise ONE IngestError listing every missing required column with the advice that leads to a
+    correct load (``e.kw['missing']`` holds the column names, for fill-in widgets)."""
+    t = schema.table(plan.table)
+    if plan.surrogate_key and not surrogate_allowed(plan.table) and t.key[0] not in plan.columns.values():
+        raise IngestError("ingest.err.surrogate_not_allowed", file=source.file_name, table=plan.table,
+                          column=t.key[0])
+    missing = missing_required(plan)
+    if not missing:
+        return
+    parts = []
+    for name in missing:
+        c = t.column(name)
+        syn = ", ".join(c.synonyms[:4])
+        if name in t.key:
+            key = "ingest.need.key_surrogate" if surrogate_allowed(plan.table) else "ingest.need.key"
+        elif not constant_allowed(plan.table, name):
+            key = "ingest.need.per_row"
+        else:
+            key = "ingest.need.any"
+        parts.append((key, dict(column=name, synonyms=syn, table=plan.table)))
+    raise MissingColumns(file=source.file_name, table=plan.table, n=len(missing), columns=", ".join(missing),
+                         missing=missing, needs=parts)
+
+
+class MissingColumns(IngestError):
+    """Every missing required column in one error; each with its own advice, in the reader's language."""
+
+    def __init__(self, **kw):
+        self.key, self.kw = "ingest.err.missing_columns", kw
+        Exception.__init__(self, self.message("en"))
+
+    def message(self, lang: str = "en") -> str:
+        sep = "；" if lang == "zh" else "; "
+        details = sep.join(tr(k, lang, **kw) for k, kw in self.kw["needs"])
+        return tr(self.key, lang, **{**self.kw, "details": details})
 
 
 def _ensure(cur) -> None:
@@ -123,13 +329,18 @@ def propose(db, source, table: str | None = None, keep_extra: bool = True) -> Pl
     if name is None:
         raise IngestError("ingest.err.unknown_table", file=source.file_name,
                           headers=", ".join(source.headers[:8]))
-    return Plan(table=name, columns=auto_columns(name, source.headers, keep_extra), keep_extra=keep_extra)
+    plan = Plan(table=name, columns=auto_columns(name, source.headers, keep_extra), keep_extra=keep_extra)
+    plan.scales = plan_scales(plan, source.headers)
+    return plan
 
 
 def apply_overrides(plan: Plan, source, maps: dict[str, str] | None = None,
                     values: dict[str, dict[str, str]] | None = None,
-                    constants: dict[str, str] | None = None) -> Plan:
-    """Apply user choices (CLI --map/--value/--set or the app's editor) to a plan."""
+                    constants: dict[str, str] | None = None,
+                    number_formats: dict[str, str] | None = None) -> Plan:
+    """Apply user choices (CLI --map/--value/--set/--number-format or the app's editor) to a plan.
+    Rule for a constant: it fills a column the file LACKS; a constant for a column the file has is
+    refused (it would silently overwrite the file's values), map that header elsewhere first."""
     t = schema.table(plan.table)
     for src_h, target in (maps or {}).items():
         if src_h not in plan.columns:
@@ -150,7 +361,22 @@ def apply_overrides(plan: Plan, source, maps: dict[str, str] | None = None,
     for col, v in (constants or {}).items():
         if col not in t.column_names:
             raise IngestError("ingest.err.no_column", table=plan.table, column=col, columns=", ".join(t.column_names))
+        if plan.target_of(col) is not None:
+            raise IngestError("ingest.err.constant_mapped", file=source.file_name, column=col,
+                              header=plan.target_of(col))
         plan.constants[col] = v
+    from lib.ingest.parse import NUMBER_FORMATS, FORMAT_LABEL
+    by_label = {lbl: k for k, lbl in FORMAT_LABEL.items()}
+    for col, fmt in (number_formats or {}).items():
+        fmt = by_label.get(fmt, fmt)
+        if col not in t.column_names or t.column(col).type not in ("DOUBLE", "INTEGER", "BIGINT"):
+            raise IngestError("ingest.err.no_number_column", table=plan.table, column=col,
+                              columns=", ".join(c.name for c in t.columns if c.type in ("DOUBLE", "INTEGER", "BIGINT")))
+        if fmt not in NUMBER_FORMATS:
+            raise IngestError("ingest.err.bad_option", option="--number-format", expected="1,234.56 | 1.234,56",
+                              value=fmt)
+        plan.number_formats[col] = fmt
+    plan.scales = {h: f for h, f in plan_scales(plan, list(plan.columns)).items()}
     return plan
 
 
@@ -178,9 +404,16 @@ def value_map(column: schema.Column, raws: list[str], user: dict[str, str] | Non
 def preview(source, plan: Plan, n: int = 10) -> list[dict]:
     """Converted values of the first rows, per canonical column, for the mapping editor."""
     from lib.ingest.parse import preview_value
+    from lib.ingest.parse import sample_format
     t = schema.table(plan.table)
     rows = []
     pos = {h: i for i, h in enumerate(source.headers)}
+    fmts = {}
+    for col in t.columns:
+        h = plan.target_of(col.name)
+        if h is not None and col.type in ("DOUBLE", "INTEGER", "BIGINT"):
+            fmts[col.name] = sample_format([r[pos[h]] for r in source.sample_rows if pos[h] < len(r)],
+                                           plan.number_formats.get(col.name))
     for raw in source.sample_rows[:n]:
         rec = {}
         for col in t.columns:
@@ -194,6 +427,7 @@ def preview(source, plan: Plan, n: int = 10) -> list[dict]:
             if col.categories:
                 rec[col.name] = value_map(col, [v], plan.values.get(col.name)).get(v) if v.strip() else None
             else:
-                rec[col.name] = preview_value(col.type, v)
+                rec[col.name] = preview_value(col.type, v, fmts.get(col.name, "plain"),
+                                              plan.scales.get(h, 1) if h is not None else 1)
         rows.append(rec)
     return rows

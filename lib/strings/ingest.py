@@ -74,6 +74,83 @@ STRINGS = {
         "en": "the database {db} is in use by another program: {error}.",
         "zh": "数据库 {db} 正被其他程序占用：{error}。"},
     "ingest.err.failed": {"en": "{file}: import failed: {error}.", "zh": "{file}：导入失败：{error}。"},
+    # ---- mapping: all missing columns at once, advice that leads to a correct load
+    "ingest.err.missing_columns": {
+        "en": "{file}: the file lacks columns that table {table} needs: {details}.",
+        "zh": "{file}：文件缺少数据表 {table} 所需的列：{details}。"},
+    "ingest.need.key_surrogate": {
+        "en": "{column} (e.g. {synonyms}) — map the column that identifies each row, or build it from the file "
+              "name and row number",
+        "zh": "{column}（如 {synonyms}）——请指定标识每一行的列，或按文件名和行号生成"},
+    "ingest.need.key": {
+        "en": "{column} (e.g. {synonyms}) — map the column that holds each row's own code (a {table} row cannot "
+              "take a code made up from file and row)",
+        "zh": "{column}（如 {synonyms}）——请指定存放每行自身编号的列（{table} 的行不能使用按文件和行号生成的编号）"},
+    "ingest.need.per_row": {
+        "en": "{column} (e.g. {synonyms}) — map the column that says whose row it is (one value for the whole file "
+              "would put every row on one customer)",
+        "zh": "{column}（如 {synonyms}）——请指定说明每行属于哪位客户的列（整个文件填同一个值会把所有行记到同一位客户名下）"},
+    "ingest.need.any": {
+        "en": "{column} (e.g. {synonyms}) — map a column to it, or fill in one value for the whole file",
+        "zh": "{column}（如 {synonyms}）——请指定对应列，或为整个文件填入一个值"},
+    "ingest.err.surrogate_not_allowed": {
+        "en": "{file}: a row of {table} is something with its own code, so a key made from file name and row number "
+              "would make every row a new one; map the column that holds {column}.",
+        "zh": "{file}：{table} 的每一行都有自己的编号，按文件名和行号生成主键会把每一行都当成新记录；请指定存放 {column} 的列。"},
+    "ingest.err.constant_mapped": {
+        "en": "{file}: the file already has {column} (column {header}); one value for the whole file would overwrite "
+              "it. Fill in only columns the file lacks, or map {header} elsewhere first.",
+        "zh": "{file}：文件已有 {column}（列 {header}），整个文件填同一个值会覆盖它。只为文件缺少的列填值，或先把 {header} 映射到别处。"},
+    "ingest.err.no_number_column": {
+        "en": "table {table} has no number column {column}; its number columns are: {columns}.",
+        "zh": "表 {table} 没有数值列 {column}；数值列为：{columns}。"},
+    "ingest.err.nul": {
+        "en": "{file}: line {line} holds a NUL byte, which a text export never has: the file is damaged or not plain "
+              "text. Export it again as CSV, XLSX or Parquet.",
+        "zh": "{file}：第 {line} 行含有 NUL 字节（文本导出中不应出现），文件可能已损坏或不是纯文本。请重新导出为 CSV、XLSX 或 Parquet。"},
+    "ingest.note.dup_header": {
+        "en": "{file}: the header {header} appears {n} times; all are kept, as {names} (the first one is matched to "
+              "a column, the others are kept as extra attributes).",
+        "zh": "{file}：表头 {header} 出现 {n} 次，均已保留，名为 {names}（第一个用于匹配字段，其余保留为扩展属性）。"},
+    "ingest.note.unit": {
+        "en": "{file}: {header} states its unit in the header; its values are multiplied by {factor}.",
+        "zh": "{file}：{header} 在表头中注明了单位，其数值已乘以 {factor}。"},
+    "ingest.note.number_format": {
+        "en": "{file}: {header} reads numbers as {format} (decided from the whole column).",
+        "zh": "{file}：{header} 的数字按 {format} 格式读取（依据整列判断）。"},
+    # ---- how a header found its column
+    "ingest.why.exact": {"en": "{header} → {column}: a known name of {column}",
+                         "zh": "{header} → {column}：{column} 的已知名称"},
+    "ingest.why.normalised": {
+        "en": "{header} → {column}: the same as '{form}' apart from case, spaces, punctuation, full-width or "
+              "traditional characters",
+        "zh": "{header} → {column}：除大小写、空格、标点、全角或繁体外与“{form}”相同"},
+    "ingest.why.token": {
+        "en": "{header} → {column}: the word '{form}' of {column} with a qualifier or an id word (所属, 开户, 号, ID, NUM)",
+        "zh": "{header} → {column}：{column} 的关键词“{form}”加限定词或编号词（所属、开户、号、ID、NUM）"},
+    "ingest.why.name": {
+        "en": "{header} → {column}: branch names; each is looked up in branches and loaded as its code (a name not "
+              "found loads as written, with a warning)",
+        "zh": "{header} → {column}：网点名称，按名称在网点表中查找并以网点号载入（找不到的名称按原值载入并给出警告）"},
+    "ingest.why.chosen": {"en": "{header} → {column}: chosen by hand or remembered from an earlier upload",
+                          "zh": "{header} → {column}：手动选择或沿用上次上传的映射"},
+    "ingest.why.extra": {"en": "{header}: matches no column; kept as an extra attribute",
+                         "zh": "{header}：未匹配任何字段，保留为扩展属性"},
+    "ingest.why.ignore": {"en": "{header}: ignored", "zh": "{header}：已忽略"},
+    "ingest.why.unit": {"en": " · values in the header's unit, × {factor}", "zh": " · 数值按表头单位乘以 {factor}"},
+    "ingest.reason.ambiguous_number": {
+        "en": "{column}: '{value}' could be {detail}: no value in this column shows whether ',' or '.' is the decimal "
+              "mark; state the column's number format (1,234.56 or 1.234,56) and load again",
+        "zh": "{column}：“{value}”可读作 {detail}：该列没有能说明“,”或“.”哪个是小数点的数值；请指明该列的数字格式"
+              "（1,234.56 或 1.234,56）后重新载入"},
+    "ingest.reason.mixed_number": {
+        "en": "{column}: '{value}': this column mixes the number formats 1,234.56 and 1.234,56, so its separators "
+              "cannot be trusted; fix the column in the file, or state its number format and load again",
+        "zh": "{column}：“{value}”：该列混用 1,234.56 与 1.234,56 两种数字格式，分隔符不可信；请修正文件中的该列，"
+              "或指明其数字格式后重新载入"},
+    "ingest.reason.wrong_format": {
+        "en": "{column}: '{value}' does not fit the column's number format {detail}; fix the value or the stated format",
+        "zh": "{column}：“{value}”不符合该列的数字格式 {detail}；请修正该值或所指明的格式"},
     # ---- row-level reasons
     "ingest.reason.missing": {"en": "{column}: required value is missing",
                               "zh": "{column}：缺少必填值"},
