@@ -178,8 +178,6 @@ class _Col:
     header: str       # what the user calls it (file header or "constant")
     fmt: str = "plain"  # number format of the whole column (parse.column_formats)
     scale: float = 1    # unit stated in the header (万元: 10000)
-    fmt: str = "plain"  # number format of the whole column (parse.column_formats)
-    scale: float = 1    # unit stated in the header (万元: 10000)
 
 
 def _resolve(src: detect.Source, plan: Plan, tbl: schema.Table) -> dict[str, _Col]:
@@ -433,7 +431,6 @@ def _load_table(cur, src: detect.Source, plan: Plan, tbl: schema.Table, import_i
     cols = _resolve(src, plan, tbl)
     pos = {h: i for i, h in enumerate(src.headers)}
     extras = [(h, pos[h]) for h in plan.extra_headers] if plan.keep_extra else []
-    parse.prepare_columns(cur, cols, plan, src, rep, lang)  # number formats from whole columns, branch names
     parse.prepare_columns(cur, cols, plan, src, rep, lang)  # number formats from whole columns, branch names
     rep.unknown_values = _category_tables(cur, cols, plan)
     _stage_typed(cur, cols, extras, only_rows)
