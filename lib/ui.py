@@ -470,6 +470,11 @@ def scope_label(scope: Scope) -> str:
     return " · ".join(parts) or t("filters.whole_bank")
 
 
+def scope_md(scope: Scope) -> str:
+    """``scope_label`` made safe for Markdown (branch and region names come from data)."""
+    return safe(scope_label(scope))
+
+
 # ---------------------------------------------------------------- widgets
 def export_name(table_name: str) -> str:
     """The export that fills a canonical table, in the current language."""

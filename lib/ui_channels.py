@@ -310,7 +310,7 @@ def ab_comparison(c: dict) -> None:
     """Metrics and the plain-language verdict for one variant-vs-control comparison."""
     need = c["n_per_arm_needed"]
     m1, m2, m3 = st.columns(3)
-    m1.metric(t("channels.ab.diff", variant=c["variant"], control=c["control"]), _pp(c["diff"]))
+    m1.metric(t("channels.ab.diff", variant=ui.safe(c["variant"]), control=ui.safe(c["control"])), _pp(c["diff"]))
     m1.caption(t("channels.ab.diff_ci", low=_pp(c["diff_low"]), high=_pp(c["diff_high"])))
     m2.metric(t("channels.ab.p_value"), _p(c["p_value"]))
     m2.caption(t("channels.ab.p_exact", p=_p(c["p_exact"])))

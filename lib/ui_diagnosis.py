@@ -140,12 +140,12 @@ def bottleneck_panel(items: pd.DataFrame, has_plan: bool, limit: int = 6) -> Non
             return
         for _, r in items.head(limit).iterrows():
             color, icon, _ = STATUS_STYLE[_status(r["status"])]
-            st.markdown(f":{color}[{icon}] {r['sentence']}")
+            st.markdown(f":{color}[{icon}] {ui.safe(r['sentence'])}")
         if len(items) > limit:
             with st.expander(ui.t("diagnosis.bottleneck.more", n=len(items) - limit)):
                 for _, r in items.iloc[limit:].iterrows():
                     color, icon, _ = STATUS_STYLE[_status(r["status"])]
-                    st.markdown(f":{color}[{icon}] {r['sentence']}")
+                    st.markdown(f":{color}[{icon}] {ui.safe(r['sentence'])}")
 
 
 # ---------------------------------------------------------------- drill-down widgets

@@ -116,9 +116,9 @@ def _report(rep: load.Report) -> None:
         st.caption(ui.t("ingest.ui.part", table=p.table, inserted=p.inserted, updated=p.updated,
                         unchanged=p.unchanged, rejected=p.rejected))
     if rep.extra_columns:
-        st.caption(ui.t("ingest.ui.extra_list", columns=", ".join(rep.extra_columns)))
+        st.caption(ui.t("ingest.ui.extra_list", columns=ui.safe_all(rep.extra_columns)))
     if rep.ignored_columns:
-        st.caption(ui.t("ingest.ui.ignored_list", columns=", ".join(rep.ignored_columns)))
+        st.caption(ui.t("ingest.ui.ignored_list", columns=ui.safe_all(rep.ignored_columns)))
     if rep.skipped:
         st.caption(ui.t("ingest.ui.skipped", rows=", ".join(f"{r} ({ui.t('ingest.skip.' + w)})" for r, w in rep.skipped[:20])))
     if rep.issues:
@@ -138,7 +138,7 @@ def _value_editors(rep: load.Report, plan: mapping.Plan, key: str) -> dict[str, 
     tb = schema.table(plan.table)
     for col, vals in rep.unknown_values.items():
         cats = ["", *tb.column(col).categories.keys()]
-        st.caption(ui.t("ingest.ui.unknown_values", column=col))
+        st.caption(ui.t("ingest.ui.unknown_values", column=ui.safe(col)))
         df = pd.DataFrame({"value": [v for v, _ in vals[:200]], "rows": [n for _, n in vals[:200]], "map_to": ""})
         edited = st.data_editor(df, key=f"{key}_vals_{col}", hide_index=True, disabled=["value", "rows"],
                                 column_config={"value": ui.t("ingest.ui.col_value"), "rows": ui.t("ingest.ui.col_rows"),
@@ -161,7 +161,7 @@ def _one_file(uf) -> None:
                 src.cleanup()
                 src = detect.inspect(path, file_name=uf.name, sheet=sheet)
     except IngestError as e:
-        st.error(e.message(ui.lang()), icon=":material/error:")
+        st.error(ui.safe(e.message(ui.lang())), icon=":material/error:")
         return
     try:
         st.caption(ui.t("ingest.ui.detected", kind=src.kind, encoding=src.encoding,
@@ -202,7 +202,7 @@ def _one_file(uf) -> None:
             plan.values = _value_editors(first, plan, f"{key}_{table}")
             rep = _dry_run(src, plan) if plan.values else first
         except IngestError as e:
-            st.error(e.message(ui.lang()), icon=":material/error:")
+            st.error(ui.safe(e.message(ui.lang())), icon=":material/error:")
             return
         st.markdown(f"**{ui.t('ingest.ui.report')}**")
         _report(rep)
@@ -213,12 +213,12 @@ def _one_file(uf) -> None:
                 done = load.run_import(ui.db(), src, plan, user=_user(), lang=ui.lang(),
                                        progress=lambda f: bar.progress(min(f, 1.0), text=ui.t("ingest.ui.loading")))
             except IngestError as e:
-                st.error(e.message(ui.lang()), icon=":material/error:")
+                st.error(ui.safe(e.message(ui.lang())), icon=":material/error:")
                 return
             cube.refresh_in_background(ui.db())
             st.session_state.pop("ingest_reports", None)
             st.session_state.setdefault("ingest_done", []).append(done.summary_line())
-            st.success(ui.t("ingest.ui.loaded", file=done.file_name, inserted=done.inserted, updated=done.updated,
+            st.success(ui.t("ingest.ui.loaded", file=ui.safe(done.file_name), inserted=done.inserted, updated=done.updated,
                             unchanged=done.unchanged, rejected=done.rejected, import_id=done.import_id),
                        icon=":material/check_circle:")
     finally:
@@ -240,7 +240,7 @@ def upload_section() -> None:
     files = st.file_uploader(ui.t("ingest.ui.upload"), type=TYPES, accept_multiple_files=True, key="ingest_upload")
     for uf in files or []:
         with st.container(border=True):
-            st.subheader(uf.name)
+            st.subheader(ui.safe(uf.name), anchor=False)
             _one_file(uf)
 
 
@@ -263,4 +263,4 @@ def history_section() -> None:
             cube.refresh_in_background(ui.db())
             st.success(ui.t("ingest.ui.undone", ids=", ".join(map(str, ids))), icon=":material/check_circle:")
         except IngestError as e:
-            st.error(e.message(ui.lang()), icon=":material/error:")
+            st.error(ui.safe(e.message(ui.lang())), icon=":material/error:")

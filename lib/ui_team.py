@@ -164,8 +164,8 @@ def star_cards(stars: pd.DataFrame) -> None:
         return
     with st.container(border=True):
         for row in stars.itertuples():
-            st.markdown(f":material/star: **{row.rm_name}** · {row.team_name} · "
-                        f"{t('team.star.score', score=f'{row.score:.0f}', rank=int(row.rank))}  \n{row.reason}")
+            st.markdown(f":material/star: **{ui.safe(row.rm_name)}** · {ui.safe(row.team_name)} · "
+                        f"{t('team.star.score', score=f'{row.score:.0f}', rank=int(row.rank))}  \n{ui.safe(row.reason)}")
 
 
 # ---------------------------------------------------------------- scorecard table
@@ -363,10 +363,10 @@ def training_list(plan: pd.DataFrame) -> pd.DataFrame:
     sep = t("team.list_sep")
     for r in plan.itertuples():
         with st.container(border=True):
-            st.markdown(f":material/school: **{r.priority}. {r.label}** — {r.course}")
+            st.markdown(f":material/school: **{r.priority}. {ui.safe(r.label)}** — {ui.safe(r.course)}")
             names = list(r.participants)
             more = t("team.cap.more", n=len(names) - NAMES_SHOWN) if len(names) > NAMES_SHOWN else ""
-            st.caption(t("team.cap.who", n=len(names), names=sep.join(names[:NAMES_SHOWN]) + more,
+            st.caption(t("team.cap.who", n=len(names), names=ui.safe_all(names[:NAMES_SHOWN], sep) + more,
                          mean=f"{r.mean:.1f}"))
     return pd.DataFrame({t("team.cap.col.priority"): plan["priority"], t("team.cap.col.dimension"): plan["label"],
                          t("team.cap.col.course"): plan["course"], t("team.cap.col.n"): plan["n_participants"],
@@ -383,7 +383,8 @@ def behind_list(behind: pd.DataFrame) -> None:
     if behind.empty:
         st.success(t("team.mentor.behind_none"), icon=":material/check_circle:")
         return
-    lines = [t("team.mentor.behind_item", mentee=r.mentee_name, mentor=r.mentor_name, branch=r.branch_name,
+    lines = [t("team.mentor.behind_item", mentee=ui.safe(r.mentee_name), mentor=ui.safe(r.mentor_name),
+               branch=ui.safe(r.branch_name),
                att=ui.pct(r.attainment, 0), change=pp(r.change), since=r.paired_since,
                status=t(f"team.mentor.status.{r.status}")) for r in behind.itertuples()]
     st.warning("  \n".join(lines), icon=":material/trending_down:")

@@ -15,7 +15,7 @@ if quarter is None:
     st.warning(ui.t("channels.no_quarter"), icon=":material/upload_file:")
     st.stop()
 st.caption(ui.t("channels.caption", quarter=quarter,
-                scope=ui.t("filters.scope_caption", scope=ui.scope_label(f.scope))))
+                scope=ui.t("filters.scope_caption", scope=ui.scope_md(f.scope))))
 scope = ui.scope_arg(f.scope)
 
 tab_channels, tab_campaigns, tab_ab, tab_referrals, tab_products = st.tabs([
@@ -108,7 +108,7 @@ with tab_ab:
                 uc.ab_arms_table(test["arms"])
             comps = test["comparisons"].to_dict("records")
             if len(comps) > 1:
-                st.caption(ui.t("channels.ab.multi_note", arms=len(comps) + 1, control=comps[0]["control"],
+                st.caption(ui.t("channels.ab.multi_note", arms=len(comps) + 1, control=ui.safe(comps[0]["control"]),
                                 alpha=f"{comps[0]['alpha']:.3f}"))
             for comp in comps:
                 uc.ab_comparison(comp)

@@ -7,16 +7,17 @@ st.title(ui.t("data.title"))
 ui.demo_banner()
 st.write(ui.t("data.intro"))
 
-info = datapage.database_info(ui.db())
-st.caption(ui.t("data.db_file", path=info["path"], version=info["version"],
-                source=ui.t(f"data.source.{info['source']}")))
+info = datapage.database_info(ui.db(), ui.viewer())  # the server's file path only for admins
+if info["path"]:
+    st.caption(ui.t("data.db_file", path=ui.safe(info["path"]), version=info["version"],
+                    source=ui.t(f"data.source.{info['source']}")))
 
 status_tab, upload_tab, history_tab, contract_tab, metrics_tab = st.tabs(
     [ui.t("data.tab.status"), ui.t("ingest.ui.tab_upload"), ui.t("ingest.ui.tab_history"),
      ui.t("data.tab.contract"), ui.t("data.tab.metrics")])
 
 with status_tab:
-    loaded = datapage.loaded_tables(ui.db(), ui.lang())
+    loaded = datapage.loaded_tables(ui.db(), ui.lang(), ui.viewer())  # counts within the viewer's scope
     st.dataframe(loaded, hide_index=True, width="stretch", column_config={
         "table": ui.t("data.col.table"), "label": ui.t("data.col.label"),
         "rows": st.column_config.NumberColumn(ui.t("data.col.rows"), format="localized"),

@@ -17,7 +17,7 @@ if f.quarter is None:
 
 progress = ui.cached(metrics.quarter_progress, f.quarter)
 st.caption(ui.t("diagnosis.caption", quarter=f.quarter, as_of=ui.day(progress["as_of"]), week=progress["week"],
-                weeks=progress["weeks"], share=ui.pct(progress["share"], 0), scope=ui.scope_label(f.scope)))
+                weeks=progress["weeks"], share=ui.pct(progress["share"], 0), scope=ui.scope_md(f.scope)))
 
 kpis = ui.cached(diagnosis.kpis, f.quarter, ui.scope_arg(f.scope))
 missing = ui.cached(diagnosis.missing_data, f.quarter)

@@ -18,7 +18,7 @@ st.caption(" · ".join([
     ui.t("overview.subtitle", quarter=f.quarter, as_of=ui.day(progress["as_of"])),
     ui.t("overview.quarter_progress", week=progress["week"], weeks=progress["weeks"],
          share=ui.pct(progress["share"], 0)),
-    ui.t("filters.scope_caption", scope=ui.scope_label(f.scope)),
+    ui.t("filters.scope_caption", scope=ui.scope_md(f.scope)),
 ]))
 
 for row in (("aum", "aum_growth", "new_customers", "fee_income"),

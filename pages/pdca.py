@@ -24,10 +24,10 @@ week_now = progress["week"]
 if progress["share"] < 1:
     st.caption(ui.t("pdca.caption", quarter=quarter, week=week_now, weeks=progress["weeks"],
                     phase=up.phase_label(pdca.phase_of_week(phases, week_now)), as_of=ui.day(progress["as_of"]),
-                    scope=ui.scope_label(f.scope)))
+                    scope=ui.scope_md(f.scope)))
 else:
     st.caption(ui.t("pdca.caption_done", quarter=quarter, as_of=ui.day(progress["as_of"]),
-                    scope=ui.scope_label(f.scope)))
+                    scope=ui.scope_md(f.scope)))
 up.show_flash()
 
 keys_all = ui.cached(pdca.key_targets, quarter, scope)
@@ -55,7 +55,7 @@ with tab_tl:
         if rows is not None:
             errors = pdca.validate_milestones(quarter, rows, lang)
             if errors:
-                st.error("\n".join(f"- {e}" for e in errors), icon=":material/error:")
+                st.error("\n".join(f"- {ui.safe(e)}" for e in errors), icon=":material/error:")
             else:
                 pdca.save_milestones(ui.db(), quarter, rows, user, lang)
                 up.flash("success", ui.t("pdca.saved"))
@@ -153,7 +153,7 @@ with tab_rv:
         up.flash("success", ui.t("pdca.saved"))
         st.rerun()
     if rev["held_at"] is not None:
-        st.caption(ui.t("pdca.rv.held", when=str(rev["held_at"])[:16], user=rev["username"]))
+        st.caption(ui.t("pdca.rv.held", when=str(rev["held_at"])[:16], user=ui.safe(rev["username"])))
 
     st.markdown(f"### {ui.t('pdca.rv.pack')}")
     pack = review_pack.build_html(ui.db(), quarter, f.scope, review_keys, lang, ui.scope_label(f.scope), user, now,

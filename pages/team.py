@@ -14,7 +14,7 @@ ui.demo_banner()
 if f.quarter is None:
     st.warning(ui.t("team.no_quarter"), icon=":material/upload_file:")
     st.stop()
-st.caption(ui.t("team.caption", quarter=f.quarter, scope=ui.scope_label(f.scope)))
+st.caption(ui.t("team.caption", quarter=f.quarter, scope=ui.scope_md(f.scope)))
 scope = ui.scope_arg(f.scope)
 w_arg, rule_arg = ut.weights_arg(), ut.rule_arg()
 card = ui.cached(team.scorecard, f.quarter, scope, w_arg, rule_arg)
@@ -64,7 +64,7 @@ with tab_radar:
                 st.plotly_chart(ut.rm_radar(data, ui.t("team.radar.title", name=me["rm_name"], team=names(me[team_by])),
                                             height=620 if len(picked) == 1 else 500), width="stretch")
                 if not me["has_book"]:
-                    st.caption(ui.t("team.radar.unscored", name=me["rm_name"]))
+                    st.caption(ui.t("team.radar.unscored", name=ui.safe(me["rm_name"])))
     st.caption(ui.t("team.radar.note"))
 
     st.subheader(ui.t("team.radar.teams_header"), anchor=False)
@@ -106,7 +106,7 @@ with tab_cap:
         if weak.empty:
             st.success(ui.t("team.cap.weak_none", score=f"{limit:g}"), icon=":material/check_circle:")
         else:
-            st.warning(ui.t("team.cap.weak_list", dims=sep.join(ut.cap_dim(d) for d in weak["dimension"])),
+            st.warning(ui.t("team.cap.weak_list", dims=ui.safe_all((ut.cap_dim(d) for d in weak["dimension"]), sep)),
                        icon=":material/report:")
         ut.capability_table(prof, limit)
         st.caption(ui.t("team.cap.threshold_help"))

@@ -19,7 +19,7 @@ quarter = f.quarter
 scope = ui.scope_arg(f.scope)
 progress = ui.cached(metrics.quarter_progress, quarter)
 st.caption(ui.t("tiering.caption", quarter=quarter, as_of=ui.day(progress["as_of"]),
-                scope=ui.t("filters.scope_caption", scope=ui.scope_label(f.scope))))
+                scope=ui.t("filters.scope_caption", scope=ui.scope_md(f.scope))))
 show_names = ui.show_personal()  # the sidebar's "show customer names" switch (never in projector mode)
 
 tab_tiers, tab_health, tab_churn, tab_comp = st.tabs(

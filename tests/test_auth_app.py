@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import audit, auth, i18n, settings
+from lib import audit, auth, i18n, markup, settings
 from lib.db import Scope, forget_database, get_database
 from lib.periods import Quarter
 
@@ -92,7 +92,7 @@ def test_branch_manager_sees_only_the_branch_totals(app_db):
                              "WHERE as_of <= ?)", [Quarter.parse(quarter).end])
     assert i18n.fmt_money(bank_aum, "en") != cards["AUM"]
     name = app_db.scalar("SELECT branch_name FROM branches WHERE branch_id = 'B001'")
-    assert f"Scope: {name}" in " ".join(c.value for c in at.caption)
+    assert f"Scope: {name}" in markup.rendered(" ".join(c.value for c in at.caption))
 
     # a crafted link to another branch or region shows nothing beyond the branch
     other = app_db.scalar("SELECT branch_id FROM branches WHERE branch_id <> 'B001' ORDER BY 1 LIMIT 1")
@@ -126,7 +126,7 @@ def test_viewer_sees_pages_but_cannot_import_edit_or_see_names(app_db):
     assert not at.get("file_uploader")
     assert any("may not do this" in i.value for i in at.info)
     assert "Show customer names" not in [tg.label for tg in at.sidebar.toggle]
-    assert any("viewer@bank.example" in c.value and "viewer" in c.value for c in at.sidebar.caption)
+    assert any("viewer@bank.example" in markup.rendered(c.value) and "viewer" in c.value for c in at.sidebar.caption)
 
     ch = run_as("viewer@bank.example", "pages/channels.py")
     saves = [b for b in ch.button if b.label == "Save"]
@@ -305,3 +305,21 @@ def test_local_mode_is_labelled_in_the_sidebar(app_env):
     assert not at.exception
     assert any("Local single-user mode" in m.value for m in at.sidebar.markdown)
     assert at.metric  # pages run: the local user is admin of the whole bank
+
+
+# ---------------------------------------------------------------- the Data page within the viewer's scope
+def test_data_page_counts_within_a_branch_viewers_scope_and_no_server_path(app_db, bank):
+    at = run_as("bm@bank.example", "pages/data.py")
+    assert not at.exception
+    status = at.dataframe[0].value.set_index("table")
+    n_b001 = app_db.scalar("SELECT count(*) FROM customers WHERE branch_id = 'B001'")
+    assert status.loc["customers", "rows"] == n_b001 < app_db.scalar("SELECT count(*) FROM customers")
+    assert status.loc["branches", "rows"] == 1
+    assert status.loc["balances", "rows"] == app_db.scalar(
+        "SELECT count(*) FROM balances b JOIN customers c USING (customer_id) WHERE c.branch_id = 'B001'")
+    shown = " ".join(c.value for c in at.caption) + " ".join(m.value for m in at.markdown)
+    assert bank not in markup.rendered(shown) and "Database file" not in shown
+    admin = run_as("admin@bank.example", "pages/data.py")
+    assert any(bank in markup.rendered(c.value) for c in admin.caption)
+    assert admin.dataframe[0].value.set_index("table").loc["customers", "rows"] == app_db.scalar(
+        "SELECT count(*) FROM customers")
