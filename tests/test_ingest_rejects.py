@@ -55,7 +55,8 @@ def test_cli_rejects_file_is_formula_safe(tmp_path):
     f = evil_file(tmp_path)
     r = subprocess.run([sys.executable, "-m", "lib.ingest", "--db", dbp, f], cwd=ROOT, capture_output=True,
                        text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 1, r.stderr  # every row rejected: nothing loaded is a failure, not a success
+    assert "error: evil.csv: nothing was loaded: all 6 rows were rejected" in r.stderr
     rows = read_rejects(str(tmp_path / "evil.rejected.csv"))
     assert [r["customer_name"] for r in rows] == ["'" + v for v in EVIL]
 

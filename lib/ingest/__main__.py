@@ -1,7 +1,7 @@
 """Command-line import for scheduled dumps; the same code path as the app's upload.
 
     python -m lib.ingest --db PATH [--table NAME] [--map SOURCE=TARGET ...]
-        [--value COLUMN:SOURCE=TARGET ...] [--set COLUMN=VALUE ...] [--keep-extra]
+        [--value COLUMN:SOURCE=TARGET ...] [--set COLUMN=VALUE ...] [--drop-extra]
         [--surrogate-key] [--as-of YYYY-MM-DD] [--sheet NAME] [--rejects-dir DIR]
         [--user NAME] [--dry-run] [--timeout SECONDS] FILE...
     python -m lib.ingest --db PATH --undo IMPORT_ID
@@ -9,8 +9,9 @@
 Prints one line per file (and per part of a wide customer export):
 ``FILE table=T read=N inserted=N updated=N unchanged=N rejected=N import_id=ID``. Rejected rows
 go to ``<stem>.rejected.csv`` next to the file or in --rejects-dir. Exit status: 0 when every
-file loaded (rows may still be rejected), 1 when a file could not be loaded at all, 2 on bad
-usage. When the running app holds the database, the job goes through its inbox (lib.ingest.inbox).
+file loaded (rows may still be rejected), 1 when a file could not be loaded at all or every row
+of it was rejected, 2 on bad usage. Unmapped columns are kept as extra attributes unless
+--drop-extra; ignored columns are listed on stderr. When the running app holds the database, the job goes through its inbox (lib.ingest.inbox).
 """
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ import sys
 
 import duckdb
 
-from lib import cube
 from lib.i18n import t
 from lib.ingest import inbox, jobs
 from lib.ingest.errors import IngestError
@@ -57,7 +57,11 @@ def parse_args(argv):
     ap.add_argument("--value", action="append", default=[], metavar="COLUMN:SOURCE=TARGET",
                     help="map a category value (empty TARGET rejects it)")
     ap.add_argument("--set", action="append", default=[], metavar="COLUMN=VALUE", help="fill a column with a constant")
-    ap.add_argument("--keep-extra", action="store_true", help="keep unmapped columns as extra attributes")
+    extra = ap.add_mutually_exclusive_group()
+    extra.add_argument("--keep-extra", dest="keep_extra", action="store_const", const=True, default=None,
+                       help="keep unmapped columns as extra attributes (the default)")
+    extra.add_argument("--drop-extra", dest="keep_extra", action="store_const", const=False,
+                       help="ignore unmapped columns (they are listed in the summary)")
     ap.add_argument("--surrogate-key", action="store_true", help="build a missing key from file name and row")
     ap.add_argument("--as-of", help="snapshot date for the balances of a wide customer export")
     ap.add_argument("--sheet", help="Excel sheet (default: the first)")
@@ -122,7 +126,7 @@ def main(argv=None) -> int:
                     done = _print(jobs.run_job(db, job, viewer=auth.system_viewer(args.user)))
                     ok &= done
                     wrote |= done and not args.dry_run
-                if wrote and cube.refresh_if_stale(db):
+                if wrote and jobs.after_write(db, wait=True):
                     print(t("ingest.cli.cube", "en"), file=sys.stderr)
             finally:
                 db.close()

@@ -107,11 +107,10 @@ def process_pending(db, db_path: str) -> int:
 
 
 def _loop(db, db_path: str, stop: threading.Event) -> None:
-    from lib import cube
     while not stop.is_set():
         try:
             if process_pending(db, db_path):
-                cube.refresh_in_background(db)
+                jobs.after_write(db)
         except Exception:  # noqa: BLE001 - keep serving
             traceback.print_exc()
         stop.wait(POLL_SECONDS)

@@ -82,6 +82,7 @@ class Report:
     rejects_path: str | None = None
     parts: list["Report"] = field(default_factory=list)
     seconds: float = 0.0
+    plan: Plan | None = None  # the plan this report was made with: a load from a report reuses it
 
     @property
     def loaded(self) -> int:
@@ -540,7 +541,8 @@ def run_import(db, src: detect.Source, plan: Plan, *, dry_run: bool = False, use
     tbl = schema.table(plan.table)
     if not who.scope.is_whole_bank and tbl.name not in BRANCH_LINKS:
         raise IngestError("ingest.err.scope_table", file=src.file_name, table=tbl.name)
-    rep = Report(file_name=src.file_name, table=tbl.name, size=src.size, checksum=src.checksum, dry_run=dry_run)
+    rep = Report(file_name=src.file_name, table=tbl.name, size=src.size, checksum=src.checksum, dry_run=dry_run,
+                 plan=plan)
     rep.extra_columns = plan.extra_headers if plan.keep_extra else []
     rep.ignored_columns = plan.ignored_headers + ([] if plan.keep_extra else plan.extra_headers)
     wide = _wide_plan(plan, src) if tbl.name == "customers" else None
@@ -572,7 +574,8 @@ def run_import(db, src: detect.Source, plan: Plan, *, dry_run: bool = False, use
             if progress:
                 progress(0.9)
             if not dry_run:
-                save_mapping(cur, src.shape, plan)
+                if rep.loaded > 0:  # a load that loaded nothing proves nothing about its mapping
+                    save_mapping(cur, src.shape, plan)
                 audit.record(db, who, "import", {
                     "import_id": rep.import_id, "file": src.file_name, "table": tbl.name, "read": rep.rows_read,
                     "inserted": rep.inserted, "updated": rep.updated, "rejected": rep.rejected}, cur=cur)

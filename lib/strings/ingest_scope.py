@@ -23,4 +23,10 @@ STRINGS = {
               "or lead is left without its customer.",
         "zh": "无法撤销导入批次 {import_id}：{tables} 中有 {rows} 行属于该批次新增的客户（如 {customer}），由导入批次 "
               "{later} 载入；请先撤销这些批次，以免余额、销售或线索失去对应客户。"},
+    "ingest.cli.ignored": {"en": "{file}: ignored columns (not loaded): {columns}",
+                           "zh": "{file}：已忽略的列（未载入）：{columns}"},
+    "ingest.err.all_rejected": {
+        "en": "{file}: nothing was loaded: all {n} rows were rejected; see the reasons, fix the file or the mapping "
+              "and load it again.",
+        "zh": "{file}：未载入任何数据：全部 {n} 行被拒绝；请查看原因，修正文件或映射后重新载入。"},
 }
