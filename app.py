@@ -4,7 +4,7 @@ from pathlib import Path
 import streamlit as st
 
 from lib import auth, ui, ui_ingest, ui_pdca
-from lib.db import Config
+from lib.db import Config, DatabaseUnwritable
 from lib.demo import ensure_demo
 
 with ui.shell():
@@ -43,3 +43,5 @@ with ui.shell():
         navigation.run()
     except auth.AccessDenied as e:  # lib refused a write this role may not do
         st.error(e.message(ui.lang()), icon=":material/lock:")
+    except DatabaseUnwritable as e:  # a read-only database folder or file, a full disk: nothing was changed
+        st.error(ui.safe(e.message(ui.lang())), icon=":material/error:")

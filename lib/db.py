@@ -89,6 +89,53 @@ class Scope:
 WHOLE_BANK = Scope()
 
 
+# ---------------------------------------------------------------- storage problems
+class DatabaseUnwritable(RuntimeError):
+    """The database file or its folder cannot be written (permissions, a read-only file system, a
+    full disk). The message names the file or folder, says that nothing was changed and what to do."""
+
+    def __init__(self, key: str, **params):
+        self.key, self.params = key, params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = "en") -> str:
+        from lib import i18n
+        return i18n.t(self.key, lang, **self.params)
+
+
+_DENIED = ("permission denied", "read-only file system", "read only file system", "operation not permitted")
+_FULL = ("no space left on device", "disk quota exceeded")
+
+
+def storage_problem(error: BaseException, path: str) -> DatabaseUnwritable | None:
+    """The clear error when `error` (from DuckDB or the OS) says the database file `path` or its
+    folder cannot be written, else None. DuckDB reports a read-only folder only when it first
+    writes (its ``.wal`` file next to the database), as ``Failed to commit: Cannot open file
+    "….wal": Permission denied``; a read-only file when it opens it."""
+    text = str(error).lower()
+    if isinstance(error, OSError) and error.errno is not None:
+        text += " " + os.strerror(error.errno).lower()
+    if path == ":memory:":
+        return None
+    folder_p = Path(path).resolve().parent
+    while not folder_p.exists() and folder_p != folder_p.parent:  # the folder that could not be written
+        folder_p = folder_p.parent
+    folder = str(folder_p)
+    if any(k in text for k in _FULL):
+        return DatabaseUnwritable("db.err.disk_full", folder=folder)
+    if not any(k in text for k in _DENIED):
+        return None
+    if ".wal" in text or "read-only file system" in text or "read only file system" in text \
+            or not Path(path).exists():
+        return DatabaseUnwritable("db.err.folder_read_only", folder=folder, file=Path(path).name)
+    return DatabaseUnwritable("db.err.file_read_only", path=str(path))
+
+
+def _unwritable(error: BaseException, path: str) -> BaseException:
+    problem = storage_problem(error, path)
+    return error if problem is None else problem
+
+
 # ---------------------------------------------------------------- database
 def _params(params):
     if params is None:
@@ -101,13 +148,20 @@ class Database:
 
     def __init__(self, path: str, read_only: bool = False):
         self.path = path
-        self._con = duckdb.connect(path, read_only=read_only)
+        try:
+            self._con = duckdb.connect(path, read_only=read_only)
+        except (duckdb.Error, OSError) as e:
+            raise _unwritable(e, path) from e
         self._write_lock = threading.RLock()
         self._snapshots: tuple | None = None
         self.closing = threading.Event()
         self.background: list[threading.Thread] = []
         if not read_only:
-            migrate(self._con)
+            try:
+                migrate(self._con)
+            except (duckdb.Error, OSError) as e:
+                self._con.close()
+                raise _unwritable(e, path) from e
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self._con.cursor()
@@ -143,8 +197,12 @@ class Database:
             try:
                 yield cur
                 cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
+            except BaseException as e:
+                _rollback(cur)  # a failed COMMIT has already ended the transaction
+                if isinstance(e, (duckdb.Error, OSError)):
+                    problem = _unwritable(e, self.path)
+                    if problem is not e:
+                        raise problem from e
                 raise
             finally:
                 cur.close()
@@ -230,6 +288,16 @@ def _existing_columns(con: duckdb.DuckDBPyConnection, table_name: str) -> dict[s
     return {r[0]: r[1] for r in rows}
 
 
+def _rollback(cur) -> None:
+    """Roll back if a transaction is still open; a COMMIT that failed (e.g. the .wal file could not
+    be written) has ended it already, and DuckDB then says "cannot rollback - no transaction is
+    active", which must not hide the real error."""
+    try:
+        cur.execute("ROLLBACK")
+    except duckdb.TransactionException:
+        pass
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Create or upgrade the schema in place; returns the version the file had before."""
     cur = con.cursor()
@@ -259,7 +327,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
                             [str(schema.SCHEMA_VERSION)])
             cur.execute("COMMIT")
         except BaseException:
-            cur.execute("ROLLBACK")
+            _rollback(cur)
             raise
         return before
     finally:
@@ -274,7 +342,10 @@ _lock = threading.Lock()
 def open_database(path: str) -> Database:
     """A new, private Database (tests, CLI). Use ``get_database`` inside the app."""
     if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise _unwritable(e, path) from e
     return Database(path)
 
 

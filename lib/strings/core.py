@@ -74,6 +74,21 @@ STRINGS = {
     "data.col.references": {"en": "Must match", "zh": "引用"},
     "data.col.synonyms": {"en": "Also recognised as", "zh": "可识别的列名"},
     "data.col.categories": {"en": "Allowed values", "zh": "取值"},
+    "db.err.folder_read_only": {
+        "en": "The database folder {folder} is read-only (Quarterdeck writes the database file {file} and its .wal "
+              "file there): nothing was changed. Make the folder writable for the user running Quarterdeck, or set "
+              "QUARTERDECK_DB to a file in a writable folder.",
+        "zh": "数据库文件夹 {folder} 是只读的（Quarterdeck 需要在其中写入数据库文件 {file} 及其 .wal 文件）：未做任何更改。"
+              "请让运行 Quarterdeck 的用户可写该文件夹，或将 QUARTERDECK_DB 设为可写文件夹中的文件。"},
+    "db.err.file_read_only": {
+        "en": "The database file {path} is read-only for the user running Quarterdeck: nothing was changed. Make the "
+              "file writable for that user, or set QUARTERDECK_DB to a writable copy.",
+        "zh": "数据库文件 {path} 对运行 Quarterdeck 的用户是只读的：未做任何更改。请让该用户可写此文件，"
+              "或将 QUARTERDECK_DB 设为一个可写的副本。"},
+    "db.err.disk_full": {
+        "en": "The disk holding the database folder {folder} is full: nothing was changed. Free some space there, "
+              "then try again.",
+        "zh": "数据库文件夹 {folder} 所在磁盘已满：未做任何更改。请释放空间后重试。"},
     "data.db_file": {"en": "Database file: {path} · schema version {version} · source: {source}",
                      "zh": "数据库文件：{path} · 结构版本 {version} · 来源：{source}"},
     "data.source.demo": {"en": "demo bank", "zh": "演示银行"},
