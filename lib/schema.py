@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 SCHEMA_VERSION = 12  # 12: relations, outside_parties (related-party risk)
 
@@ -207,7 +208,8 @@ CUSTOMER_ID_SYN = ("客户号", "客户编号", "客户id", "客戶號", "客戶
 RM_ID_SYN = ("客户经理号", "客户经理编号", "客户经理工号", "客戶經理編號", "员工号", "工号", "工號", "rm_no",
              "rm_code", "staff_id", "employee_id", "emp_no")
 BRANCH_ID_SYN = ("网点号", "网点编号", "机构号", "机构编号", "網點編號", "機構號", "支行号", "branch_no",
-                 "branch_code", "org_id", "org_code")
+                 "branch_code", "org_id", "org_code", "所属网点", "开户网点", "归属网点", "归属机构", "所属机构",
+                 "开户机构", "所属支行", "开户支行")
 PRODUCT_ID_SYN = ("产品号", "产品编号", "产品代码", "產品編號", "產品代碼", "product_code", "prod_id", "prd_code")
 CAMPAIGN_ID_SYN = ("活动号", "活动编号", "营销活动编号", "活動編號", "campaign_code", "activity_code", "camp_id")
 CHANNEL_SYN = ("渠道", "渠道名称", "通路", "销售渠道", "channel_name")
@@ -286,7 +288,8 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "sales", ("sale_id",), (
-            _id("sale_id", True, None, "销售编号", "交易编号", "订单号", "銷售編號", "交易編號", "sale_no", "order_id", "transaction_id", "txn_id"),
+            _id("sale_id", True, None, "销售编号", "交易编号", "订单号", "銷售編號", "交易編號", "sale_no", "order_id", "transaction_id", "txn_id",
+                "借据号", "借据编号", "贷款编号", "loan_id", "loan_no"),
             _id("customer_id", True, "customers.customer_id", *CUSTOMER_ID_SYN),
             _id("product_id", True, "products.product_id", *PRODUCT_ID_SYN),
             _id("rm_id", False, "staff.rm_id", *RM_ID_SYN),
@@ -323,7 +326,8 @@ TABLES: tuple[Table, ...] = (
             _cat("channel", CHANNEL, False, *CHANNEL_SYN),
             _cat("variant", VARIANT, False, "话术版本", "话术", "話術", "版本", "script", "ab_group", "test_group"),
             _cat("stage", LEAD_STAGE, False, "阶段", "階段", "跟进阶段", "funnel_stage"),
-            Column("converted", "BOOLEAN", False, ("是否成交", "是否转化", "是否轉化", "成交", "is_converted", "won")),
+            Column("converted", "BOOLEAN", False, ("是否成交", "是否转化", "是否轉化", "成交", "is_converted", "won", "y",
+                                                    "subscribed")),
             _date("converted_date", False, "成交日期", "轉化日期", "conversion_date"),
             _id("product_id", False, "products.product_id", *PRODUCT_ID_SYN),
             _money("amount", False, *AMOUNT_SYN),
@@ -539,9 +543,24 @@ def ddl() -> list[str]:
 # ---------------------------------------------------------------- header / value matching
 def normalise(text: object) -> str:
     """Fold a header or category value for matching: NFKC (full-width to half-width),
-    lower case, and drop spaces, underscores, hyphens, dots, slashes and brackets."""
+    traditional to simplified Chinese (OpenCC), lower case, and drop spaces, underscores,
+    hyphens, dots, slashes and brackets."""
     s = unicodedata.normalize("NFKC", str(text)).strip().lower()
-    return re.sub(r"[\s_\-./\\()（）\[\]【】:：]+", "", s)
+    return re.sub(r"[\s_\-./\\()（）\[\]【】:：]+", "", _simplified(s))
+
+
+@lru_cache(maxsize=100_000)
+def _simplified(s: str) -> str:
+    if not any("\u3400" <= ch <= "\u9fff" for ch in s):
+        return s
+    global _T2S
+    if _T2S is None:
+        import opencc
+        _T2S = opencc.OpenCC("t2s")
+    return _T2S.convert(s)
+
+
+_T2S = None
 
 
 def _camel_to_snake(name: str) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
 import os
 import re
 import shutil
@@ -53,12 +54,19 @@ class Source:
     data_path: str | None = None    # UTF-8 CSV the loader reads (set by prepare())
     sample_rows: list[list[str]] = field(default_factory=list)
     tables: list[tuple[str, float]] = field(default_factory=list)
-    notes: list[tuple[str, dict]] = field(default_factory=list)
+    notes: list[tuple[str, dict]] = field(default_factory=list)   # (i18n key, args) for the report
     tmpdir: str | None = None
+    reasons: dict[str, list[tuple[str, dict]]] = field(default_factory=dict)  # table -> why it scored so
+    first_nul: int | None = None    # byte offset of the first NUL byte in the file
 
     @property
     def table_guess(self) -> str | None:
-        return self.tables[0][0] if self.tables and self.tables[0][1] > 0 else None
+        """The table this file is, when one scores well enough to load without asking."""
+        return self.tables[0][0] if self.tables and self.tables[0][1] >= GUESS_MIN else None
+
+    def candidates(self, lang: str = "en", n: int = 3) -> list[tuple[str, float, str]]:
+        """The best `n` tables with their score and WHY, in words (for the table picker and errors)."""
+        return [(name, score, why(self.reasons.get(name, []), lang)) for name, score in self.tables[:n] if score > 0]
 
     @property
     def shape(self) -> str:
@@ -73,11 +81,36 @@ class Source:
 
 # ---------------------------------------------------------------- file kind
 def checksum(path: str) -> str:
+    return scan(path)[0]
+
+
+def scan(path: str) -> tuple[str, int | None]:
+    """SHA-256 of the file and the byte offset of its first NUL byte (None: none), in one pass."""
     h = hashlib.sha256()
+    nul, done = None, 0
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(CHUNK_BYTES), b""):
             h.update(chunk)
-    return h.hexdigest()
+            if nul is None:
+                i = chunk.find(b"\x00")
+                if i >= 0:
+                    nul = done + i
+            done += len(chunk)
+    return h.hexdigest(), nul
+
+
+def _line_of(path: str, offset: int) -> int:
+    """1-based line number of a byte offset."""
+    n = 1
+    with open(path, "rb") as f:
+        done = 0
+        while done < offset:
+            chunk = f.read(min(CHUNK_BYTES, offset - done))
+            if not chunk:
+                break
+            n += chunk.count(b"\n")
+            done += len(chunk)
+    return n
 
 
 def file_kind(head: bytes) -> str:
@@ -121,8 +154,10 @@ def detect_encoding(sample: bytes, complete: bool, file_name: str) -> str:
     u16 = _utf16_without_bom(sample)
     if u16:
         return u16
+    if b"\x00" in sample and re.search(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f]", sample):
+        raise IngestError("ingest.err.binary", file=file_name)  # control bytes besides NUL: not text at all
     if b"\x00" in sample:
-        raise IngestError("ingest.err.binary", file=file_name)
+        return "utf-8"  # a stray NUL in text: refused by the file-wide NUL rule (_inspect_text)
     if _decodes(sample, "utf-8", complete):
         return "utf-8"
     from charset_normalizer import from_bytes
@@ -207,19 +242,164 @@ def find_header(rows: list[list[str]]) -> int:
     return 0
 
 
-def clean_headers(raw: list[str]) -> list[str]:
-    """Header names: trimmed, blanks named column_N, duplicates suffixed _2, _3..."""
+def clean_headers(raw: list[str], notes: list | None = None, file_name: str = "") -> list[str]:
+    """Header names: trimmed, blanks named column_N, duplicates suffixed _2, _3... Rule for a
+    duplicated header: every copy is kept (the first under its name, the others as NAME_2, NAME_3),
+    and a note saying so goes to ``notes`` for the report; nothing is dropped."""
     out, seen = [], Counter()
     for i, h in enumerate(raw):
         name = (h or "").strip().lstrip("\ufeff") or f"column_{i + 1}"
         seen[name] += 1
-        out.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+        new = name if seen[name] == 1 else f"{name}_{seen[name]}"
+        while seen[name] > 1 and new in out:
+            new += "_"
+        out.append(new)
+    if notes is not None:
+        for name, n in seen.items():
+            if n > 1:
+                names = [name] + [f"{name}_{k}" for k in range(2, n + 1)]
+                notes.append(("ingest.note.dup_header", dict(file=file_name, header=name, n=n, names=", ".join(names))))
     return out
 
 
-def guess_tables(headers: list[str]) -> list[tuple[str, float]]:
-    scores = [(tb.name, round(schema.table_match_score(tb, headers), 3)) for tb in schema.TABLES]
+# ---------------------------------------------------------------- which table
+GUESS_MIN = 0.3  # below this the file is not loaded into a guessed table; the user picks one
+# headers typical of one kind of file that are no canonical column (value-free evidence)
+HINTS = {
+    "customers": ("age", "gender", "sex", "surname", "tenure", "marital", "education", "income", "occupation",
+                  "job", "creditscore", "dependent", "salary", "年龄", "性别", "职业", "学历", "婚姻", "收入"),
+    "leads": ("contact", "duration", "pdays", "previous", "poutcome", "outcome", "response", "call", "通话",
+              "外呼", "意向"),
+    "sales": ("loan", "payment", "payments", "interest", "term", "期限", "利率", "放款", "还款"),
+}
+ID_TYPES = ("VARCHAR",)
+
+
+def _tokens(header: str) -> set[str]:
+    h = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(header))
+    return {w for w in re.split(r"[^0-9a-zA-Z]+", h.lower()) if w} | {str(header)}
+
+
+def _hint_headers(table_name: str, headers: list[str], used: set[str]) -> list[str]:
+    words = HINTS.get(table_name, ())
+    out = []
+    for h in headers:
+        if h in used:
+            continue
+        toks = _tokens(h)
+        if any(w in toks or (not w.isascii() and w in h) for w in words):
+            out.append(h)
+    return out
+
+
+def _fit(col: schema.Column, values: list[str]) -> tuple[float, str | None]:
+    """How well sampled values fit a column's type: 0..1 and a reason key when they do not."""
+    from lib.ingest import parse
+    vals = [v for v in values if not parse.is_blank(v)]
+    if not vals:
+        return 1.0, None
+    if col.categories:
+        idx = schema.category_index(col)
+        share = sum(1 for v in vals if schema.normalise(v) in idx) / len(vals)
+        return max(share, 0.3), None if share >= 0.5 else "ingest.guess.bad_category"
+    if col.type == "DATE":
+        share = sum(1 for v in vals if parse.parse_date(v) is not None) / len(vals)
+        return share, None if share >= 0.5 else "ingest.guess.bad_date"
+    if col.type in ("DOUBLE", "INTEGER", "BIGINT"):
+        share = sum(1 for v in vals if parse.parse_amount(v) is not None or parse.parse_amount(v, "eu") is not None)
+        share /= len(vals)
+        return share, None if share >= 0.5 else "ingest.guess.bad_number"
+    if col.type == "BOOLEAN":
+        share = sum(1 for v in vals if parse.parse_bool(v) is not None) / len(vals)
+        return share, None if share >= 0.5 else "ingest.guess.bad_bool"
+    is_id = col.references or col.name.endswith("_id")
+    if not is_id and all(parse.parse_amount(v) is not None for v in vals):
+        return 0.0, "ingest.guess.numbers_not_names"
+    return 1.0, None
+
+
+def score_table(tb: schema.Table, headers: list[str], rows: list[list[str]]) -> tuple[float, list[tuple[str, dict]]]:
+    """How likely a file with these headers and sampled rows is one of `tb`, and why.
+    Required columns found (the key counts double), each weighted by how well its sampled values fit
+    (a key must be unique, dates must be dates, a name must not be all numbers ...); other columns
+    found and headers typical of the table add a little. A table whose rows are events may lack its
+    key (built from file and row) when one of its own columns is found."""
+    from lib.ingest import mapping
+    targets, chosen = mapping.auto_match(tb.name, headers, keep_extra=True)
+    pos = {h: i for i, h in enumerate(headers)}
+    col_of = {}
+    for h, m in chosen.items():
+        col_of.setdefault(m.column, h)
+    why: list[tuple[str, dict]] = []
+    fits = {}
+    for cname, h in col_of.items():
+        if cname.startswith(mapping.WIDE_TABLE + "."):
+            fits[cname] = 1.0
+            continue
+        col = tb.column(cname)
+        vals = [r[pos[h]] for r in rows if pos[h] < len(r)]
+        f, bad = _fit(col, vals)
+        if bad:
+            why.append((bad, dict(header=h, column=cname)))
+        if cname in tb.key and len(tb.key) == 1 and vals:
+            nonblank = [v.strip() for v in vals if v.strip()]
+            if len(set(nonblank)) == len(nonblank) and nonblank:
+                why.append(("ingest.guess.key_unique", dict(header=h, column=cname, table=tb.name)))
+            else:
+                f = min(f, 0.2)
+                why.append(("ingest.guess.key_repeats", dict(header=h, column=cname, table=tb.name)))
+        fits[cname] = f
+    weight = {c.name: (2.0 if c.name in tb.key else 1.0) for c in tb.columns if c.required}
+    total = sum(weight.values()) or 1.0
+    got = sum(w * fits.get(c, 0.0) for c, w in weight.items())
+    own = [c for c in fits if c in tb.column_names and c not in tb.key and not tb.column(c).references
+           and tb.column(c).type != "DOUBLE" and fits[c] >= 0.5]  # amounts are in every kind of file
+    key = tb.key[0]
+    if len(tb.key) == 1 and key not in fits and mapping.surrogate_allowed(tb.name) and own:
+        got += weight[key] * 0.5
+        why.append(("ingest.guess.surrogate", dict(column=key, table=tb.name)))
+    found_req = [c for c in weight if c in fits]
+    missing = [c for c in weight if c not in fits and not (c == key and mapping.surrogate_allowed(tb.name))]
+    score = got / total
+    optional = [c for c in fits if c not in weight]
+    score += 0.05 * sum(fits[c] for c in optional)
+    hints = _hint_headers(tb.name, headers, set(chosen))
+    score += 0.05 * len(hints)
+    if found_req:
+        why.insert(0, ("ingest.guess.required", dict(table=tb.name, n=len(found_req), m=len(weight),
+                                                     columns=", ".join(f"{col_of[c]} → {c}" for c in found_req))))
+    if optional:
+        why.append(("ingest.guess.optional", dict(columns=", ".join(f"{col_of[c]} → {c}" for c in optional))))
+    if hints:
+        why.append(("ingest.guess.hints", dict(table=tb.name, headers=", ".join(hints[:6]))))
+    if missing:
+        why.append(("ingest.guess.missing", dict(columns=", ".join(missing))))
+    # snapshots without a date, one row per customer: a customer list with balance columns
+    if tb.date_column in weight and tb.date_column not in fits and "customer_id" in fits and rows:
+        ids = [r[pos[col_of["customer_id"]]].strip() for r in rows if pos[col_of["customer_id"]] < len(r)]
+        ids = [i for i in ids if i]
+        if ids and len(set(ids)) == len(ids):
+            score *= 0.8
+            why.append(("ingest.guess.one_row_per_customer", dict(table=tb.name)))
+    return round(score, 3), why
+
+
+def guess_tables(headers: list[str], rows: list[list[str]] | None = None,
+                 reasons: dict | None = None) -> list[tuple[str, float]]:
+    """Every table scored for a file (best first), from its whole header set and sampled values;
+    the reasons per table go to `reasons` when given."""
+    scores = []
+    for tb in schema.TABLES:
+        sc, why_ = score_table(tb, headers, rows or [])
+        scores.append((tb.name, sc))
+        if reasons is not None:
+            reasons[tb.name] = why_
     return sorted(scores, key=lambda s: -s[1])
+
+
+def why(reasons: list[tuple[str, dict]], lang: str = "en") -> str:
+    from lib.i18n import t
+    return ("; " if lang != "zh" else "；").join(t(k, lang, **kw) for k, kw in reasons)
 
 
 # ---------------------------------------------------------------- readers
@@ -242,6 +422,9 @@ def _inspect_text(src: Source) -> None:
     if not sample.strip(b" \r\n\t\x00\xef\xbb\xbf\xff\xfe"):
         raise IngestError("ingest.err.empty", file=src.file_name)
     src.encoding = detect_encoding(sample, complete, src.file_name)
+    if src.first_nul is not None and not src.encoding.startswith("utf-16"):
+        # one rule for the whole file, wherever the NUL is (UTF-16 text is checked as it is transcoded)
+        raise IngestError("ingest.err.nul", file=src.file_name, line=_line_of(src.path, src.first_nul))
     lines = _text_lines(sample, src.encoding, complete)
     nonblank = [ln for ln in lines if ln.strip()]
     src.delimiter = sniff_delimiter(nonblank[:100])
@@ -259,8 +442,13 @@ def _inspect_text(src: Source) -> None:
         raise IngestError("ingest.err.empty", file=src.file_name)
     h = find_header(rows)
     src.header_line = line_of_row[h]
-    src.headers = clean_headers(rows[h])
-    data = rows[h + 1:]
+    src.headers = clean_headers(rows[h], src.notes, src.file_name)
+    # data rows parsed as CSV over lines, so a quoted cell with a line break stays one cell
+    body = "\n".join(lines[src.header_line + 1:])
+    try:
+        data = [r for r in csv.reader(io.StringIO(body), delimiter=src.delimiter) if any(c.strip() for c in r)]
+    except csv.Error:
+        data = rows[h + 1:]
     widths = Counter(len(r) for r in data[:100])
     modal = widths.most_common(1)[0][0] if widths else len(src.headers)
     if modal > len(src.headers):
@@ -276,10 +464,10 @@ def _cell_text(v) -> str:
         return ""
     if isinstance(v, bool):
         return "true" if v else "false"
-    if isinstance(v, float):
+    if isinstance(v, float):  # an id typed as a number (123.0) reads as 123; floats keep every digit
         if v != v:
             return ""
-        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+        return str(int(v)) if v.is_integer() and abs(v) < 2 ** 53 else repr(v)
     if isinstance(v, datetime):
         return v.strftime("%Y-%m-%d") if v.time() == dtime(0) else v.isoformat(sep=" ")
     if isinstance(v, date):
@@ -326,6 +514,23 @@ def _check_unpacked_size(src: Source) -> None:
         raise IngestError("ingest.err.xlsx", file=src.file_name, error=str(e)[:200]) from None
 
 
+def _exact_big_numbers(src: Source, rows: list[list]) -> list[list]:
+    """Number cells of 16+ digits (account numbers, ids) lose digits as floats: take them again from
+    the sheet's XML through openpyxl, which reads an integer cell as an exact Python int."""
+    import openpyxl
+    try:
+        wb = openpyxl.load_workbook(src.path, read_only=True, data_only=True)
+        exact = wb[src.sheet]
+        out = []
+        for r, xr in zip(rows, exact.iter_rows(min_row=1, min_col=1, values_only=True)):
+            out.append([x if isinstance(v, float) and abs(v) >= 2 ** 53 and isinstance(x, int) else v
+                        for v, x in zip(r, list(xr) + [None] * max(0, len(r) - len(xr)))])
+        wb.close()
+        return out + rows[len(out):]
+    except Exception:  # noqa: BLE001 - the calamine values stand; they are what Excel shows
+        return rows
+
+
 def _inspect_xlsx(src: Source, sheet: str | None) -> None:
     from python_calamine import CalamineWorkbook
     _check_unpacked_size(src)
@@ -339,6 +544,8 @@ def _inspect_xlsx(src: Source, sheet: str | None) -> None:
         rows = CalamineWorkbook.from_path(src.path).get_sheet_by_name(src.sheet).to_python(skip_empty_area=False)
     except Exception as e:
         raise IngestError("ingest.err.xlsx", file=src.file_name, error=str(e)[:200]) from None
+    if any(isinstance(v, float) and abs(v) >= 2 ** 53 and v.is_integer() for r in rows for v in r):
+        rows = _exact_big_numbers(src, rows)
     src.tmpdir = tempfile.mkdtemp(prefix="qd_ingest_")
     out = os.path.join(src.tmpdir, "sheet.csv")
     with open(out, "w", encoding="utf-8", newline="") as f:
@@ -353,7 +560,7 @@ def _inspect_xlsx(src: Source, sheet: str | None) -> None:
         raise IngestError("ingest.err.empty", file=src.file_name)
     h = find_header([r for r in text_rows])
     src.header_line = h
-    src.headers = clean_headers(text_rows[h])
+    src.headers = clean_headers(text_rows[h], src.notes, src.file_name)
     src.width = max([len(src.headers)] + [len(r) for r in text_rows[h + 1:]])
     src.headers += [f"column_{i + 1}" for i in range(len(src.headers), src.width)]
     src.sample_rows = [r + [""] * (src.width - len(r)) for r in text_rows[h + 1:h + 51]]
@@ -365,7 +572,7 @@ def _inspect_parquet(src: Source) -> None:
         pf = pq.ParquetFile(src.path)
     except Exception as e:
         raise IngestError("ingest.err.parquet", file=src.file_name, error=str(e)[:200]) from None
-    src.headers = clean_headers(list(pf.schema_arrow.names))
+    src.headers = clean_headers(list(pf.schema_arrow.names), src.notes, src.file_name)
     src.width = len(src.headers)
     src.data_path = src.path
     if pf.metadata.num_rows:
@@ -380,7 +587,8 @@ def inspect(path: str, file_name: str | None = None, sheet: str | None = None) -
     if not os.path.exists(path):
         raise IngestError("ingest.err.not_found", file=file_name)
     size = os.path.getsize(path)
-    src = Source(path=path, file_name=file_name, kind="csv", size=size, checksum=checksum(path))
+    digest, nul = scan(path)
+    src = Source(path=path, file_name=file_name, kind="csv", size=size, checksum=digest, first_nul=nul)
     if size == 0:
         raise IngestError("ingest.err.empty", file=file_name)
     with open(path, "rb") as f:
@@ -397,7 +605,7 @@ def inspect(path: str, file_name: str | None = None, sheet: str | None = None) -
     if src.width > max_columns():
         src.cleanup()
         raise IngestError("ingest.err.too_many_columns", file=file_name, columns=src.width, limit=max_columns())
-    src.tables = guess_tables(src.headers)
+    src.tables = guess_tables(src.headers, src.sample_rows, src.reasons)
     return src
 
 
@@ -416,11 +624,14 @@ def prepare(src: Source, progress=None) -> str:
     src.tmpdir = src.tmpdir or tempfile.mkdtemp(prefix="qd_ingest_")
     out = os.path.join(src.tmpdir, "utf8.csv")
     dec = codecs.getincrementaldecoder(src.encoding)(errors="replace")
-    done = 0
+    done = lines = 0
     with open(src.path, "rb") as fi, open(out, "w", encoding="utf-8", newline="") as fo:
         first = True
         for chunk in iter(lambda: fi.read(CHUNK_BYTES), b""):
             text = dec.decode(chunk)
+            if "\x00" in text:
+                raise IngestError("ingest.err.nul", file=src.file_name, line=lines + text[:text.find("\x00")].count("\n") + 1)
+            lines += text.count("\n")
             if first:
                 text, first = text.lstrip("\ufeff"), False
             fo.write(text)

@@ -285,6 +285,21 @@ def check_required(plan: "Plan", source) -> None:
                          missing=missing, needs=parts)
 
 
+class WeakGuess(IngestError):
+    """No table scores well enough: the best candidates with why, in the reader's language."""
+
+    def __init__(self, source):
+        self.key, self.source = "ingest.err.weak_guess", source
+        self.kw = {"file": source.file_name, "tables": [n for n, sc in source.tables[:3] if sc > 0]}
+        Exception.__init__(self, self.message("en"))
+
+    def message(self, lang: str = "en") -> str:
+        sep = "；" if lang == "zh" else "; "
+        cands = sep.join(tr("ingest.guess.candidate", lang, table=n, why=w)
+                         for n, _, w in self.source.candidates(lang))
+        return tr(self.key, lang, file=self.kw["file"], candidates=cands)
+
+
 class MissingColumns(IngestError):
     """Every missing required column in one error; each with its own advice, in the reader's language."""
 
@@ -326,6 +341,8 @@ def propose(db, source, table: str | None = None, keep_extra: bool = True) -> Pl
     if plan is not None and (table is None or plan.table == table) and set(plan.columns) == set(source.headers):
         return plan
     name = table or source.table_guess
+    if name is None and any(sc > 0 for _, sc in getattr(source, "tables", [])[:1]):
+        raise WeakGuess(source)
     if name is None:
         raise IngestError("ingest.err.unknown_table", file=source.file_name,
                           headers=", ".join(source.headers[:8]))

@@ -118,6 +118,39 @@ STRINGS = {
     "ingest.note.number_format": {
         "en": "{file}: {header} reads numbers as {format} (decided from the whole column).",
         "zh": "{file}：{header} 的数字按 {format} 格式读取（依据整列判断）。"},
+    # ---- which table a file is: the reasons shown with the candidates
+    "ingest.err.weak_guess": {
+        "en": "{file}: not sure which table this file is; the best candidates: {candidates}. Choose the table.",
+        "zh": "{file}：无法确定该文件对应哪张表；最可能的是：{candidates}。请选择数据表。"},
+    "ingest.guess.candidate": {"en": "{table} ({why})", "zh": "{table}（{why}）"},
+    "ingest.guess.required": {"en": "{n} of the {m} required columns of {table} found ({columns})",
+                              "zh": "找到 {table} 的 {m} 个必填列中的 {n} 个（{columns}）"},
+    "ingest.guess.key_unique": {
+        "en": "{header} differs in every sampled row, as the key {column} of {table} must",
+        "zh": "{header} 在抽样的每一行都不同，符合 {table} 主键 {column} 的要求"},
+    "ingest.guess.key_repeats": {
+        "en": "{header} repeats across rows, so it cannot be the key {column} of {table}",
+        "zh": "{header} 在多行中重复，不可能是 {table} 的主键 {column}"},
+    "ingest.guess.surrogate": {
+        "en": "no {column} column, but each row is one record of {table} (key from file name and row)",
+        "zh": "没有 {column} 列，但每一行都是 {table} 的一条记录（可按文件名和行号生成主键）"},
+    "ingest.guess.bad_date": {"en": "{header} holds no dates, so it is hardly {column}",
+                              "zh": "{header} 不是日期，不太可能是 {column}"},
+    "ingest.guess.bad_number": {"en": "{header} holds no numbers, so it is hardly {column}",
+                                "zh": "{header} 不是数字，不太可能是 {column}"},
+    "ingest.guess.bad_bool": {"en": "{header} holds no yes/no values, so it is hardly {column}",
+                              "zh": "{header} 不是是/否值，不太可能是 {column}"},
+    "ingest.guess.bad_category": {"en": "{header} holds few known {column} values",
+                                  "zh": "{header} 中可识别的 {column} 取值很少"},
+    "ingest.guess.numbers_not_names": {"en": "{header} holds only numbers, not names, so it is hardly {column}",
+                                       "zh": "{header} 全是数字而非名称，不太可能是 {column}"},
+    "ingest.guess.optional": {"en": "also found: {columns}", "zh": "另找到：{columns}"},
+    "ingest.guess.hints": {"en": "headers typical of a {table} file: {headers}",
+                           "zh": "{table} 文件常见的表头：{headers}"},
+    "ingest.guess.missing": {"en": "missing: {columns}", "zh": "缺少：{columns}"},
+    "ingest.guess.one_row_per_customer": {
+        "en": "one row per customer and no snapshot date: a customer list rather than {table}",
+        "zh": "每位客户一行且没有快照日期：更像客户清单而不是 {table}"},
     # ---- how a header found its column
     "ingest.why.exact": {"en": "{header} → {column}: a known name of {column}",
                          "zh": "{header} → {column}：{column} 的已知名称"},
