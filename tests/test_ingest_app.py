@@ -1,6 +1,7 @@
 """The Data page's upload workflow through the real st.file_uploader (AppTest)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -54,3 +55,99 @@ def test_upload_validate_load_and_undo(small_app_db):
     undo.click().run()
     assert any(s.value.startswith("Undone: import") for s in at.success)
     assert count(small_app_db) == 0
+
+
+def _data_page():
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    return at
+
+
+MULTILINE = ('customer_id,customer_name,customer_type,branch_id\n'
+             'CX010,"Line one\nline two",retail,B001\nCX011,Plain,retail,B001\n').encode()
+
+
+def test_a_broken_file_is_an_error_box_and_the_other_files_go_on(small_app_db, monkeypatch):
+    from lib.ingest import jobs
+    real = jobs.report
+
+    def boom(db, src, plan, **kw):
+        if src.file_name == "boom.csv":
+            raise RuntimeError("/srv/secret/path exploded")
+        return real(db, src, plan, **kw)
+    monkeypatch.setattr(jobs, "report", boom)
+    at = _data_page()
+    at.file_uploader(key="ingest_upload").set_value([
+        ("junk.xlsx", b"PK\x03\x04" + b"\x00garbage" * 50, "application/octet-stream"),
+        ("boom.csv", MULTILINE, "text/csv"),
+        ("multi.csv", MULTILINE, "text/csv")]).run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert any(e.startswith("junk.xlsx: cannot read this Excel file") for e in errors), errors
+    assert any(e.startswith("boom.csv: this file could not be read or loaded; nothing was written.") for e in errors)
+    assert not any("secret" in e or "Traceback" in e for e in errors)
+    metrics = [(m.label, m.value) for m in at.metric]
+    assert ("Rows read", "2") in metrics and ("New", "2") in metrics  # the multi-line file still reports
+    next(b for b in at.button if b.label == "Load 2 rows").click().run()
+    assert not at.exception, at.exception
+    assert any("multi.csv: 2 new" in s.value for s in at.success)
+    assert get_database(small_app_db).scalar("SELECT customer_name FROM customers WHERE customer_id = 'CX010'") \
+        == "Line one\nline two"
+
+
+def test_fill_ins_for_missing_required_columns_and_no_cli_flags(small_app_db):
+    at = _data_page()
+    at.file_uploader(key="ingest_upload").set_value(
+        ("c.csv", b"customer_id,customer_name\nCX020,Ann\nCX021,Bob\n", "text/csv")).run()
+    assert not at.exception, at.exception
+    texts = " ".join(str(x.value) for x in [*at.error, *at.info, *at.caption, *at.warning])
+    assert "--set" not in texts and "--as-of" not in texts
+    fills = {s.label: s for s in at.selectbox if s.key and "_fill_" in s.key}
+    assert set(fills) == {"customer_type for every row", "branch_id for every row"}, list(fills)
+    assert not at.metric  # no report before the fill-ins are given
+    fills["customer_type for every row"].set_value("corporate")
+    fills["branch_id for every row"].set_value("B002")
+    at.run()
+    assert not at.exception, at.exception
+    assert ("New", "2") in [(m.label, m.value) for m in at.metric]
+    next(b for b in at.button if b.label == "Load 2 rows").click().run()
+    assert get_database(small_app_db).rows(
+        "SELECT DISTINCT customer_type, branch_id FROM customers WHERE customer_id LIKE 'CX02%'") == [("corporate", "B002")]
+
+
+def test_a_contact_date_can_be_filled_for_a_leads_file_without_one(small_app_db):
+    import datetime as dt
+    at = _data_page()
+    at.file_uploader(key="ingest_upload").set_value(
+        ("l.csv", "lead_id,campaign_id,customer_id,channel\nL1,K1,CX001,网点\nL2,K1,CX002,网点\n".encode(),
+         "text/csv")).run()
+    assert not at.exception, at.exception
+    next(s for s in at.selectbox if s.key and s.key.endswith("_opt_col")).set_value("contact_date").run()
+    next(d for d in at.date_input if d.key and d.key.endswith("_opt_val_contact_date")).set_value(
+        dt.date(2026, 9, 1)).run()
+    assert not at.exception, at.exception
+    next(b for b in at.button if b.label == "Load 2 rows").click().run()
+    assert get_database(small_app_db).rows("SELECT DISTINCT contact_date FROM leads") == [(dt.date(2026, 9, 1),)]
+
+
+def test_an_all_rejected_file_is_an_error_not_a_success(small_app_db):
+    at = _data_page()
+    at.file_uploader(key="ingest_upload").set_value(
+        ("bad.csv", b"customer_id,customer_type,branch_id\nCX030,martian,B001\n", "text/csv")).run()
+    assert not at.exception, at.exception
+    assert any(e.value.startswith("bad.csv: no row would load: all 1 rows are rejected.") for e in at.error)
+    assert not at.success
+
+
+def test_the_upload_copy_is_deleted_after_the_load(small_app_db):
+    import glob
+    import tempfile
+    before = set(glob.glob(tempfile.gettempdir() + "/qd_upload_*"))
+    at = _data_page()
+    at.file_uploader(key="ingest_upload").set_value(("客户.csv", GBK, "text/csv")).run()
+    made = set(glob.glob(tempfile.gettempdir() + "/qd_upload_*")) - before
+    assert len(made) == 1
+    next(b for b in at.button if b.label == "Load 2 rows").click().run()
+    assert not at.exception, at.exception
+    assert not any(os.path.exists(p) for p in made)

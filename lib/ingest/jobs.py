@@ -28,7 +28,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-from lib import schema
+from lib import schema, writes
 from lib.i18n import t
 from lib.ingest import detect, load, mapping
 from lib.ingest.errors import IngestError
@@ -36,7 +36,7 @@ from lib.ingest.errors import IngestError
 log = logging.getLogger(__name__)
 
 OPTION_KEYS = ("table", "map", "value", "set", "keep_extra", "surrogate_key", "as_of", "sheet",
-               "rejects_dir", "user", "dry_run")
+               "rejects_dir", "user", "dry_run", "number_format")
 UPLOAD_PREFIX = "qd_upload_"
 STALE_SECONDS = 6 * 3600
 
@@ -49,7 +49,8 @@ def plan_for(db, src: detect.Source, opts: dict) -> mapping.Plan:
     mapping.apply_overrides(plan, src, maps=opts.get("map"))
     if keep is not None:
         mapping.set_keep_extra(plan, bool(keep))
-    mapping.apply_overrides(plan, src, values=opts.get("value"), constants=opts.get("set"))
+    mapping.apply_overrides(plan, src, values=opts.get("value"), constants=opts.get("set"),
+                            number_formats=opts.get("number_format"))
     if opts.get("surrogate_key"):
         plan.surrogate_key = True
     if opts.get("as_of"):
@@ -72,9 +73,10 @@ def fill_ins(db, src: detect.Source, plan: mapping.Plan) -> list[FillIn]:
     tb = schema.table(plan.table)
     out = []
     for name in mapping.missing_required(plan):
-        if not mapping.constant_allowed(plan.table, name):
-            continue
         c = tb.column(name)
+        snapshot = c.type == "DATE" and name in tb.key and len(tb.key) > 1  # e.g. the as-of date of a balance file
+        if not (mapping.constant_allowed(plan.table, name) or snapshot):
+            continue
         if c.categories:
             out.append(FillIn(c.name, "category", list(c.categories)))
         elif c.type == "DATE":
@@ -173,11 +175,10 @@ def sweep_stale_copies(max_age: float = STALE_SECONDS) -> int:
 
 def after_write(db, wait: bool = False) -> bool:
     """Bring what is derived from the facts (the metric cube) up to date after an import or undo that
-    wrote: in the background for the app, at once for the CLI (`wait`). The one call every ingest
-    writer makes; returns whether a rebuild ran (when waited for)."""
-    from lib import cube
-    fn = getattr(cube, "refresh_if_stale" if wait else "refresh_in_background", None)
-    return bool(fn(db)) if fn is not None else False
+    wrote: ``lib.writes.after_commit`` tells the warm-up (lib/warmup.py), which rebuilds in the
+    background for the app and at once for the CLI (`wait`). The one call every ingest writer
+    makes; returns whether a rebuild ran (when waited for)."""
+    return writes.after_commit(db, "facts", wait=wait)
 
 
 # ---------------------------------------------------------------- CLI and inbox jobs
@@ -217,6 +218,7 @@ def run_job(db, job: dict, viewer=None) -> dict:
         for p in rep.parts:
             out["lines"].append(p.summary_line())
         out["import_ids"].append(rep.import_id)
+        out["messages"].extend(rep.notes)  # units read from headers, number formats, duplicated headers
         if rep.ignored_columns:
             out["messages"].append(t("ingest.cli.ignored", "en", file=name, columns=", ".join(rep.ignored_columns)))
         if rep.rejects_path:

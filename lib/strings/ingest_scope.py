@@ -29,4 +29,32 @@ STRINGS = {
         "en": "{file}: nothing was loaded: all {n} rows were rejected; see the reasons, fix the file or the mapping "
               "and load it again.",
         "zh": "{file}：未载入任何数据：全部 {n} 行被拒绝；请查看原因，修正文件或映射后重新载入。"},
+    "ingest.ui.failed": {
+        "en": "{file}: this file could not be read or loaded; nothing was written. Check that it is a complete CSV, "
+              "XLSX or Parquet export and upload it again; if it keeps failing, give the file to your administrator "
+              "(the details are in the server log).",
+        "zh": "{file}：无法读取或载入该文件，未写入任何数据。请确认是完整的 CSV、XLSX 或 Parquet 导出文件后重新上传；"
+              "如仍失败，请将文件交给管理员（详情见服务器日志）。"},
+    "ingest.ui.undo_failed": {
+        "en": "Import {import_id} could not be undone; nothing was changed. Ask your administrator (the details are in "
+              "the server log).",
+        "zh": "无法撤销导入批次 {import_id}，数据未作任何改动。请联系管理员（详情见服务器日志）。"},
+    "ingest.ui.fill_intro": {
+        "en": "The file lacks columns the table needs. Pick one value for the whole file:",
+        "zh": "文件缺少数据表所需的列。请为整个文件选择一个值："},
+    "ingest.ui.fill": {"en": "{column} for every row", "zh": "所有行的 {column}"},
+    "ingest.ui.fill_pick": {"en": "Choose a value", "zh": "请选择"},
+    "ingest.ui.fill_needed": {
+        "en": "Fill in the missing columns above (or map a column of the file to them) to see the validation report.",
+        "zh": "请先填写上方缺少的列（或将文件中的列映射过去），再查看校验报告。"},
+    "ingest.ui.nothing_to_load": {
+        "en": "{file}: no row would load: all {n} rows are rejected. See the reasons below, then fix the mapping, the "
+              "value rules or the file.",
+        "zh": "{file}：没有可载入的行：全部 {n} 行被拒绝。请查看下方原因，修正映射、取值规则或文件。"},
+    "ingest.ui.load_failed": {
+        "en": "{file}: nothing was loaded: all {n} rows were rejected. The mapping was not saved.",
+        "zh": "{file}：未载入任何数据：全部 {n} 行被拒绝。映射未保存。"},
+    "ingest.ui.constant_optional": {"en": "Fill a column the file lacks with one value",
+                                    "zh": "为文件缺少的列统一填入一个值"},
+    "ingest.ui.constant_column": {"en": "Column", "zh": "列"},
 }
