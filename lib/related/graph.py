@@ -176,7 +176,8 @@ def neighbourhood(view: View, party: str, k: int = 2, relations: tuple[str, ...]
     types = set(relations) if relations else set(RELATIONS)
     und = view.sub(g.undirected)
     if types != set(RELATIONS):
-        und = nx.subgraph_view(und, filter_edge=lambda a, b: bool(und[a][b]["relations"] & types))
+        full = g.undirected
+        und = nx.subgraph_view(und, filter_edge=lambda a, b: bool(full[a][b]["relations"] & types))
     return dict(nx.single_source_shortest_path_length(und, party, cutoff=max(1, min(3, int(k)))))
 
 
