@@ -513,6 +513,12 @@ def client_count_note(clients: pd.DataFrame) -> None:
         st.caption(t("channels.calc.shown", n=f"{len(clients):,}", total=f"{matching:,}"))
 
 
+def client_graph_link(cid: str) -> None:
+    """A link to the client's related-party graph (shareholders, guarantees, group exposure)."""
+    st.page_link("pages/related.py", label=t("related.link.client"), icon=":material/hub:",
+                 query_params={"client": cid})
+
+
 def client_label(clients: pd.DataFrame):
     info = clients.set_index("customer_id")
     return lambda cid: t("channels.calc.client_label", id=cid, industry=info.at[cid, "industry"] or "—",

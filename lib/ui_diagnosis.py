@@ -146,6 +146,8 @@ def bottleneck_panel(items: pd.DataFrame, has_plan: bool, limit: int = 6) -> Non
                 for _, r in items.iloc[limit:].iterrows():
                     color, icon, _ = STATUS_STYLE[_status(r["status"])]
                     st.markdown(f":{color}[{icon}] {ui.safe(r['sentence'])}")
+        if set(items["key"]) & set(diagnosis.CORPORATE_KPIS):  # corporate clients behind plan: the risk around them
+            st.page_link("pages/related.py", label=ui.t("related.link.diagnosis"), icon=":material/hub:")
 
 
 # ---------------------------------------------------------------- drill-down widgets

@@ -176,6 +176,7 @@ with tab_products:
         cid = st.selectbox(ui.t("channels.calc.pick"), list(clients["customer_id"]),
                            format_func=uc.client_label(clients), key="ch_calc_client")
         uc.client_count_note(clients)
+        uc.client_graph_link(cid)
         figures = ui.cached(bundles.client_figures, cid, scope)
         fees_today = figures["fee_income_12m"]
         st.caption(ui.t("channels.calc.today", fees=ui.money(fees_today),

@@ -130,3 +130,22 @@ def test_bank_without_relations_says_what_to_upload(tmp_path, monkeypatch):
                                            "business registry export** on the Data page")
     finally:
         forget_database(path)
+
+
+def test_links_from_diagnosis_and_the_corporate_calculator(app_env):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["lang"] = "en"
+    at.switch_page("pages/diagnosis.py")
+    at.run()
+    assert not at.exception
+    links = [(p.proto.page, p.proto.label) for p in at.get("page_link")]
+    assert ("related", "Related-party risk behind corporate clients") in links  # the demo's corporate KPIs lag
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["lang"] = "zh"
+    at.query_params["tab"] = "products"  # the section holding the calculator
+    at.switch_page("pages/channels.py")
+    at.run()
+    assert not at.exception
+    chosen = at.selectbox(key="ch_calc_client").value
+    links = [(p.proto.page, p.proto.label, p.proto.query_string) for p in at.get("page_link")]
+    assert ("related", "查看该客户的关联图谱", f"client={chosen}") in links
