@@ -239,5 +239,18 @@ def test_many_rows_with_nul_bytes_and_extreme_values(db, tmp_path):
     with open(path, "rb") as f:
         data = f.read()
     assert b"\x00" in data and b"\x00" not in data[:1 << 20]  # NUL bytes past the sniffed sample
-    assert attempt(db, tmp_path, "big.csv", data, limit=240) in ("loaded", "rejected")
+    # one rule for the whole file: a NUL byte anywhere refuses it, past the sniffed sample as well as in it
+    with pytest.raises(IngestError) as late:
+        jobs.import_one(db, _write(tmp_path, "big.csv", data), {}, viewer=SYSTEM)
+    line = data[:data.index(b"\x00")].count(b"\n") + 1
+    assert late.value.message("en") == (f"big.csv: line {line} holds a NUL byte, which a text export never has: the "
+                                        "file is damaged or not plain text. Export it again as CSV, XLSX or Parquet.")
+    assert attempt(db, tmp_path, "big.csv", data, limit=240) == "rejected"
     assert attempt(db, tmp_path, "nul.csv", data[:4096] + b"\x00" * 10, limit=30) == "rejected"  # NUL in the sample
+
+
+def _write(tmp_path, name: str, data: bytes) -> str:
+    path = os.path.join(tmp_path, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path

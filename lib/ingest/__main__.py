@@ -57,6 +57,8 @@ def parse_args(argv):
     ap.add_argument("--value", action="append", default=[], metavar="COLUMN:SOURCE=TARGET",
                     help="map a category value (empty TARGET rejects it)")
     ap.add_argument("--set", action="append", default=[], metavar="COLUMN=VALUE", help="fill a column with a constant")
+    ap.add_argument("--number-format", action="append", default=[], metavar="COLUMN=1,234.56|1.234,56",
+                    help="state a number column's format when its values do not tell (e.g. only 1,234 or 1.234)")
     extra = ap.add_mutually_exclusive_group()
     extra.add_argument("--keep-extra", dest="keep_extra", action="store_const", const=True, default=None,
                        help="keep unmapped columns as extra attributes (the default)")
@@ -104,7 +106,8 @@ def main(argv=None) -> int:
     try:
         args = parse_args(argv)
         opts = {"table": args.table, "map": _pairs(args.map, "--map"), "value": _values(args.value),
-                "set": _pairs(args.set, "--set"), "keep_extra": args.keep_extra, "surrogate_key": args.surrogate_key,
+                "set": _pairs(args.set, "--set"), "number_format": _pairs(args.number_format, "--number-format"),
+                "keep_extra": args.keep_extra, "surrogate_key": args.surrogate_key,
                 "as_of": args.as_of, "sheet": args.sheet, "user": args.user, "dry_run": args.dry_run,
                 "rejects_dir": os.path.abspath(args.rejects_dir) if args.rejects_dir else None}
         if args.undo is not None:

@@ -531,6 +531,19 @@ def _exact_big_numbers(src: Source, rows: list[list]) -> list[list]:
         return rows
 
 
+def _refuse_lost_digits(src: Source, rows: list[list]) -> None:
+    """Rule for number cells of 16+ digits that the file itself stores as a float (Excel keeps 15
+    significant digits): the digits are gone, so the sheet is refused naming the cell, never loaded
+    with an id or amount that differs from the export."""
+    for i, r in enumerate(rows):
+        for j, v in enumerate(r):
+            if isinstance(v, float) and abs(v) >= 2 ** 53 and v.is_integer():
+                from openpyxl.utils import get_column_letter
+                head = rows[0][j] if rows and j < len(rows[0]) and isinstance(rows[0][j], str) else ""
+                raise IngestError("ingest.err.xlsx_lost_digits", file=src.file_name, sheet=src.sheet,
+                                  cell=f"{get_column_letter(j + 1)}{i + 1}", header=head, value=f"{v:.15g}")
+
+
 def _inspect_xlsx(src: Source, sheet: str | None) -> None:
     from python_calamine import CalamineWorkbook
     _check_unpacked_size(src)
@@ -546,6 +559,7 @@ def _inspect_xlsx(src: Source, sheet: str | None) -> None:
         raise IngestError("ingest.err.xlsx", file=src.file_name, error=str(e)[:200]) from None
     if any(isinstance(v, float) and abs(v) >= 2 ** 53 and v.is_integer() for r in rows for v in r):
         rows = _exact_big_numbers(src, rows)
+        _refuse_lost_digits(src, rows)
     src.tmpdir = tempfile.mkdtemp(prefix="qd_ingest_")
     out = os.path.join(src.tmpdir, "sheet.csv")
     with open(out, "w", encoding="utf-8", newline="") as f:

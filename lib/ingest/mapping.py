@@ -242,9 +242,15 @@ def surrogate_allowed(table_name: str) -> bool:
 
 
 def constant_allowed(table_name: str, column: str) -> bool:
-    """Whether one value for the whole file can be right for this column: never for a key, nor for
-    the customer a row belongs to (it would put every row on one customer)."""
-    return column not in schema.table(table_name).key and column != "customer_id"
+    """Whether one value for the whole file can be right for this column: never for the key of a row
+    (each row has its own), nor for the customer a row belongs to (it would put every row on one
+    customer); the date of a snapshot (part of a key, as balances' as_of) can be one value."""
+    t = schema.table(table_name)
+    if column == "customer_id":
+        return False
+    if column in t.key:
+        return len(t.key) > 1 and t.column(column).type == "DATE"
+    return True
 
 
 def missing_required(plan: "Plan") -> list[str]:
@@ -274,7 +280,7 @@ def check_required(plan: "Plan", source) -> None:
     for name in missing:
         c = t.column(name)
         syn = ", ".join(c.synonyms[:4])
-        if name in t.key:
+        if name in t.key and len(t.key) == 1:
             key = "ingest.need.key_surrogate" if surrogate_allowed(plan.table) else "ingest.need.key"
         elif not constant_allowed(plan.table, name):
             key = "ingest.need.per_row"

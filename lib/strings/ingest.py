@@ -104,6 +104,11 @@ STRINGS = {
     "ingest.err.no_number_column": {
         "en": "table {table} has no number column {column}; its number columns are: {columns}.",
         "zh": "表 {table} 没有数值列 {column}；数值列为：{columns}。"},
+    "ingest.err.xlsx_lost_digits": {
+        "en": "{file}: cell {cell} of sheet {sheet} ({header}) is a number of 16 or more digits, which Excel stores "
+              "without its last digits ({value}…); format that column as Text in Excel, or export CSV, and upload again.",
+        "zh": "{file}：工作表 {sheet} 的单元格 {cell}（{header}）是 16 位以上的数字，Excel 只保存其前 15 位（{value}…）；"
+              "请在 Excel 中把该列设为文本格式或导出 CSV 后重新上传。"},
     "ingest.err.nul": {
         "en": "{file}: line {line} holds a NUL byte, which a text export never has: the file is damaged or not plain "
               "text. Export it again as CSV, XLSX or Parquet.",
