@@ -344,6 +344,37 @@ def sync_query_params() -> None:
             st.query_params[k] = v
 
 
+SECTION_PARAM = "tab"  # ?tab=<section key>: the open section of a page, kept in a copied link
+
+
+def section(page_key: str, options: dict[str, str], icons: dict[str, str] | None = None) -> str:
+    """The page's section switch (a segmented control) and the chosen section's key, so a
+    page runs only the open section's code (``st.tabs`` runs every tab's code on every run).
+
+    `options` maps section keys to label keys (translated with ``t``), in order; the first is
+    the default. `icons` optionally maps section keys to ``:material/…:`` icon names. The
+    choice is kept in the URL as ``?tab=<key>`` (absent for the first section), so a reload or
+    a copied link opens the same section; a value that is not one of this page's sections
+    opens the first. The widget's session key is ``<page_key>_section``; the other URL
+    parameters (language, filters, projector) are kept by ``sync_query_params`` as before."""
+    keys = list(options)
+    state = f"{page_key}_section"
+    if st.session_state.get(state) not in keys:  # a fresh session or page visit: the URL decides
+        asked = st.query_params.get(SECTION_PARAM)
+        st.session_state[state] = asked if asked in keys else keys[0]
+    icons = icons or {}
+    labels = {k: (f":material/{icons[k]}: " if k in icons else "") + t(label) for k, label in options.items()}
+    chosen = st.segmented_control(t("common.section"), keys, required=True, format_func=labels.get, key=state,
+                                  label_visibility="collapsed", width="stretch")
+    chosen = chosen if chosen in keys else keys[0]
+    if chosen == keys[0]:
+        if SECTION_PARAM in st.query_params:
+            del st.query_params[SECTION_PARAM]
+    elif st.query_params.get(SECTION_PARAM) != chosen:
+        st.query_params[SECTION_PARAM] = chosen
+    return chosen
+
+
 # ---------------------------------------------------------------- cached reads
 def _dbkey() -> tuple[str, int]:
     d = db()

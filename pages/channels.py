@@ -18,12 +18,12 @@ st.caption(ui.t("channels.caption", quarter=quarter,
                 scope=ui.t("filters.scope_caption", scope=ui.scope_md(f.scope))))
 scope = ui.scope_arg(f.scope)
 
-tab_channels, tab_campaigns, tab_ab, tab_referrals, tab_products = st.tabs([
-    ui.t("channels.tab.channels"), ui.t("channels.tab.campaigns"), ui.t("channels.tab.ab"),
-    ui.t("channels.tab.referrals"), ui.t("channels.tab.products")])
+section = ui.section("channels", {s: f"channels.tab.{s}" for s in ("channels", "campaigns", "ab", "referrals", "products")},
+                     {"channels": "bar_chart", "campaigns": "campaign", "ab": "science", "referrals": "handshake",
+                      "products": "inventory_2"})  # only the open section runs
 
 # ---------------------------------------------------------------- channels
-with tab_channels:
+if section == "channels":
     if uc.needs("leads"):
         tot = ui.cached(channels.lead_totals, scope)  # every lead loaded, undated ones in their own bucket
         c1, c2, c3 = st.columns(3)
@@ -54,7 +54,7 @@ with tab_channels:
             st.caption(ui.t("channels.funnel.note"))
 
 # ---------------------------------------------------------------- campaigns
-with tab_campaigns:
+if section == "campaigns":
     if uc.needs("campaigns", "leads"):
         st.subheader(ui.t("channels.board.header"))
         margin, threshold = uc.roi_settings(ui.db())
@@ -89,7 +89,7 @@ with tab_campaigns:
                 uc.funnel_table(cf, group_label=names.get)
 
 # ---------------------------------------------------------------- A/B tests
-with tab_ab:
+if section == "ab":
     if uc.needs("leads"):
         st.subheader(ui.t("channels.ab.header"))
         tests = abtest.analyse(ui.cached(channels.campaign_variants, scope))
@@ -115,7 +115,7 @@ with tab_ab:
             st.caption(ui.t("channels.ab.method"))
 
 # ---------------------------------------------------------------- referrals
-with tab_referrals:
+if section == "referrals":
     if uc.needs("referrals"):
         st.subheader(ui.t("channels.ref.header"))
         rule = uc.reward_rule_form(ui.db())
@@ -135,7 +135,7 @@ with tab_referrals:
             uc.download(ref["ledger"], f"referrals-{quarter}", "dl_referrals")
 
 # ---------------------------------------------------------------- products and bundles
-with tab_products:
+if section == "products":
     if uc.needs("sales", "products"):
         st.subheader(ui.t("channels.prod.penetration_header"))
         thresholds = tuple(sorted(bundles.tier_thresholds(ui.db()).items()))

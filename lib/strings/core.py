@@ -128,4 +128,5 @@ STRINGS = {
     "common.no": {"en": "no", "zh": "否"},
     "common.download_csv": {"en": "Download CSV", "zh": "下载 CSV"},
     "common.download_xlsx": {"en": "Download Excel", "zh": "下载 Excel"},
+    "common.section": {"en": "Section", "zh": "板块"},
 }
