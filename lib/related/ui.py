@@ -26,6 +26,8 @@ EDGE_STYLE = {  # colour, dash
 }
 CLIENT_COLOR = "#003A70"
 QP = "client"
+LABEL_ALL = 20
+LIST_COLUMNS = ("client", "name", "level", "reason", "group", "exposure")  # the rest is in the download
 
 
 # ---------------------------------------------------------------- labels
@@ -96,10 +98,9 @@ def _scope(scope_arg):
 
 def flagged_table(frame: pd.DataFrame) -> None:
     """The ranked list; a click on a row opens that client's network below."""
-    shown, unit = _money_frame(frame, ("exposure", "loans", "guarantees"))
-    cfg = {c: ui.t(f"related.col.{c}") for c in ("client", "name", "level", "reason", "group", "group_size", "branch")}
-    for c in ("exposure", "loans", "guarantees"):
-        cfg[c] = st.column_config.NumberColumn(f"{ui.t(f'related.col.{c}')} ({unit})", format="%.1f")
+    shown, unit = _money_frame(frame[list(LIST_COLUMNS)], ("exposure",))
+    cfg = {c: ui.t(f"related.col.{c}") for c in LIST_COLUMNS}
+    cfg["exposure"] = st.column_config.NumberColumn(f"{ui.t('related.col.exposure')} ({unit})", format="%.1f")
     cfg["reason"] = st.column_config.TextColumn(ui.t("related.col.reason"), width="large")
     st.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * len(shown), 390), column_config=cfg,
                  on_select=_pick_row, selection_mode="single-row", key="rel_list")
@@ -209,7 +210,8 @@ def network_chart(cv: dict, client: str, k: int, label) -> go.Figure:
         part = nodes[sel]
         if part.empty:
             continue
-        text = [label(p) if (r is not None and not pd.isna(r)) or h <= 1 and len(nodes) <= 16 else ""
+        few = len(nodes) <= LABEL_ALL  # a small picture names every party; a big one the risky and nearest
+        text = [label(p) if few or (isinstance(r, str) and h <= 2) or h <= 1 and len(nodes) <= 2 * LABEL_ALL else ""
                 for p, r, h in zip(part["party"], part["risk"], part["hop"])]
         fig.add_trace(go.Scatter(
             x=part["x"], y=part["y"], mode="markers+text", text=text, textposition="top center",

@@ -116,7 +116,7 @@ STRINGS = {
         "en": "Client {client} from the link is not a corporate client with relations in your scope; showing "
               "the first flagged client instead.",
         "zh": "链接中的客户 {client} 不是您权限范围内有关联关系的对公客户；改为显示第一个预警客户。"},
-    "related.detail.flag": {"en": "**{level} risk:** {reason}", "zh": "**{level}风险：**{reason}"},
+    "related.detail.flag": {"en": "**{level} risk:** {reason}", "zh": "**{level}风险**：{reason}"},
     "related.detail.no_flag": {"en": "No risk fact within two relations of this client.",
                                "zh": "该客户两层关系内没有风险信息。"},
     "related.detail.group": {
