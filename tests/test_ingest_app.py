@@ -35,7 +35,8 @@ def count(path: str) -> int:
 
 
 def test_upload_validate_load_and_undo(small_app_db):
-    at = AppTest.from_file(APP, default_timeout=90).run()
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["tab"] = "upload"
     at.switch_page("pages/data.py").run()
     assert not at.exception
     at.file_uploader(key="ingest_upload").set_value(("客户.csv", GBK, "text/csv")).run()
@@ -50,6 +51,7 @@ def test_upload_validate_load_and_undo(small_app_db):
     assert not at.exception, at.exception
     assert any("客户.csv: 2 new, 0 updated, 0 unchanged, 1 rejected" in s.value for s in at.success)
     assert count(small_app_db) == 2
+    at.session_state["data_section"] = "history"
     at.run()
     undo = next(b for b in at.button if b.label == "Undo import")
     undo.click().run()
@@ -59,6 +61,7 @@ def test_upload_validate_load_and_undo(small_app_db):
 
 def _data_page():
     at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["tab"] = "upload"
     at.switch_page("pages/data.py").run()
     assert not at.exception
     return at
@@ -141,13 +144,32 @@ def test_an_all_rejected_file_is_an_error_not_a_success(small_app_db):
 
 
 def test_the_upload_copy_is_deleted_after_the_load(small_app_db):
-    import glob
-    import tempfile
-    before = set(glob.glob(tempfile.gettempdir() + "/qd_upload_*"))
     at = _data_page()
     at.file_uploader(key="ingest_upload").set_value(("客户.csv", GBK, "text/csv")).run()
-    made = set(glob.glob(tempfile.gettempdir() + "/qd_upload_*")) - before
-    assert len(made) == 1
+    made = list(at.session_state["ingest_files"].values())
+    assert len(made) == 1 and os.path.basename(os.path.dirname(made[0])).startswith("qd_upload_")
+    assert os.path.exists(made[0])
     next(b for b in at.button if b.label == "Load 2 rows").click().run()
     assert not at.exception, at.exception
-    assert not any(os.path.exists(p) for p in made)
+    assert not os.path.exists(os.path.dirname(made[0]))
+
+
+def test_remembered_value_rules_hold_from_report_to_load(small_app_db, tmp_path):
+    from lib.ingest import jobs
+    hdr = "customer_id,customer_type,branch_id,flag\n"
+    first = tmp_path / "a.csv"
+    first.write_text(hdr + "CX040,retail,B001,1\nCX041,retail,B001,0\n", encoding="utf-8")
+    at = _data_page()  # opens on the upload section (the database holds no customers yet)
+    db = get_database(small_app_db)
+    rep = jobs.import_one(db, str(first), {"map": {"flag": "status"},
+                                           "value": {"status": {"1": "closed", "0": "active"}}})
+    assert rep.inserted == 2
+    at.file_uploader(key="ingest_upload").set_value(
+        ("b.csv", (hdr + "CX042,retail,B001,1\nCX043,retail,B001,0\nCX044,retail,B001,0\n").encode(), "text/csv")).run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["New"], metrics["Rejected"]) == ("3", "0")
+    next(b for b in at.button if b.label == "Load 3 rows").click().run()
+    assert any("b.csv: 3 new, 0 updated, 0 unchanged, 0 rejected" in s.value for s in at.success)
+    assert db.rows("SELECT status, count(*) FROM customers WHERE customer_id >= 'CX042' GROUP BY 1 ORDER BY 1") == [
+        ("active", 2), ("closed", 1)]
