@@ -181,6 +181,14 @@ def narrow(allowed: Scope, chosen: Scope) -> Scope:
     """What `chosen` (the sidebar) may show within `allowed` (the user's scope): never wider
     than `allowed`; a choice outside it gives an empty scope."""
     empty = Scope(region=allowed.region, branch_ids=(), customer_type=allowed.customer_type)
+    if allowed.unassigned and not chosen.unassigned:
+        return empty  # (no viewer's own scope is "unassigned"; never widen one that were)
+    if chosen.unassigned:  # rows of no known branch belong to no branch: whole-bank viewers only
+        if not (allowed.is_whole_bank or allowed.unassigned):
+            return empty
+        if allowed.customer_type is not None and chosen.customer_type not in (None, allowed.customer_type):
+            return empty
+        return Scope(customer_type=chosen.customer_type or allowed.customer_type, unassigned=True)
     region = allowed.region
     if chosen.region is not None:
         if region is not None and chosen.region != region:

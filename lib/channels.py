@@ -57,12 +57,10 @@ _LEVEL = f"""CASE WHEN {_CONVERTED} THEN 4
 
 # ---------------------------------------------------------------- scope and periods
 def lead_scope(scope: Scope, alias: str = "c") -> tuple[str, dict]:
-    """Predicate over a LEFT JOINed customers alias for leads: the customer's scope, and
-    leads without a customer only in the unfiltered whole-bank view."""
-    sql, params = scope.customer_filter(alias, "sc")
-    if scope == Scope():
-        return "TRUE", {}
-    return f"({alias}.customer_id IS NOT NULL AND {sql})", params
+    """Predicate over a LEFT JOINed customers alias for leads (and sales): the customer's scope;
+    rows without a known customer (no branch, no customer type) in the whole bank without a
+    customer-type filter and under "Unassigned" only (``Scope.customer_filter`` gives exactly that)."""
+    return scope.customer_filter(alias, "sc")
 
 
 def has_rows(db: Database, *tables: str) -> dict[str, bool]:
@@ -118,7 +116,7 @@ def channel_weekly(db: Database, quarter: str, scope: Scope) -> pd.DataFrame:
           FROM l WHERE conv AND conv_date BETWEEN $q_start AND $q_end
           UNION ALL
           SELECT coalesce(s.channel, '{UNKNOWN}'), s.sale_date, 0, 0, 0, 0.0, coalesce(s.amount, 0)
-          FROM sales s JOIN customers c ON c.customer_id = s.customer_id
+          FROM sales s LEFT JOIN customers c ON c.customer_id = s.customer_id
           WHERE s.sale_date BETWEEN $q_start AND $q_end AND coalesce(s.status, '') <> 'cancelled' AND {cs}
         )
         SELECT channel, CAST(floor(datediff('day', $q_start, d) / 7) AS INTEGER) + 1 AS week,

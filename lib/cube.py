@@ -119,7 +119,7 @@ WHERE k.metric = $metric AND k.quarter = $quarter AND k.start_snap = $start_snap
   AND (({scope_sql}) OR ($whole_bank AND k.branch_id IS NULL))
 GROUP BY ALL"""
     df = db.query(sql, {**params, "metric": m.key, "quarter": key[0], "start_snap": key[1],
-                        "end_snap": key[2], "period_end": key[3], "whole_bank": scope.is_whole_bank})
+                        "end_snap": key[2], "period_end": key[3], "whole_bank": scope.takes_unknown_customers})
     if group is None and (df.empty or df["n"].iloc[0] == 0):
         return _empty_scope(db, m, p)  # what the metric's own query gives for no rows
     return df.drop(columns="n")
@@ -147,7 +147,7 @@ SELECT k.metric, k.quarter, k.start_snap, k.end_snap, k.period_end, 'ALL' AS grp
 FROM qd_cube k JOIN wanted USING (metric, quarter, start_snap, end_snap, period_end)
 WHERE ({scope_sql}) OR ($whole_bank AND k.branch_id IS NULL)
 GROUP BY k.metric, k.quarter, k.start_snap, k.end_snap, k.period_end""", {**params, "w_metric": list(cols[0]), "w_quarter": list(cols[1]), "w_start": list(cols[2]),
-                  "w_end": list(cols[3]), "w_period_end": list(cols[4]), "whole_bank": scope.is_whole_bank,
+                  "w_end": list(cols[3]), "w_period_end": list(cols[4]), "whole_bank": scope.takes_unknown_customers,
                   "den_one": list(_DEN_ONE)})
     rows = {(r.metric, r.quarter, _as_date(r.start_snap), _as_date(r.end_snap), _as_date(r.period_end)): r
             for r in df.itertuples(index=False)}
@@ -176,7 +176,7 @@ def _empty_scope(db: Database, m: metrics.Metric, p: metrics.Period) -> pd.DataF
 # AUM of every balance snapshot per branch and customer type (the Overview's trend and regions)
 AUM_BY_SNAPSHOT = """
 SELECT b.as_of, c.branch_id, c.customer_type, sum(b.aum) AS aum
-FROM v_balances b JOIN customers c ON c.customer_id = b.customer_id
+FROM v_balances b LEFT JOIN customers c ON c.customer_id = b.customer_id
 GROUP BY ALL"""
 
 

@@ -50,14 +50,28 @@ class Scope:
     region: str | None = None
     branch_ids: tuple[str, ...] | None = None
     customer_type: str | None = None
+    # the "Unassigned" member of the region and branch filters: only the rows whose branch is not
+    # a known branch (no branch, or a code the branches table lacks), so without a region either.
+    # They belong to no branch: only a whole-bank viewer may choose it (lib.auth.narrow).
+    unassigned: bool = False
 
     @property
     def is_whole_bank(self) -> bool:
-        return self.region is None and self.branch_ids is None
+        return self.region is None and self.branch_ids is None and not self.unassigned
+
+    @property
+    def takes_unknown_customers(self) -> bool:
+        """Rows of no known customer (a balance, sale or lead whose customer is not, or not yet,
+        in the customers table) have no branch and no customer type: they count in the whole bank
+        without a customer-type filter and under "Unassigned", nowhere else. Bound as the metrics'
+        ``$whole_bank``."""
+        return (self.is_whole_bank or self.unassigned) and self.customer_type is None
 
     def branch_filter(self, column: str, prefix: str = "sc") -> tuple[str, dict]:
         """SQL predicate restricting a branch_id column, with its named parameters."""
         parts, params = [], {}
+        if self.unassigned:
+            parts.append(f"({column} IS NULL OR {column} NOT IN (SELECT branch_id FROM branches))")
         if self.region is not None:
             parts.append(f"{column} IN (SELECT branch_id FROM branches WHERE region = ${prefix}_region)")
             params[f"{prefix}_region"] = self.region
@@ -83,7 +97,7 @@ class Scope:
         return self.branch_filter(f"{alias}.branch_id", prefix)
 
     def cache_key(self) -> tuple:
-        return (self.region, self.branch_ids, self.customer_type)
+        return (self.region, self.branch_ids, self.customer_type, self.unassigned)
 
 
 WHOLE_BANK = Scope()

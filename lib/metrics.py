@@ -33,6 +33,10 @@ GROUPS = {
 # LEFT JOIN: a customer whose branch is not (yet) in the branches table still counts in every
 # total, with a NULL region (shown as "Unassigned"); never an inner join that drops the row.
 CUST = "customers c LEFT JOIN branches br ON br.branch_id = c.branch_id"
+# A fact row (balance, sale, lead) whose customer is not (yet) in the customers table still counts:
+# its customer, branch, region, RM and customer type are NULL, so it lands under "Unassigned" in
+# every grouping and in the whole bank without a customer-type filter (see Scope.takes_unknown_customers).
+BAL_CUST = "v_balances b LEFT JOIN customers c ON c.customer_id = b.customer_id LEFT JOIN branches br ON br.branch_id = c.branch_id"
 
 
 @dataclass(frozen=True)
@@ -64,8 +68,8 @@ _HELD_AT_END = ("s.sale_date <= $q_end AND (s.close_date IS NULL OR s.close_date
 def _aum_at(snap: str, extra: str = "") -> str:
     return f"""
 SELECT {{grp}} AS grp, sum(b.aum) AS num, 1 AS den
-FROM {CUST} JOIN v_balances b ON b.customer_id = c.customer_id AND b.as_of = ${snap}
-WHERE {{scope}} {extra}
+FROM {BAL_CUST}
+WHERE b.as_of = ${snap} AND {{scope}} {extra}
 GROUP BY ALL"""
 
 
@@ -164,7 +168,7 @@ def _aum_change(part: str) -> str:
     expr = "j.d_aum - j.d_mkt" if part == "nnm" else "j.d_mkt"
     return f"""{_AUM_CHANGE}
 SELECT {{grp}} AS grp, sum({expr}) AS num, 1 AS den
-FROM {CUST} JOIN j ON j.customer_id = c.customer_id
+FROM j LEFT JOIN customers c ON c.customer_id = j.customer_id LEFT JOIN branches br ON br.branch_id = c.branch_id
 WHERE {{scope}}
 GROUP BY ALL"""
 
@@ -223,8 +227,11 @@ GROUP BY ALL"""
 
 METRICS: tuple[Metric, ...] = (
     Metric("aum", "AUM", "管理资产（AUM）",
-           "Assets under management at the quarter's last balance snapshot (loans excluded).",
-           "季度最后一个余额快照的客户管理资产（不含贷款）。",
+           "Assets under management at the quarter's last balance snapshot (loans excluded). Balances whose "
+           "customer is not (yet) in the customer list count too, under Unassigned (branch, region, RM and "
+           "customer type): in the bank total and the Unassigned filter, not under Retail or Corporate.",
+           "季度最后一个余额快照的客户管理资产（不含贷款）。客户尚未在客户清单中的余额也计入，归入“未分配”"
+           "（网点、区域、客户经理和客户类型）：计入全行合计和“未分配”筛选，不计入零售或对公。",
            "sum(deposits + wealth + funds + insurance + other_assets) at the last snapshot",
            "cny", True, "stock", "all", _aum_at("end_snap")),
     Metric("aum_growth", "AUM growth", "AUM 增长率",
@@ -236,8 +243,8 @@ SELECT {{grp}} AS grp,
   coalesce(sum(b.aum) FILTER (WHERE b.as_of = $end_snap), 0)
     - coalesce(sum(b.aum) FILTER (WHERE b.as_of = $start_snap), 0) AS num,
   sum(b.aum) FILTER (WHERE b.as_of = $start_snap) AS den
-FROM {CUST} JOIN v_balances b ON b.customer_id = c.customer_id AND b.as_of IN ($start_snap, $end_snap)
-WHERE {{scope}}
+FROM {BAL_CUST}
+WHERE b.as_of IN ($start_snap, $end_snap) AND {{scope}}
 GROUP BY ALL"""),
     Metric("new_customers", "New customers", "新增客户数",
            "Customers whose account was opened in the quarter.",
@@ -477,7 +484,7 @@ def _params(db: Database, p: Period, scope: Scope, scope_params: dict, sql: str 
     return {
         "q_start": p.quarter.start, "q_end": p.period_end,
         "start_snap": p.start_snap or date(1900, 1, 1), "end_snap": p.end_snap or date(1900, 1, 1),
-        "whole_bank": scope.is_whole_bank,
+        "whole_bank": scope.takes_unknown_customers,
         **{name: float(settings.get(db, key)) for name, key in _SETTING_PARAMS.items() if f"${name}" in sql},
         "year_share": max((p.period_end - p.quarter.start).days + 1, 0) / 365.0,
         **scope_params,
@@ -655,6 +662,19 @@ def aum_by_region(db: Database, scope: Scope, as_of: date) -> pd.DataFrame:
 
 def regions_and_branches(db: Database) -> pd.DataFrame:
     return db.query("SELECT region, branch_id, branch_name FROM branches ORDER BY region, branch_id")
+
+
+def has_unassigned(db: Database) -> bool:
+    """True when some customer's branch is not a known branch, or a balance, sale or lead has no
+    known customer: the rows the "Unassigned" member of the region and branch filters shows."""
+    return bool(db.scalar("""
+        SELECT EXISTS (SELECT 1 FROM customers WHERE branch_id IS NULL
+                         OR branch_id NOT IN (SELECT branch_id FROM branches))
+            OR EXISTS (SELECT 1 FROM balances x ANTI JOIN customers c USING (customer_id))
+            OR EXISTS (SELECT 1 FROM sales x WHERE x.customer_id IS NULL
+                         OR x.customer_id NOT IN (SELECT customer_id FROM customers))
+            OR EXISTS (SELECT 1 FROM leads x WHERE x.customer_id IS NULL
+                         OR x.customer_id NOT IN (SELECT customer_id FROM customers))"""))
 
 
 def scope_level(scope: Scope) -> tuple[str, str]:

@@ -51,7 +51,7 @@ def delivery(db: Database, quarter: str, scope: Scope, by: str = "product_type")
 SELECT {grp} AS grp,
   sum(s.amount) FILTER (WHERE s.sale_date BETWEEN $q0 AND $q1) AS amount,
   sum(s.amount) FILTER (WHERE s.sale_date BETWEEN $p0 AND $p1) AS prev_amount
-FROM sales s JOIN customers c ON c.customer_id = s.customer_id
+FROM sales s LEFT JOIN customers c ON c.customer_id = s.customer_id
 LEFT JOIN products p ON p.product_id = s.product_id
 WHERE {sc} AND coalesce(s.status, '') <> 'cancelled'
   AND (s.sale_date BETWEEN $q0 AND $q1 OR s.sale_date BETWEEN $p0 AND $p1)
@@ -116,7 +116,7 @@ def survey_summary(db: Database, quarter: str, scope: Scope) -> dict:
     df = db.query(f"""
 WITH {cte}
 SELECT v.score, v.unmet_need, coalesce(t.tier, 'unknown') AS tier
-FROM surveys v JOIN customers c ON c.customer_id = v.customer_id
+FROM surveys v LEFT JOIN customers c ON c.customer_id = v.customer_id
 LEFT JOIN tiered t ON t.customer_id = v.customer_id
 WHERE {sc} AND v.survey_date BETWEEN $s0 AND $s1""", params)
     n = int(df["score"].notna().sum())

@@ -97,7 +97,8 @@ def day(d) -> str:
 def labelled(df: pd.DataFrame, column: str, prefix: str) -> pd.DataFrame:
     """A copy of `df` whose category `column` shows translated labels (`prefix.value`)."""
     out = df.copy()
-    out[column] = out[column].map(lambda v: t(f"{prefix}.{v}"))
+    out[column] = out[column].map(  # no value: a row of no known customer (lib.db.Scope.takes_unknown_customers)
+        lambda v: t("common.unassigned") if v is None or pd.isna(v) or v == "" else t(f"{prefix}.{v}"))
     return out
 
 
@@ -434,6 +435,9 @@ class Filters:
     scope: Scope
 
 
+UNASSIGNED = "__unassigned__"  # the "Unassigned" member's value in the region and branch filters (and the URL)
+
+
 def sidebar_filters() -> Filters:
     """Language switch and the global filters; returns the current selection."""
     v = viewer()
@@ -453,20 +457,23 @@ def sidebar_filters() -> Filters:
                 st.session_state["f_quarter"] = qs[0]
             st.selectbox(t("filters.quarter"), qs, key="f_quarter")
         o = auth.allowed_org(org(), allowed)  # a scoped user is offered only their regions/branches
-        regions = ["ALL", *sorted(o.region.unique())]
+        # rows of no known branch ("Unassigned") belong to no branch: offered to whole-bank viewers only
+        unassigned = [UNASSIGNED] if allowed.is_whole_bank and cached(metrics.has_unassigned) else []
+        regions = ["ALL", *sorted(o.region.unique()), *unassigned]
         if st.session_state.get("f_region") not in regions:
             st.session_state["f_region"] = "ALL"
         every = t("filters.all")  # labels computed here: AppTest calls format_func outside the run
+        labels = {"ALL": every, UNASSIGNED: t("common.unassigned")}
         st.selectbox(t("filters.region"), regions, key="f_region",
-                     format_func={r: every if r == "ALL" else r for r in regions}.get)
+                     format_func={r: labels.get(r, r) for r in regions}.get)
         region = st.session_state["f_region"]
         sub = o if region == "ALL" else o[o.region == region]
         names = dict(zip(sub.branch_id, sub.branch_name))
-        branches = ["ALL", *sub.branch_id]
+        branches = ["ALL", *sub.branch_id, *(unassigned if region in ("ALL", UNASSIGNED) else [])]
         if st.session_state.get("f_branch") not in branches:
             st.session_state["f_branch"] = "ALL"
         st.selectbox(t("filters.branch"), branches, key="f_branch",
-                     format_func={b: every if b == "ALL" else f"{names[b]} ({b})" for b in branches}.get)
+                     format_func={b: labels[b] if b in labels else f"{names[b]} ({b})" for b in branches}.get)
         ctypes = ["ALL", "retail", "corporate"] if allowed.customer_type is None else [allowed.customer_type]
         if st.session_state.get("f_ctype") not in ctypes:
             st.session_state["f_ctype"] = "ALL"
@@ -480,9 +487,12 @@ def current_filters() -> Filters:
     region = st.session_state.get("f_region", "ALL")
     branch = st.session_state.get("f_branch", "ALL")
     ctype = st.session_state.get("f_ctype", "ALL")
-    chosen = Scope(region=None if region == "ALL" else region,
-                   branch_ids=None if branch == "ALL" else (branch,),
-                   customer_type=None if ctype == "ALL" else ctype)
+    if UNASSIGNED in (region, branch):  # rows of no known branch (lib.db.Scope.unassigned)
+        chosen = Scope(customer_type=None if ctype == "ALL" else ctype, unassigned=True)
+    else:
+        chosen = Scope(region=None if region == "ALL" else region,
+                       branch_ids=None if branch == "ALL" else (branch,),
+                       customer_type=None if ctype == "ALL" else ctype)
     v = viewer()
     # never wider than the viewer's own scope (lib.auth); nobody signed in sees nothing
     scope = auth.narrow(v.scope if v is not None else Scope(branch_ids=()), chosen)
@@ -491,6 +501,8 @@ def current_filters() -> Filters:
 
 def scope_label(scope: Scope) -> str:
     parts = []
+    if scope.unassigned:
+        parts.append(t("common.unassigned"))
     if scope.region:
         parts.append(scope.region)
     if scope.branch_ids:
@@ -563,8 +575,13 @@ def metric_card(key: str, quarter: str, scope: Scope, container=None) -> None:
               att=i18n.fmt_pct(k["attainment"], lang(), 0)),
             t(f"diagnosis.status.{k['status']}" if k["status"] else "diagnosis.status.none")])
     target = container or st
+    help_text = f"{m.definition(lang())}\n\n`{m.formula}`"
+    if k["value"] is None:  # "—": say why on hover (the exports it needs, else nothing to count)
+        from lib import gaps
+        why = gaps.needs(metrics.missing_inputs(db(), key, metrics.Quarter.parse(quarter)), lang())
+        help_text = (why or t("empty.unanswerable")) + "\n\n" + help_text
     with target.container(border=True):
         st.metric(m.label(lang()), value(k["value"], m.unit), delta=delta,
                   delta_color="normal" if m.higher_is_better else "inverse",
-                  help=f"{m.definition(lang())}\n\n`{m.formula}`")
+                  help=help_text)
         st.caption(caption)
