@@ -115,8 +115,8 @@ def test_branch_viewer_sees_only_its_clients(branch_bank):
     text = all_text(at).replace(f"Client {asked} from the link", "")
     assert [c for c in other if c in text] == []
     mine = report.flagged(db, Scope(branch_ids=("B001",)))
-    if len(mine):
-        assert set(at.dataframe[0].value["branch"]) == {"B001"}
+    assert len(mine) and set(mine["branch_id"]) == {"B001"}
+    assert set(at.dataframe[0].value["client"]) == set(mine["client"])
 
 
 def test_bank_without_relations_says_what_to_upload(tmp_path, monkeypatch):
