@@ -63,9 +63,9 @@ def refresh_cube(path: Path, log=print) -> dict:
     """Bring a cached bank's metric cube up to date (a bank built before the cube existed, or
     after a change to the metrics); timed, as the rebuild after an import would be."""
     out = subprocess.run([sys.executable, "-c", (
-        "import sys, time; from lib.db import open_database; from lib import cube; "
+        "import sys, time; from lib.db import open_database; from lib import warmup; "
         "d = open_database(sys.argv[1]); t = time.time(); c = time.process_time(); "
-        "n = cube.refresh(d) if not cube.is_current(d) else 0; d.cursor().execute('CHECKPOINT'); "
+        "n = warmup.refresh(d) if not warmup.is_current(d) else 0; d.cursor().execute('CHECKPOINT'); "
         "print(n, time.time() - t, time.process_time() - c)"), str(path)],
         cwd=ROOT, check=True, capture_output=True, text=True).stdout.split()
     n, wall, cpu = int(out[0]), float(out[1]), float(out[2])

@@ -166,11 +166,11 @@ def child_page(page: str, db: str, warm_runs: int = 3) -> dict:
 
 def child_kpi(db: str, parquet_dir: str, repeat: int = 3) -> dict:
     from bench import kpi_pandas as kp
-    from lib import cube, metrics, settings
+    from lib import cube, metrics, settings, warmup
     from lib.db import Scope, open_database
     d = open_database(db)
-    if not cube.is_current(d):
-        cube.refresh(d)
+    if not warmup.is_current(d):
+        warmup.refresh(d)
     t0 = time.time()
     frames = kp.load(parquet_dir)
     load_s = time.time() - t0

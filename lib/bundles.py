@@ -31,7 +31,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from lib import metrics, settings, tiers
+from lib import cube, metrics, settings, tiers
 from lib.db import Database, Scope
 from lib.periods import Quarter
 from lib.tiers import tier_thresholds  # noqa: F401  (old name kept; tiers are defined in lib/tiers.py)
@@ -84,19 +84,21 @@ CUBE_SQL = {
 }
 
 
-def fill_cube(db: Database, cur, quarter: str) -> None:
-    """Insert the quarter's rows of the CUBE_SQL tables (called by lib.cube.refresh)."""
-    cte, params = _customers_cte(db, quarter, Scope())
-    for table, sql in CUBE_SQL.items():
-        cur.execute(f"INSERT INTO {table} WITH {cte} {sql}", {**params, "quarter": quarter})
+def cube_jobs(db: Database) -> cube.Jobs:
+    """What the metric cube keeps for this page (lib/warmup.py collects it): every customer's
+    first purchase of each product type, and each quarter's rows of the CUBE_SQL tables."""
+    fills = [("qd_cube_first", f"SELECT customer_id, branch_id, customer_type, product_type, d FROM ({CUBE_FIRST_SQL})",
+              {})]
+    for q in metrics.quarters_in_data(db):
+        cte, params = _customers_cte(db, str(q), Scope())
+        fills += [(table, f"WITH {cte} {sql}", {**params, "quarter": str(q)}) for table, sql in CUBE_SQL.items()]
+    return cube.Jobs(fills=fills)
 
 
 def _from_cube(db: Database, quarter: str, thresholds: tuple | None) -> bool:
-    from lib import cube
     if thresholds is not None and dict(thresholds) != tier_thresholds(db):
         return False
-    return cube.is_current(db) and bool(db.scalar(
-        "SELECT count(*) FROM (SELECT 1 FROM qd_cube_bundle_n WHERE quarter = ? LIMIT 1)", [quarter]))
+    return cube.holds_quarter(db, metrics.CUBE, "qd_cube_bundle_n", quarter)
 
 
 def _counts_cte(db: Database, quarter: str, scope: Scope, thresholds: tuple | None) -> tuple[str, dict]:
@@ -184,10 +186,9 @@ def next_product(db: Database, scope: Scope, held_set: tuple[str, ...]) -> tuple
                           "share": pd.Series(dtype=float)})
     if not types:
         return 0, empty
-    from lib import cube
     sc, params = scope.customer_filter("c", "sc")
     params.update({"types": types, "n_types": len(types)})
-    if cube.is_current(db):
+    if metrics.cube_current(db):
         first = f"SELECT c.customer_id, c.product_type, c.d FROM qd_cube_first c WHERE {sc}"
     else:
         first = f"{FIRST_PURCHASES} {sc} GROUP BY ALL"

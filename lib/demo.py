@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lib import cube  # the metric cube is built after the data, not part of it
+from lib import warmup  # the metric cube is built after the data, not part of it
 from lib import metrics
 from lib.db import Database, Scope, forget_database, open_database
 from lib.periods import Quarter
@@ -217,7 +217,7 @@ class Builder:
                          "demo_as_of": self.as_of.isoformat(), "built_at": pd.Timestamp.now().isoformat()}.items():
                 self.db.set_meta(k, str(v), cur)
             self.db.bump_data_version(cur)
-        n = cube.refresh(self.db, self.log)
+        n = warmup.refresh(self.db, self.log)  # the metric cube, for the facts just written
         self.log(f"metric cube: {n} (metric, period) pairs ({time.time() - t0:.1f}s)")
         self.log(f"done in {time.time() - t0:.1f}s")
 

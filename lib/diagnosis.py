@@ -16,8 +16,8 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from lib import i18n, metrics, plan, schema
-from lib.db import Database, Scope
+from lib import cube, i18n, metrics, plan, schema
+from lib.db import WHOLE_BANK, Database, Scope
 from lib.periods import Quarter
 
 RETAIL_KPIS = ("aum", "aum_growth", "net_new_money", "market_movement", "new_customers", "acquisition_cost",
@@ -132,7 +132,7 @@ def _compared_quarters(db: Database, q: Quarter) -> tuple[list[Quarter], list[Qu
 def kpi_jobs(db: Database, q: Quarter, empty: set[str] | None = None) -> dict[tuple[str, str], tuple[str, metrics.Period]]:
     """The metric queries the cards of quarter `q` need, keyed (metric, quarter): every KPI in
     the last SPARK_QUARTERS quarters and the same quarter last year; while `q` is running, flows
-    and rates of earlier quarters are cut at the same day of their quarter. lib.cube builds
+    and rates of earlier quarters are cut at the same day of their quarter. The cube keeps
     exactly these."""
     empty = empty_tables(db) if empty is None else empty
     _, wanted = _compared_quarters(db, q)
@@ -153,6 +153,31 @@ def kpi_jobs(db: Database, q: Quarter, empty: set[str] | None = None) -> dict[tu
             cut = plan.compared_cut(m.kind, q, hq, day)
             jobs[(key, str(hq))] = (key, periods(hq, cut))
     return jobs
+
+
+def cube_jobs(db: Database) -> cube.Jobs:
+    """What the metric cube keeps for this page (lib/warmup.py collects it): the cards of every
+    quarter in the data, with the cuts they compare with."""
+    empty = empty_tables(db)
+    return cube.Jobs(pairs=[p for q in metrics.quarters_in_data(db) for p in kpi_jobs(db, q, empty).values()])
+
+
+def trend_cube_jobs(db: Database) -> cube.Jobs:
+    """The week and month trend (and last quarter's curve) of the whole bank's weakest KPI in the
+    latest quarter — the trend the page opens with. Reads the cards, so the warm-up asks for it
+    after the cards are stored."""
+    quarters = metrics.quarters_in_data(db)
+    if not quarters:
+        return cube.Jobs()
+    latest = quarters[0]
+    table = kpis(db, str(latest), WHOLE_BANK)
+    available = available_keys(table, visible_kpis(WHOLE_BANK))
+    weak = plan.weakest(table, tuple(available))
+    focus = weak["key"].iloc[0] if len(weak) else (available[0] if available else None)
+    if focus is None:
+        return cube.Jobs()
+    return cube.Jobs(pairs=[(focus, metrics.period(db, pq, cut)) for grain in ("week", "month")
+                            for pq, cut in trend_cuts(db, latest, grain)])
 
 
 def kpis(db: Database, quarter: str, scope: Scope) -> pd.DataFrame:
@@ -394,7 +419,7 @@ def _trend_steps(db: Database, q: Quarter, grain: str) -> list[tuple[int, str, Q
 
 
 def trend_cuts(db: Database, q: Quarter, grain: str) -> list[tuple[Quarter, date]]:
-    """The (quarter, as-of day) pairs a trend of `q` computes; lib.cube builds them."""
+    """The (quarter, as-of day) pairs a trend of `q` computes (kept in the cube, see trend_cube_jobs)."""
     return [(pq, cut) for _, _, pq, cut in _trend_steps(db, q, grain)]
 
 

@@ -14,14 +14,15 @@ the quarter, so plan pace applies), ``rate`` (a ratio).
 """
 from __future__ import annotations
 
-import functools
+import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
-from lib import settings
-from lib.db import Database, Scope
+from lib import cube, schema, settings
+from lib.db import WHOLE_BANK, Database, Scope
 from lib.periods import Quarter
 
 GROUPS = {
@@ -51,7 +52,17 @@ class Metric:
     higher_is_better: bool
     kind: str  # stock | flow | rate
     line: str  # retail | corporate | all
-    sql: str
+    sql: str  # rows (grp, num, den); {grp} and {scope} are filled by ``render`` only, values are $named
+    # declared, not read from the SQL text: the $named parameters the SQL takes (bound by
+    # ``_params`` from the period, the scope, the settings and ``consts``), the canonical tables
+    # it reads, those it cannot be computed without (the others are LEFT JOINed or optional),
+    # and how it adds up: "sum" (den is the constant 1: sums and counts, 0 for a scope without
+    # rows) or "ratio" (num / den, both sums; unknown for a scope without rows)
+    params: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+    additive: str = "ratio"
+    consts: tuple[tuple[str, object], ...] = ()  # fixed parameter values of this metric
 
     def label(self, lang: str) -> str:
         return self.label_zh if lang == "zh" else self.label_en
@@ -81,11 +92,10 @@ WHERE {{scope}} AND c.customer_type = 'corporate'
 GROUP BY ALL"""
 
 
-def _lead_conversion(product_types: tuple[str, ...] | None) -> str:
-    prod = ""
-    if product_types:
-        types = ", ".join(f"'{t}'" for t in product_types)
-        prod = f"AND l.product_id IN (SELECT product_id FROM products WHERE product_type IN ({types}))"
+def _lead_conversion(by_product: bool) -> str:
+    """Lead conversion; `by_product` limits it to the leads of the ``$product_types``."""
+    prod = ("AND l.product_id IN (SELECT product_id FROM products WHERE list_contains($product_types, product_type))"
+            if by_product else "")
     # Prospects (no customer_id) count toward the bank/region of the converted customer
     # only when known; leads without a customer are attributed to the whole bank.
     return f"""
@@ -130,14 +140,14 @@ WHERE {{scope}} AND c.open_date <= $q_end
 GROUP BY ALL"""
 
 
-def _penetration(product_types: tuple[str, ...], customer_type: str | None = None) -> str:
-    types = ", ".join(f"'{t}'" for t in product_types)
-    ctype = f"AND c.customer_type = '{customer_type}'" if customer_type else ""
+def _penetration(by_customer_type: bool = False) -> str:
+    """Share of open customers holding one of the ``$product_types`` (of ``$customer_type``)."""
+    ctype = "AND c.customer_type = $customer_type" if by_customer_type else ""
     return f"""
 WITH holders AS (
   SELECT DISTINCT s.customer_id
   FROM sales s JOIN products p ON p.product_id = s.product_id
-  WHERE {_HELD_AT_END} AND p.product_type IN ({types})
+  WHERE {_HELD_AT_END} AND list_contains($product_types, p.product_type)
 )
 SELECT {{grp}} AS grp, count(h.customer_id) AS num, count(*) AS den
 FROM {CUST} LEFT JOIN holders h ON h.customer_id = c.customer_id
@@ -233,7 +243,9 @@ METRICS: tuple[Metric, ...] = (
            "季度最后一个余额快照的客户管理资产（不含贷款）。客户尚未在客户清单中的余额也计入，归入“未分配”"
            "（网点、区域、客户经理和客户类型）：计入全行合计和“未分配”筛选，不计入零售或对公。",
            "sum(deposits + wealth + funds + insurance + other_assets) at the last snapshot",
-           "cny", True, "stock", "all", _aum_at("end_snap")),
+           "cny", True, "stock", "all", _aum_at("end_snap"),
+           params=("end_snap",),
+           tables=("branches", "customers", "balances"), required=("balances",), additive="sum"),
     Metric("aum_growth", "AUM growth", "AUM 增长率",
            "Change of AUM from the last snapshot before the quarter to the quarter's last snapshot.",
            "季度末 AUM 相对季度初（上季度最后快照）AUM 的变化。",
@@ -245,7 +257,9 @@ SELECT {{grp}} AS grp,
   sum(b.aum) FILTER (WHERE b.as_of = $start_snap) AS den
 FROM {BAL_CUST}
 WHERE b.as_of IN ($start_snap, $end_snap) AND {{scope}}
-GROUP BY ALL"""),
+GROUP BY ALL""",
+           params=("end_snap", "start_snap"),
+           tables=("branches", "customers", "balances"), required=("balances",), additive="ratio"),
     Metric("new_customers", "New customers", "新增客户数",
            "Customers whose account was opened in the quarter.",
            "本季度开户的客户数。",
@@ -254,7 +268,9 @@ GROUP BY ALL"""),
 SELECT {{grp}} AS grp, count(*) AS num, 1 AS den
 FROM {CUST}
 WHERE {{scope}} AND c.open_date BETWEEN $q_start AND $q_end
-GROUP BY ALL"""),
+GROUP BY ALL""",
+           params=("q_end", "q_start"),
+           tables=("branches", "customers"), required=("customers",), additive="sum"),
     Metric("acquisition_cost", "Acquisition cost per new customer", "单客获客成本",
            "Average acquisition cost of the customers opened in the quarter.",
            "本季度新开户客户的平均获客成本。",
@@ -263,39 +279,58 @@ GROUP BY ALL"""),
 SELECT {{grp}} AS grp, sum(c.acquisition_cost) AS num, count(c.acquisition_cost) AS den
 FROM {CUST}
 WHERE {{scope}} AND c.open_date BETWEEN $q_start AND $q_end
-GROUP BY ALL"""),
+GROUP BY ALL""",
+           params=("q_end", "q_start"),
+           tables=("branches", "customers"), required=("customers",), additive="ratio"),
     Metric("churn_rate", "Churn rate", "流失率",
            "Share of customers with AUM at the quarter's start who closed in the quarter or whose "
            "AUM fell below the configured share (default 30%) of their start-of-quarter AUM.",
            "季初有资产的客户中，本季度销户或季末 AUM 低于季初 AUM 设定比例（默认 30%）的客户占比。",
-           "churned / customers with start AUM > 0", "pct", False, "rate", "all", _churn_sql(False)),
+           "churned / customers with start AUM > 0", "pct", False, "rate", "all", _churn_sql(False),
+           params=("churn_share", "end_snap", "q_end", "q_start", "start_snap"),
+           tables=("branches", "customers", "balances"), required=("customers", "balances"), additive="ratio"),
     Metric("retention_rate", "Retention rate", "留存率",
            "1 − churn rate.", "1 − 流失率。", "1 − churn_rate", "pct", True, "rate", "all",
-           _churn_sql(True)),
+           _churn_sql(True),
+           params=("churn_share", "end_snap", "q_end", "q_start", "start_snap"),
+           tables=("branches", "customers", "balances"), required=("customers", "balances"), additive="ratio"),
     Metric("products_per_customer", "Products per customer", "户均产品数",
            "Average number of distinct product types held at quarter end per open customer.",
            "季末每位存续客户持有的不同产品类型数的平均值。",
            "sum(distinct product types held) / open customers", "ratio", True, "stock", "all",
-           _PRODUCTS_PER_CUSTOMER),
+           _PRODUCTS_PER_CUSTOMER,
+           params=("q_end",),
+           tables=("branches", "customers", "products", "sales"), required=("customers", "products", "sales"), additive="ratio"),
     Metric("wealth_penetration", "Wealth product penetration", "财富产品渗透率",
            "Share of open customers holding a wealth, fund or insurance product at quarter end.",
            "季末持有理财、基金或保险产品的存续客户占比。",
            "customers holding wealth/fund/insurance / open customers", "pct", True, "stock", "retail",
-           _penetration(("wealth", "fund", "insurance"))),
+           _penetration(),
+           params=("product_types", "q_end"),
+           tables=("branches", "customers", "products", "sales"), required=("customers", "products", "sales"), additive="ratio",
+           consts=(("product_types", ("wealth", "fund", "insurance")),)),
     Metric("conversion_rate", "Lead conversion rate", "线索转化率",
            "Converted leads / leads contacted in the quarter.",
            "本季度触达线索中成交的比例。",
-           "converted leads / contacted leads", "pct", True, "rate", "all", _lead_conversion(None)),
+           "converted leads / contacted leads", "pct", True, "rate", "all", _lead_conversion(False),
+           params=("q_end", "q_start", "whole_bank"),
+           tables=("branches", "customers", "leads"), required=("leads",), additive="ratio"),
     Metric("card_conversion", "Credit-card conversion rate", "信用卡转化率",
            "Converted / contacted leads for credit-card products in the quarter.",
            "本季度信用卡产品线索的成交比例。",
            "converted credit-card leads / contacted credit-card leads", "pct", True, "rate", "retail",
-           _lead_conversion(("credit_card",))),
+           _lead_conversion(True),
+           params=("product_types", "q_end", "q_start", "whole_bank"),
+           tables=("branches", "customers", "products", "leads"), required=("products", "leads"), additive="ratio",
+           consts=(("product_types", ("credit_card",)),)),
     Metric("wealth_conversion", "Wealth-product conversion rate", "财富产品转化率",
            "Converted / contacted leads for wealth, fund and insurance products in the quarter.",
            "本季度理财、基金、保险产品线索的成交比例。",
            "converted wealth leads / contacted wealth leads", "pct", True, "rate", "retail",
-           _lead_conversion(("wealth", "fund", "insurance"))),
+           _lead_conversion(True),
+           params=("product_types", "q_end", "q_start", "whole_bank"),
+           tables=("branches", "customers", "products", "leads"), required=("products", "leads"), additive="ratio",
+           consts=(("product_types", ("wealth", "fund", "insurance")),)),
     Metric("fee_income", "Fee income", "中间业务收入",
            "Fee income of sales made in the quarter.",
            "本季度销售产生的中间业务收入。",
@@ -305,7 +340,9 @@ SELECT {{grp}} AS grp, sum(s.fee_income) AS num, 1 AS den
 FROM sales s LEFT JOIN {CUST} ON c.customer_id = s.customer_id
 WHERE ({{scope}} OR ($whole_bank AND c.customer_id IS NULL))
   AND s.sale_date BETWEEN $q_start AND $q_end AND coalesce(s.status, '') <> 'cancelled'
-GROUP BY ALL"""),
+GROUP BY ALL""",
+           params=("q_end", "q_start", "whole_bank"),
+           tables=("branches", "customers", "sales"), required=("sales",), additive="sum"),
     Metric("active_share", "Active customers", "活跃客户占比",
            "Share of open customers with a sale or an RM contact in the quarter.",
            "本季度有销售或客户经理联系记录的存续客户占比。",
@@ -319,17 +356,23 @@ WITH touched AS (
 SELECT {{grp}} AS grp, count(t.customer_id) AS num, count(*) AS den
 FROM {CUST} LEFT JOIN touched t ON t.customer_id = c.customer_id
 WHERE {{scope}} AND c.open_date <= $q_end AND (c.close_date IS NULL OR c.close_date > $q_end)
-GROUP BY ALL"""),
+GROUP BY ALL""",
+           params=("q_end", "q_start"),
+           tables=("branches", "customers", "sales", "activities"), required=("customers", "sales", "activities"), additive="ratio"),
     Metric("corp_deposits", "Corporate deposits", "对公存款",
            "Deposits of corporate clients at the quarter's last snapshot.",
            "季末对公客户存款余额。",
            "sum(deposits) of corporate clients at the last snapshot", "cny", True, "stock", "corporate",
-           _sum_part_at_end("deposits")),
+           _sum_part_at_end("deposits"),
+           params=("end_snap",),
+           tables=("branches", "customers", "balances"), required=("customers", "balances"), additive="sum"),
     Metric("corp_loans", "Corporate loans", "对公贷款",
            "Loans of corporate clients at the quarter's last snapshot.",
            "季末对公客户贷款余额。",
            "sum(loans) of corporate clients at the last snapshot", "cny", True, "stock", "corporate",
-           _sum_part_at_end("loans")),
+           _sum_part_at_end("loans"),
+           params=("end_snap",),
+           tables=("branches", "customers", "balances"), required=("customers", "balances"), additive="sum"),
     Metric("active_corporate_clients", "Active corporate clients", "有效对公客户数",
            "Corporate clients open at quarter end with a positive deposit or loan balance.",
            "季末存续且存款或贷款余额为正的对公客户数。",
@@ -339,7 +382,9 @@ GROUP BY ALL"""),
 SELECT {{grp}} AS grp, count(*) AS num, 1 AS den
 FROM {CUST} JOIN balances b ON b.customer_id = c.customer_id AND b.as_of = $end_snap
 WHERE {{scope}} AND c.customer_type = 'corporate' AND coalesce(b.deposits, 0) + coalesce(b.loans, 0) > 0
-GROUP BY ALL"""),
+GROUP BY ALL""",
+           params=("end_snap",),
+           tables=("branches", "customers", "balances"), required=("customers", "balances"), additive="sum"),
     Metric("new_corporate_clients", "New corporate clients", "新增对公客户数",
            "Corporate clients opened in the quarter.", "本季度新开户的对公客户数。",
            "count(corporate customers with open_date in the quarter)", "count", True, "flow", "corporate",
@@ -347,55 +392,75 @@ GROUP BY ALL"""),
 SELECT {{grp}} AS grp, count(*) AS num, 1 AS den
 FROM {CUST}
 WHERE {{scope}} AND c.customer_type = 'corporate' AND c.open_date BETWEEN $q_start AND $q_end
-GROUP BY ALL"""),
+GROUP BY ALL""",
+           params=("q_end", "q_start"),
+           tables=("branches", "customers"), required=("customers",), additive="sum"),
     Metric("net_new_money", "Net new money", "净新增资金",
            "AUM change not explained by market movement: the change in deposits, insurance and other "
            "assets of continuing customers, plus the AUM of customers who arrived, minus the AUM of "
            "customers who left (read from balance snapshots).",
            "不由市值变动解释的 AUM 变化：存续客户存款、保险及其他资产的变化，加上新进客户的 AUM，减去离开客户的 AUM（由余额快照推算）。",
-           "ΔAUM − market movement", "cny", True, "flow", "all", _aum_change("nnm")),
+           "ΔAUM − market movement", "cny", True, "flow", "all", _aum_change("nnm"),
+           params=("end_snap", "start_snap"),
+           tables=("branches", "customers", "balances"), required=("balances",), additive="sum"),
     Metric("market_movement", "Market / valuation movement", "市值变动",
            "Change in the wealth-product and fund holdings of customers present at both the quarter's "
            "start and its last snapshot (switches from deposits into funds also land here).",
            "季初与季末快照均存续的客户，其理财与基金持仓市值的变化（存款转购基金也计入此项）。",
            "Δ(wealth + funds) of customers at both snapshots", "cny", True, "flow", "all",
-           _aum_change("market")),
+           _aum_change("market"),
+           params=("end_snap", "start_snap"),
+           tables=("branches", "customers", "balances"), required=("balances",), additive="sum"),
     Metric("large_client_revenue", "Large corporate clients: revenue", "大型对公客户收入",
            "Fee income in the quarter plus (deposits + loans) at the last snapshot × the annual balance "
            "margin × the share of the year elapsed, for corporate clients whose deposits + loans reach "
            "the large-client threshold.",
            "存贷款合计达到大客户门槛的对公客户：本季度中间业务收入 + 季末（存款+贷款）× 年化利差 × 已过年度比例。",
            "sum(fee income + balances × margin × days/365) of large clients", "cny", True, "flow", "corporate",
-           _corp_economics("large", "revenue")),
+           _corp_economics("large", "revenue"),
+           params=("balance_margin", "cost_call", "cost_visit", "end_snap", "large_balance", "q_end", "q_start", "year_share"),
+           tables=("branches", "customers", "balances", "sales", "activities"), required=("customers", "balances", "sales", "activities"), additive="sum"),
     Metric("large_client_cost_income", "Large corporate clients: cost to serve / revenue",
            "大型对公客户服务成本收入比",
            "Cost to serve (RM visits and calls in the quarter × configured unit costs) divided by revenue, "
            "for large corporate clients.",
            "大型对公客户的服务成本（本季度客户经理拜访与电话次数 × 设定单位成本）除以收入。",
            "sum(visits × cost per visit + calls × cost per call) / revenue", "pct", False, "rate", "corporate",
-           _corp_economics("large", "cost_income")),
+           _corp_economics("large", "cost_income"),
+           params=("balance_margin", "cost_call", "cost_visit", "end_snap", "large_balance", "q_end", "q_start", "year_share"),
+           tables=("branches", "customers", "balances", "sales", "activities"), required=("customers", "balances", "sales", "activities"), additive="ratio"),
     Metric("small_biz_revenue", "Small-business clients: revenue", "小微对公客户收入",
            "Revenue (fee income + balances × margin, as for large clients) of corporate clients below "
            "the large-client threshold.",
            "存贷款合计低于大客户门槛的对公客户收入（计算方法同大型客户）。",
            "sum(fee income + balances × margin × days/365) of small-business clients", "cny", True, "flow",
-           "corporate", _corp_economics("small", "revenue")),
+           "corporate", _corp_economics("small", "revenue"),
+           params=("balance_margin", "cost_call", "cost_visit", "end_snap", "large_balance", "q_end", "q_start", "year_share"),
+           tables=("branches", "customers", "balances", "sales", "activities"), required=("customers", "balances", "sales", "activities"), additive="sum"),
     Metric("small_biz_risk_share", "Small-business loans at risk", "小微贷款风险占比",
            "Share of small-business clients' loan balance classified watch, substandard, doubtful or loss "
            "at the last snapshot (needs the five-category loan classification in balances).",
            "季末小微对公客户贷款余额中关注、次级、可疑、损失类的占比（需余额数据含五级分类）。",
            "loans in watch/NPL status / all loans of small-business clients", "pct", False, "rate", "corporate",
-           _SMALL_BIZ_RISK),
+           _SMALL_BIZ_RISK,
+           params=("end_snap", "large_balance"),
+           tables=("branches", "customers", "balances"), required=("customers", "balances"), additive="ratio"),
     Metric("supply_chain_usage", "Supply-chain finance usage", "供应链金融使用率",
            "Share of open corporate clients holding a supply-chain product at quarter end.",
            "季末持有供应链金融产品的存续对公客户占比。",
            "corporate clients holding supply_chain / open corporate clients", "pct", True, "stock", "corporate",
-           _penetration(("supply_chain",), "corporate")),
+           _penetration(True),
+           params=("customer_type", "product_types", "q_end"),
+           tables=("branches", "customers", "products", "sales"), required=("customers", "products", "sales"), additive="ratio",
+           consts=(("product_types", ("supply_chain",)), ("customer_type", "corporate"))),
     Metric("fx_usage", "Cross-border (FX settlement) usage", "跨境结算使用率",
            "Share of open corporate clients holding an FX settlement product at quarter end.",
            "季末持有国际结算（外汇）产品的存续对公客户占比。",
            "corporate clients holding fx_settlement / open corporate clients", "pct", True, "stock", "corporate",
-           _penetration(("fx_settlement",), "corporate")),
+           _penetration(True),
+           params=("customer_type", "product_types", "q_end"),
+           tables=("branches", "customers", "products", "sales"), required=("customers", "products", "sales"), additive="ratio",
+           consts=(("product_types", ("fx_settlement",)), ("customer_type", "corporate"))),
 )
 
 METRIC_BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
@@ -475,20 +540,36 @@ def period(db: Database, quarter: Quarter, as_of: date | None = None) -> Period:
     return Period(quarter, start_snap, end_snap, end)
 
 
+# parameters bound from the settings (lib.settings keys)
 _SETTING_PARAMS = {"churn_share": "churn_aum_share", "large_balance": "large_client_balance",
                    "balance_margin": "balance_margin", "cost_visit": "cost_per_visit", "cost_call": "cost_per_call"}
+NO_SNAP = date(1900, 1, 1)  # bound for a snapshot the period lacks (the metric is then not answerable)
+PERIOD_PARAMS = ("q_start", "q_end", "start_snap", "end_snap", "year_share")
+SCOPE_PARAMS = ("whole_bank",)
 
 
-def _params(db: Database, p: Period, scope: Scope, scope_params: dict, sql: str = "") -> dict:
-    """Named parameters of a metric query; settings are read only when the SQL uses them."""
-    return {
-        "q_start": p.quarter.start, "q_end": p.period_end,
-        "start_snap": p.start_snap or date(1900, 1, 1), "end_snap": p.end_snap or date(1900, 1, 1),
-        "whole_bank": scope.takes_unknown_customers,
-        **{name: float(settings.get(db, key)) for name, key in _SETTING_PARAMS.items() if f"${name}" in sql},
-        "year_share": max((p.period_end - p.quarter.start).days + 1, 0) / 365.0,
-        **scope_params,
-    }
+def render(m: Metric, grp: str, scope_sql: str) -> str:
+    """The metric's SQL with its grouping expression and scope filter (both SQL text from this
+    module and ``lib.db.Scope``, never values; values are bound as $named parameters)."""
+    return m.sql.format(grp=grp, scope=scope_sql)
+
+
+def _params(db: Database, m: Metric, p: Period, scope: Scope, scope_params: dict) -> dict:
+    """The metric's declared $named parameters (and the scope filter's), and nothing else."""
+    values = {"q_start": p.quarter.start, "q_end": p.period_end,
+              "start_snap": p.start_snap or NO_SNAP, "end_snap": p.end_snap or NO_SNAP,
+              "year_share": max((p.period_end - p.quarter.start).days + 1, 0) / 365.0,
+              "whole_bank": scope.takes_unknown_customers}
+    consts = {k: list(v) if isinstance(v, tuple) else v for k, v in m.consts}
+    out = {}
+    for name in m.params:
+        if name in consts:
+            out[name] = consts[name]
+        elif name in _SETTING_PARAMS:
+            out[name] = float(settings.get(db, _SETTING_PARAMS[name]))
+        else:
+            out[name] = values[name]
+    return {**out, **scope_params}
 
 
 def compute_grouped(db: Database, key: str, quarter: Quarter, scope: Scope,
@@ -502,14 +583,10 @@ def compute_grouped(db: Database, key: str, quarter: Quarter, scope: Scope,
 def _compute_grouped(db: Database, m: Metric, p: Period, scope: Scope, group: str | None) -> pd.DataFrame:
     if group not in GROUPS:
         raise ValueError(f"unknown grouping {group!r}")
-    from lib import cube
-    df = cube.lookup(db, m, p, scope, group)
+    df = cube_lookup(db, m, p, scope, group)
     if df is None:
         scope_sql, scope_params = scope.customer_filter("c")
-        sql = m.sql.format(grp=GROUPS[group], scope=scope_sql)
-        params = _params(db, p, scope, scope_params, sql)
-        used = {k: v for k, v in params.items() if f"${k}" in sql}
-        df = db.query(sql, used)
+        df = db.query(render(m, GROUPS[group], scope_sql), _params(db, m, p, scope, scope_params))
     return _with_value(df)
 
 
@@ -537,7 +614,7 @@ def compute_in(db: Database, key: str, p: Period, scope: Scope) -> float | None:
 
 
 def _scalar(m: Metric, df: pd.DataFrame) -> float | None:
-    additive = m.unit in ("count", "cny") and m.kind != "rate"
+    additive = m.additive == "sum"
     # a scope without rows: sums and counts are 0 (an ungrouped aggregate may give one NULL row)
     if df.empty or (additive and df["num"].isna().all()):
         return 0.0 if additive else None
@@ -549,14 +626,14 @@ def compute_many(db: Database, jobs: dict, scope: Scope, threads: int = 3) -> di
     """``compute_in`` for many ``{name: (metric key, Period)}`` at once: what the metric cube
     holds in one query, the rest on a few threads (each query on its own cursor; DuckDB
     releases the GIL while it works). Returns ``{name: value}``."""
-    from concurrent.futures import ThreadPoolExecutor
-    from lib import cube
     todo = {k: (metric(key), p) for k, (key, p) in jobs.items()
             if answerable(metric(key), p) and not lacks_data(db, metric(key))}
     out = {k: None for k in jobs}
-    got = cube.lookup_many(db, todo, scope)
-    for k, df in got.items():
-        out[k] = _scalar(todo[k][0], _with_value(df))
+    got = cube.lookup_many(db, CUBE, {k: (m.key, period_key(p)) for k, (m, p) in todo.items()}, DEN_ONE, scope)
+    for k, row in got.items():
+        m, p = todo[k]
+        df = _empty_scope(db, m, p) if row is None else pd.DataFrame({"grp": ["ALL"], "num": [row[0]], "den": [row[1]]})
+        out[k] = _scalar(m, _with_value(df))
     rest = [k for k in todo if k not in got]
     if rest:
         with ThreadPoolExecutor(max_workers=threads) as pool:
@@ -570,9 +647,8 @@ def answerable(m: Metric, p: Period) -> bool:
     balance snapshot the metric reads."""
     if p.period_end < p.quarter.start:
         return False
-    if "$end_snap" in m.sql or "$start_snap" in m.sql:
-        return p.end_snap is not None and not ("$start_snap" in m.sql and p.start_snap is None)
-    return True
+    return not (("end_snap" in m.params and p.end_snap is None)
+                or ("start_snap" in m.params and p.start_snap is None))
 
 
 # tables a metric may lack and still be computed: rows without a branch count as unassigned
@@ -582,7 +658,6 @@ _empty_cache: dict[int, tuple] = {}
 
 def empty_tables(db: Database) -> frozenset:
     """The canonical tables without rows, kept per data version."""
-    from lib import schema
     key = db.data_version()
     hit = _empty_cache.get(id(db))
     if hit is None or hit[0] != key:
@@ -591,14 +666,10 @@ def empty_tables(db: Database) -> frozenset:
     return hit[1]
 
 
-@functools.lru_cache(maxsize=None)
 def required_tables(key: str) -> tuple[str, ...]:
-    """The tables a metric cannot be computed without: those its SQL reads other than by a LEFT
-    JOIN (a lead without a known customer still counts), the optional dimensions excluded."""
-    import re
-    sql = metric(key).sql
-    return tuple(t for t in tables_used(key) if t not in OPTIONAL_TABLES
-                 and re.search(rf"(?<!LEFT JOIN )\b(v_)?{t}\b", sql))
+    """The tables a metric cannot be computed without (declared in the registry: those its SQL
+    reads other than by a LEFT JOIN, the optional dimensions excluded)."""
+    return tuple(t for t in metric(key).required if t not in OPTIONAL_TABLES)
 
 
 def lacks_data(db: Database, m: Metric) -> bool:
@@ -614,17 +685,15 @@ def missing_inputs(db: Database, key: str, quarter: Quarter) -> tuple[str, ...]:
     empty = empty_tables(db)
     out = [t for t in required_tables(key) if t in empty]
     if "balances" not in out and not answerable(metric(key), period(db, quarter)):
-        if "$end_snap" in metric(key).sql or "$start_snap" in metric(key).sql:
+        if {"end_snap", "start_snap"} & set(metric(key).params):
             out.append("balances")
     return tuple(out)
 
 
 def tables_used(key: str) -> tuple[str, ...]:
-    """The canonical tables a metric's SQL reads (v_balances counts as balances)."""
-    import re
-    from lib import schema
-    sql = metric(key).sql
-    return tuple(t.name for t in schema.TABLES if re.search(rf"\b(v_)?{t.name}\b", sql))
+    """The canonical tables a metric's SQL reads (declared in the registry; v_balances counts
+    as balances)."""
+    return metric(key).tables
 
 
 def target(db: Database, key: str, quarter: Quarter, scope_level: str = "bank",
@@ -641,23 +710,85 @@ def peer(db: Database, key: str, quarter: Quarter) -> float | None:
 
 # ---- series for charts ----------------------------------------------------------
 def aum_trend(db: Database, scope: Scope) -> pd.DataFrame:
-    from lib import cube
     sc, params = scope.customer_filter("c")
     return db.query(f"""
         SELECT c.as_of, c.customer_type, sum(c.aum) AS aum
-        FROM {cube.aum_snapshots(db)} c
+        FROM {aum_snapshots(db)} c
         WHERE {sc}
         GROUP BY ALL ORDER BY 1, 2""", params)
 
 
 def aum_by_region(db: Database, scope: Scope, as_of: date) -> pd.DataFrame:
-    from lib import cube
     sc, params = scope.customer_filter("c")
     return db.query(f"""
         SELECT br.region, c.customer_type, sum(c.aum) AS aum
-        FROM {cube.aum_snapshots(db)} c LEFT JOIN branches br ON br.branch_id = c.branch_id
+        FROM {aum_snapshots(db)} c LEFT JOIN branches br ON br.branch_id = c.branch_id
         WHERE c.as_of = $as_of AND {sc}
         GROUP BY ALL ORDER BY 3 DESC""", {**params, "as_of": as_of})
+
+
+# ---- the metric cube (lib/cube.py stores it; lib/warmup.py decides what it holds) -----------
+# bump when the cube's tables or what fills them change: a cube built by other code is then stale
+CUBE_VERSION = 3
+# the cube's grain: every metric's SQL grouped by (branch, RM, customer type)
+CUBE_GRAIN = "struct_pack(b := c.branch_id, r := coalesce(c.rm_id, ''), t := c.customer_type)"
+# settings the cube's figures depend on: the metrics' parameters and the tier rules it keeps tiers by
+CUBE_SETTINGS = tuple(sorted({*_SETTING_PARAMS.values(), "tier_thresholds", "tier_rules"}))
+CUBE = cube.Signature(
+    code=hashlib.sha1((f"cube {CUBE_VERSION}\n" + "\n".join(m.key + m.sql + repr(m.consts) for m in METRICS)
+                       + repr([(k, settings.DEFAULTS[k]) for k in CUBE_SETTINGS])).encode()).hexdigest()[:12],
+    setting_keys=CUBE_SETTINGS)
+DEN_ONE = frozenset(m.key for m in METRICS if m.additive == "sum")
+
+# AUM of every balance snapshot per branch and customer type (the Overview's trend and regions)
+AUM_BY_SNAPSHOT = """
+SELECT b.as_of, c.branch_id, c.customer_type, sum(b.aum) AS aum
+FROM v_balances b LEFT JOIN customers c ON c.customer_id = b.customer_id
+GROUP BY ALL"""
+
+
+def period_key(p: Period) -> tuple:
+    """The key a (metric, period) is stored under in the cube."""
+    return (str(p.quarter), p.start_snap or NO_SNAP, p.end_snap or NO_SNAP, p.period_end)
+
+
+def cube_current(db: Database) -> bool:
+    """True when the cube holds figures of the current facts, settings and code."""
+    return cube.is_current(db, CUBE)
+
+
+def cube_lookup(db: Database, m: Metric, p: Period, scope: Scope, group: str | None) -> pd.DataFrame | None:
+    """``(grp, num, den)`` from the cube, or None when it does not hold (m, p) for the current
+    facts; a scope without rows gives what the metric's own query gives for no rows."""
+    df = cube.lookup(db, CUBE, m.key, period_key(p), m.additive == "sum", scope, group)
+    if df is None:
+        return None
+    if group is None and (df.empty or df["n"].iloc[0] == 0):
+        return _empty_scope(db, m, p)
+    return df.drop(columns="n")
+
+
+def _empty_scope(db: Database, m: Metric, p: Period) -> pd.DataFrame:
+    """The metric's own query over no customers: a count gives 0, a sum NULL (cheap: the
+    filter is the constant FALSE)."""
+    return db.query(render(m, GROUPS[None], "FALSE"), _params(db, m, p, Scope(branch_ids=()), {}))
+
+
+def cube_job(db: Database, key: str, p: Period) -> cube.MetricJob:
+    """The cube's job for (metric, period): its SQL at the cube's grain over the whole bank."""
+    m = metric(key)
+    return cube.MetricJob(key, period_key(p), render(m, CUBE_GRAIN, "TRUE"), _params(db, m, p, WHOLE_BANK, {}))
+
+
+def cube_jobs(db: Database) -> cube.Jobs:
+    """What this module asks the cube to hold besides metric pairs: snapshot AUM per branch."""
+    return cube.Jobs(fills=[("qd_cube_aum", AUM_BY_SNAPSHOT, {})])
+
+
+def aum_snapshots(db: Database) -> str:
+    """The relation to read snapshot AUM from: the cube's table while it is current, else the
+    query that fills it (columns as_of, branch_id, customer_type, aum)."""
+    return "qd_cube_aum" if cube_current(db) else f"({AUM_BY_SNAPSHOT})"
 
 
 def regions_and_branches(db: Database) -> pd.DataFrame:

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib import diagnosis, i18n, metrics, plan, settings
-from lib.db import Database, Scope
+from lib import cube, diagnosis, i18n, metrics, plan, settings, writes
+from lib.db import WHOLE_BANK, Database, Scope
 from lib.periods import WEEKS, Quarter
 
 PHASES = ("prepare", "push", "sprint")
@@ -73,9 +73,7 @@ def validate_phases(ph: dict) -> list[str]:
 def save_phases(db: Database, ph: dict) -> None:
     if validate_phases(ph):
         raise ValueError(i18n.t("pdca.err.phases", "en", weeks=WEEKS))
-    settings.put(db, "pdca_phases", {p: [int(ph[p][0]), int(ph[p][1])] for p in PHASES})
-    with db.transaction() as cur:
-        db.bump_data_version(cur, facts=False)
+    settings.put(db, "pdca_phases", {p: [int(ph[p][0]), int(ph[p][1])] for p in PHASES})  # bumps the version
 
 
 def phase_of_week(ph: dict, n: int) -> str:
@@ -152,14 +150,13 @@ def save_milestones(db: Database, quarter: str, rows: list[dict], user: str, lan
             if r.get("day") is not None and not pd.isna(r.get("day")) and str(r.get("label") or "").strip()]
     from lib import audit, auth
     who = auth.check(None, "settings", db=db, target=f"milestones {quarter}")  # the quarter plan: editors and admins (lib.auth)
-    with db.transaction() as cur:
+    with writes.transaction(db, "plan") as cur:
         audit.record(db, who, "ledger_edit", {"quarter": quarter, "milestones": len(keep)}, cur=cur)
         cur.execute("DELETE FROM qd_pdca_milestones WHERE quarter = ?", [quarter])
         for i, (d, label) in enumerate(sorted(keep), start=1):
             cur.execute("INSERT INTO qd_pdca_milestones VALUES (?, ?, ?, ?, 'milestone', ?, now())",
                         [quarter, i, d, label, user])
         db.set_meta(f"pdca_milestones_{quarter}", "saved", cur)
-        db.bump_data_version(cur, facts=False)
     return len(keep)
 
 
@@ -354,9 +351,24 @@ def _weekly_days(db: Database, q: Quarter) -> tuple[date, date, date]:
 
 
 def weekly_cuts(db: Database, quarter) -> list[date]:
-    """The as-of days the weekly review computes (inside the quarter); lib.cube builds them."""
+    """The as-of days the weekly review computes (inside the quarter); the cube keeps them (cube_jobs)."""
     q = _q(quarter)
     return [d for d in _weekly_days(db, q) if d >= q.start]
+
+
+def cube_jobs(db: Database) -> cube.Jobs:
+    """What the metric cube keeps for this page (lib/warmup.py collects it): for the default
+    burn-up targets of the latest quarter, the weeks (and months) of the burn-up and the weekly
+    review's days."""
+    quarters = metrics.quarters_in_data(db)
+    if not quarters:
+        return cube.Jobs()
+    latest = quarters[0]
+    keys = default_targets(key_targets(db, str(latest), WHOLE_BANK))
+    pairs = [(key, metrics.period(db, pq, cut)) for key in keys for grain in ("week", "month")
+             for pq, cut in diagnosis.trend_cuts(db, latest, grain)]
+    pairs += [(key, metrics.period(db, latest, cut)) for key in keys for cut in weekly_cuts(db, latest)]
+    return cube.Jobs(pairs=pairs)
 
 
 def weekly_kpis(db: Database, quarter: str, scope: Scope, keys: tuple[str, ...]) -> pd.DataFrame:
@@ -400,7 +412,7 @@ def review(db: Database, quarter: str, week: int) -> dict:
 def save_review(db: Database, quarter: str, week: int, notes: str, user: str, held: bool = False) -> None:
     from lib import audit, auth
     who = auth.check(None, "ledger", db=db, target=f"review {quarter} week {week}")  # review notes: editors and admins (lib.auth)
-    with db.transaction() as cur:
+    with writes.transaction(db, "plan") as cur:
         audit.record(db, who, "ledger_edit", {"quarter": quarter, "week": week, "review_notes": True,
                                               "held": held}, cur=cur)
         prev = cur.execute("SELECT held_at FROM qd_pdca_reviews WHERE quarter = ? AND week = ?",
@@ -409,7 +421,6 @@ def save_review(db: Database, quarter: str, week: int, notes: str, user: str, he
         cur.execute("DELETE FROM qd_pdca_reviews WHERE quarter = ? AND week = ?", [quarter, week])
         cur.execute("INSERT INTO qd_pdca_reviews VALUES (?, ?, ?, ?, ?, now())",
                     [quarter, week, notes or "", held_at, user])
-        db.bump_data_version(cur, facts=False)
 
 
 def last_meeting(db: Database, quarter: str, week: int) -> datetime:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from lib import audit, auth, writes
+
 DEFAULTS: dict[str, Any] = {
     "churn_aum_share": 0.3,          # churn when end AUM < this share of start-of-quarter AUM
     "annual_margin": 0.012,          # margin earned on AUM inflow per year (ROI)
@@ -58,13 +60,20 @@ def get(db, key: str) -> Any:
 
 
 def put(db, key: str, value: Any, viewer=None) -> None:
-    """Save a setting for `viewer` (default: the acting viewer, see lib.auth); only roles allowed
-    to change plan settings may, and the change is written to the audit log in the same transaction."""
-    from lib import audit, auth
-    if key not in DEFAULTS:
-        raise KeyError(f"unknown setting {key!r}")
-    v = auth.check(viewer, "settings", db=db, target=f"setting {key}")
-    old = get(db, key)
-    with db.transaction() as cur:
-        cur.execute("INSERT OR REPLACE INTO qd_settings VALUES (?, ?, now())", [key, json.dumps(value)])
-        audit.record(db, v, "setting", {"key": key, "old": old, "new": value}, cur=cur)
+    """Save a setting for `viewer` (default: the acting viewer, see lib.auth); see ``put_many``."""
+    put_many(db, {key: value}, viewer)
+
+
+def put_many(db, values: dict[str, Any], viewer=None) -> None:
+    """Save settings together for `viewer` (default: the acting viewer, see lib.auth): only roles
+    allowed to change plan settings may; the change is written to the audit log and the data
+    version bumped in the same transaction, and the warm-up scheduled after it (lib.writes)."""
+    unknown = [k for k in values if k not in DEFAULTS]
+    if unknown:
+        raise KeyError(f"unknown setting {unknown[0]!r}")
+    v = auth.check(viewer, "settings", db=db, target="setting " + ", ".join(values))
+    old = {k: get(db, k) for k in values}
+    with writes.transaction(db, "settings") as cur:
+        for key, value in values.items():
+            cur.execute("INSERT OR REPLACE INTO qd_settings VALUES (?, ?, now())", [key, json.dumps(value)])
+            audit.record(db, v, "setting", {"key": key, "old": old[key], "new": value}, cur=cur)

@@ -22,8 +22,8 @@ from datetime import date
 
 import pandas as pd
 
-from lib import metrics, settings
-from lib.db import Database, Scope
+from lib import cube, metrics, settings, writes
+from lib.db import WHOLE_BANK, Database, Scope
 from lib.periods import Quarter
 
 RETAIL_TIERS = ("private", "wealth", "potential", "mass", "unknown")
@@ -54,7 +54,8 @@ def tier_rules(db: Database) -> dict:
 
 
 def save_rules(db: Database, rules: dict) -> None:
-    """Validate and save the tier rules (the three settings they live in)."""
+    """Validate and save the tier rules (the three settings they live in, in one transaction;
+    pages show the new tiers at once and the cube is rebuilt for them, see lib.writes)."""
     th = {k: float(rules[k]) for k in ("private", "wealth", "potential")}
     if not th["private"] > th["wealth"] > th["potential"] >= 0:
         raise ValueError("tier thresholds must satisfy private > wealth > potential >= 0")
@@ -65,9 +66,7 @@ def save_rules(db: Database, rules: dict) -> None:
              "potential_growth_min_aum": float(rules["potential_growth_min_aum"]),
              "potential_loan_types": list(rules["potential_loan_types"]),
              "corporate_medium": medium}
-    settings.put(db, "tier_thresholds", th)
-    settings.put(db, "tier_rules", other)
-    settings.put(db, "large_client_balance", large)
+    settings.put_many(db, {"tier_thresholds": th, "tier_rules": other, "large_client_balance": large})
 
 
 def rules_key(rules: dict) -> tuple:
@@ -107,9 +106,9 @@ def dates_of(db: Database, quarter: str) -> tuple[date, date | None, date | None
 
 def _from_cube(db: Database, quarter: str, rules: dict | None, saved: dict | None = None) -> bool:
     """True when the cube holds `quarter`'s tiers under `rules` (None: the saved ones)."""
-    from lib import cube
     saved = saved or tier_rules(db)
-    return rules_key(rules or saved) == rules_key(saved) and cube.tiers_held(db, quarter)
+    return rules_key(rules or saved) == rules_key(saved) and cube.holds_quarter(db, metrics.CUBE, "qd_cube_tiers",
+                                                                                quarter)
 
 
 def tiered_cte(db: Database, quarter: str, scope: Scope, rules: dict | None = None, name: str = "tiered",
@@ -197,6 +196,19 @@ _HOLDERS = f"""
 # holders per (quarter, branch, customer type, tier, product type), kept with the metric cube
 CUBE_HOLDERS_SQL = ("SELECT $cube_quarter, tiered.branch_id, tiered.customer_type, tiered.tier, held.product_type, "
                     "count(*) FROM tiered JOIN held USING (customer_id) GROUP BY ALL")
+
+
+def cube_jobs(db: Database) -> cube.Jobs:
+    """What the metric cube keeps for this page (lib/warmup.py collects it): every quarter's
+    tiers under the saved rules (computed live by ``tiered_cte``) and the holders per tier."""
+    fills = []
+    for q in metrics.quarters_in_data(db):
+        cte, params = tiered_cte(db, str(q), WHOLE_BANK, live=True)
+        params = {**params, "cube_quarter": str(q)}
+        fills.append(("qd_cube_tiers", f"WITH {cte} SELECT $cube_quarter, customer_id, customer_type, branch_id, "
+                                       "rm_id, aum, prev_aum, corp_balance, tier FROM tiered", params))
+        fills.append(("qd_cube_tier_h", f"WITH {cte}, {_HOLDERS} {CUBE_HOLDERS_SQL}", params))
+    return cube.Jobs(fills=fills)
 
 
 def penetration(db: Database, quarter: str, scope: Scope, rules: tuple | None = None) -> pd.DataFrame:

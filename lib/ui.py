@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -18,7 +19,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from lib import audit, auth, i18n, metrics, plan
+from lib import audit, auth, i18n, metrics, plan, warmup
 from lib.db import Scope, default_db_path, get_database
 from lib.markup import safe, safe_all  # noqa: F401 - every value from data or users goes through it into Markdown
 
@@ -26,7 +27,14 @@ QP_KEYS = {"lang": "lang", "quarter": "q", "region": "region", "branch": "branch
 
 
 def db():
-    return get_database(default_db_path())
+    """The app's database; its writes warm the metric cube up in the background (lib.warmup)."""
+    d = get_database(default_db_path())
+    if d not in _warm_in_background:
+        _warm_in_background.add(warmup.use(d, "background"))
+    return d
+
+
+_warm_in_background: "weakref.WeakSet" = weakref.WeakSet()
 
 
 _shell = threading.local()

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from lib import cube
+from lib import warmup
 from lib.db import open_database
 from lib.ingest import jobs
 
@@ -90,7 +90,7 @@ def build(path: str, tmp_dir, seed: int = 11, balances: bool = True, dated_leads
             rep = jobs.import_one(db, str(f), {"table": name})
             assert rep.inserted == len(df), (name, rep)
         if with_cube:
-            cube.refresh(db)
+            warmup.refresh(db)
     finally:
         db.close()
     return frames

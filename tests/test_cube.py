@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import cube, diagnosis, ledger, metrics, settings
+from lib import cube, diagnosis, ledger, metrics, settings, warmup
 from lib.db import Scope, forget_database, open_database
 
 SCOPES = {
@@ -50,14 +50,14 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
 
 
 def test_the_demo_bank_comes_with_a_current_cube(demo_db):
-    assert cube.is_current(demo_db)
+    assert warmup.is_current(demo_db)
     assert demo_db.scalar("SELECT count(*) FROM qd_cube_index") > 100
 
 
 @pytest.mark.parametrize("key", [m.key for m in metrics.METRICS])
 def test_cube_equals_the_metric_query(pair, key):
     with_cube, live = pair
-    assert cube.is_current(with_cube) and not cube.is_current(live)
+    assert warmup.is_current(with_cube) and not warmup.is_current(live)
     quarters = metrics.quarters_in_data(with_cube)
     for name, scope in _scopes(with_cube).items():
         # every quarter and grouping for the bank; the latest two, bank total and by RM, for the others
@@ -65,7 +65,7 @@ def test_cube_equals_the_metric_query(pair, key):
             p = metrics.period(with_cube, q)
             if not metrics.answerable(metrics.metric(key), p):
                 continue
-            assert cube.lookup(with_cube, metrics.metric(key), p, scope, None) is not None, (key, q)
+            assert metrics.cube_lookup(with_cube, metrics.metric(key), p, scope, None) is not None, (key, q)
             for group in GROUPS if name == "bank" else (None, "rm_id"):
                 got = metrics.compute_grouped(with_cube, key, q, scope, group)
                 want = metrics.compute_grouped(live, key, q, scope, group)
@@ -77,11 +77,11 @@ def test_cube_equals_the_metric_query(pair, key):
 
 
 def test_the_cards_of_every_quarter_come_from_the_cube(demo_db):
-    held = cube._held(demo_db, cube._state(demo_db)[1])
+    held = cube._held(demo_db, cube._state(demo_db, metrics.CUBE)[1])
     for q in metrics.quarters_in_data(demo_db):
         for key, p in diagnosis.kpi_jobs(demo_db, q).values():
             if metrics.answerable(metrics.metric(key), p):
-                assert (key, cube.period_key(p)) in held, (key, q)
+                assert (key, metrics.period_key(p)) in held, (key, q)
 
 
 def test_diagnosis_cards_are_the_same_with_and_without_the_cube(pair):
@@ -98,23 +98,23 @@ def test_a_write_of_facts_or_a_metric_setting_retires_the_cube_a_ledger_edit_doe
     q = metrics.quarters_in_data(db)[0]
     p = metrics.period(db, q)
     m = metrics.metric("churn_rate")
-    assert cube.is_current(db)
+    assert warmup.is_current(db)
     ledger.create(db, str(q), {"owner": "Cube Test", "category": "customers", "problem": "p", "action": "a",
                                "due_date": q.end, "status": "open"}, user="pytest", today=q.start)
-    assert cube.is_current(db) and cube.lookup(db, m, p, Scope(), None) is not None
+    assert warmup.is_current(db) and metrics.cube_lookup(db, m, p, Scope(), None) is not None
     before = metrics.compute(db, "churn_rate", q, Scope())
     settings.put(db, "churn_aum_share", 0.9)
-    assert not cube.is_current(db) and cube.lookup(db, m, p, Scope(), None) is None
+    assert not warmup.is_current(db) and metrics.cube_lookup(db, m, p, Scope(), None) is None
     after = metrics.compute(db, "churn_rate", q, Scope())  # live, with the new share
     assert after > before
-    assert cube.refresh_if_stale(db)
+    assert warmup.refresh_if_stale(db)
     assert metrics.compute(db, "churn_rate", q, Scope()) == pytest.approx(after)
     with db.transaction() as cur:
         cur.execute("DELETE FROM customers WHERE customer_id IN (SELECT customer_id FROM customers LIMIT 50)")
         db.bump_data_version(cur)
-    assert not cube.is_current(db)
-    assert cube.refresh_if_stale(db) and cube.is_current(db)
-    assert not cube.refresh_if_stale(db)
+    assert not warmup.is_current(db)
+    assert warmup.refresh_if_stale(db) and warmup.is_current(db)
+    assert not warmup.refresh_if_stale(db)
 
 
 def test_a_failed_refresh_keeps_the_committed_cube(fresh_demo, monkeypatch):
@@ -128,9 +128,9 @@ def test_a_failed_refresh_keeps_the_committed_cube(fresh_demo, monkeypatch):
         db.bump_data_version(cur)
     monkeypatch.setattr(cube, "_insert", boom)
     with pytest.raises(RuntimeError):
-        cube.refresh(db)
+        warmup.refresh(db)
     assert db.scalar("SELECT count(*) FROM qd_cube") == rows
-    assert not cube.is_current(db)  # stale: pages compute live
+    assert not warmup.is_current(db)  # stale: pages compute live
 
 
 def test_snapshot_aum_is_the_same_with_and_without_the_cube(pair):
@@ -150,7 +150,8 @@ def test_tiers_are_the_same_with_and_without_the_cube(pair):
     with_cube, live = pair
     rules = tiers.rules_key(tiers.tier_rules(live))
     qs = [str(q) for q in metrics.quarters_in_data(live)]
-    assert all(cube.tiers_held(with_cube, q) for q in qs) and not cube.tiers_held(live, qs[0])
+    assert all(cube.holds_quarter(with_cube, metrics.CUBE, "qd_cube_tiers", q) for q in qs)
+    assert not cube.holds_quarter(live, metrics.CUBE, "qd_cube_tiers", qs[0])
     for q in qs:
         for scope in _scopes(live).values():
             for r in (None, rules):  # the saved rules, passed or not, read the cube
@@ -180,14 +181,14 @@ def test_background_refresh_after_a_write_and_close_while_it_runs(fresh_demo):
     db = open_database(fresh_demo)
     with db.transaction() as cur:
         db.bump_data_version(cur)
-    assert not cube.is_current(db)
-    cube.refresh_in_background(db)
-    cube.refresh_in_background(db)  # coalesced with the running one
-    cube.wait_for_background(db)
-    assert cube.is_current(db) and not db.background
+    assert not warmup.is_current(db)
+    warmup.refresh_in_background(db)
+    warmup.refresh_in_background(db)  # coalesced with the running one
+    warmup.wait(db)
+    assert warmup.is_current(db) and not db.background
     with db.transaction() as cur:
         db.bump_data_version(cur)
-    cube.refresh_in_background(db)
+    warmup.refresh_in_background(db)
     db.close()  # asks the refresh to stop and waits for it
     assert db.closing.is_set() and not any(th.is_alive() for th in db.background)
 
@@ -218,10 +219,10 @@ def test_next_product_is_the_same_with_and_without_the_cube(pair, held):
 
 
 def test_a_cube_built_by_other_code_is_stale(demo_db, monkeypatch):
-    assert cube.is_current(demo_db)
-    monkeypatch.setattr(cube, "_CODE", "built-by-other-code")  # e.g. an older CUBE_VERSION
-    assert not cube.is_current(demo_db)
-    assert cube.lookup(demo_db, metrics.metric("aum"), metrics.period(demo_db, metrics.quarters_in_data(demo_db)[0]),
+    assert warmup.is_current(demo_db)
+    monkeypatch.setattr(metrics, "CUBE", cube.Signature("built-by-other-code", metrics.CUBE.setting_keys))
+    assert not warmup.is_current(demo_db)
+    assert metrics.cube_lookup(demo_db, metrics.metric("aum"), metrics.period(demo_db, metrics.quarters_in_data(demo_db)[0]),
                        Scope(), None) is None
 
 
@@ -229,7 +230,7 @@ def test_command_line_rebuilds_a_stale_cube(fresh_demo, capsys):
     db = open_database(fresh_demo)
     cube.clear(db)
     db.close()
-    assert cube.main(["--db", fresh_demo]) == 0
+    assert warmup.main(["--db", fresh_demo]) == 0
     assert "metric cube rebuilt:" in capsys.readouterr().out
-    assert cube.main(["--db", fresh_demo]) == 0
+    assert warmup.main(["--db", fresh_demo]) == 0
     assert capsys.readouterr().out == "metric cube is current\n"

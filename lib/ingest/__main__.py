@@ -22,6 +22,7 @@ import sys
 
 import duckdb
 
+from lib import warmup  # noqa: F401 - after an import, lib.writes tells the warm-up to rebuild the cube
 from lib.i18n import t
 from lib.ingest import inbox, jobs
 from lib.ingest.errors import IngestError

@@ -1,0 +1,144 @@
+"""The warm-up: what the metric cube pre-aggregates, and when it is rebuilt.
+
+Each domain declares its cube jobs (``cube_jobs(db) -> lib.cube.Jobs``): the metric registry its
+snapshot AUM, Diagnosis every quarter's KPI cards (and, once those are stored, the week and month
+trend of the whole bank's weakest KPI), Tiering the tiers of every quarter, Channels the bundle
+counts, PDCA the burn-up weeks of its default targets and the weekly review's days. This module
+collects them and hands them to ``lib.cube`` (a store); it sits above the domains, so nothing
+below imports it.
+
+When: every committed write goes through ``lib.writes`` (``transaction``, or ``after_commit`` for
+an import that bumps the version in its own transaction), which tells this module
+(``_after_write``). What happens then depends on the database handle (or ``wait``, the command
+line asking for the warm-up before it returns):
+``background`` (the app's handle, set by ``lib.ui``) rebuilds on a daemon thread so the page
+returns at once; ``sync`` (the command line) rebuilds before returning; ``off`` (the default for
+a handle opened by a script or a test) leaves the cube stale, so pages compute live until
+``refresh`` runs. A rebuild runs only when the cube's stamp no longer matches (a write of facts, or
+of a setting the cube depends on); ledger and plan edits never rebuild it.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+import weakref
+from contextlib import contextmanager
+
+from lib import bundles, cube, diagnosis, metrics, pdca, tiers, writes
+from lib.db import Database, default_db_path, open_database
+
+# the first stage replaces the cube; the second reads the first stage's figures (the cards)
+FIRST = (metrics.cube_jobs, diagnosis.cube_jobs, tiers.cube_jobs, bundles.cube_jobs)
+THEN = (diagnosis.trend_cube_jobs, pdca.cube_jobs)
+MODES = ("off", "sync", "background")
+
+_modes: "weakref.WeakKeyDictionary[Database, str]" = weakref.WeakKeyDictionary()
+_held_back: "weakref.WeakKeyDictionary[Database, bool]" = weakref.WeakKeyDictionary()
+
+
+def _collect(db: Database, sources) -> tuple[list[cube.MetricJob], list]:
+    """The sources' jobs: metric pairs rendered (each once, answerable ones only) and fills."""
+    jobs, fills, seen = [], [], set()
+    for source in sources:
+        got = source(db)
+        fills += got.fills
+        for key, p in got.pairs:
+            pk = (key, metrics.period_key(p))
+            if pk in seen or not metrics.answerable(metrics.metric(key), p):
+                continue
+            seen.add(pk)
+            jobs.append(metrics.cube_job(db, key, p))
+    return jobs, fills
+
+
+def refresh(db: Database, log=None) -> int:
+    """Rebuild the cube for the current facts and settings; returns the (metric, period) pairs."""
+    return cube.refresh(db, metrics.CUBE, lambda: _collect(db, FIRST), lambda: _collect(db, THEN), log)
+
+
+def is_current(db: Database) -> bool:
+    return metrics.cube_current(db)
+
+
+def refresh_if_stale(db: Database, log=None) -> bool:
+    """Refresh unless the cube is current; True if it was rebuilt."""
+    if is_current(db):
+        return False
+    refresh(db, log)
+    return True
+
+
+def refresh_in_background(db: Database) -> None:
+    """``refresh_if_stale`` on a daemon thread (writes in a row are coalesced, see lib.cube)."""
+    cube.in_background(db, lambda: refresh_if_stale(db))
+
+
+def wait(db: Database, timeout: float = 600) -> None:
+    """Block until a background warm-up of `db` has finished (tests, the benchmark)."""
+    cube.wait_for_background(db, timeout)
+
+
+def use(db: Database, mode: str) -> Database:
+    """How writes through `db` warm the cube up: off, sync or background (module docstring)."""
+    if mode not in MODES:
+        raise ValueError(f"unknown warm-up mode {mode!r}; one of {', '.join(MODES)}")
+    _modes[db] = mode
+    return db
+
+
+@contextmanager
+def batch(db: Database):
+    """Hold warm-ups back while a series of writes runs (e.g. the command line importing many
+    files), then warm up once if anything was written."""
+    _held_back[db] = False
+    try:
+        yield
+    finally:
+        wrote = _held_back.pop(db, False)
+        if wrote:
+            _warm(db)
+
+
+def _warm(db: Database, wait: bool = False) -> bool:
+    mode = "sync" if wait else _modes.get(db, "off")
+    if mode == "background":
+        refresh_in_background(db)
+    elif mode == "sync":
+        return refresh_if_stale(db)
+    return False
+
+
+def _after_write(db: Database, what: str, wait: bool) -> bool:
+    """lib.writes' listener: warm up after a committed write (see the module docstring)."""
+    if what == "plan":  # ledger, milestones, review notes: no figure of the cube reads them
+        return False
+    if db in _held_back:
+        _held_back[db] = True
+        return False
+    return _warm(db, wait)
+
+
+writes.subscribe(_after_write)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m lib.warmup --db PATH``: rebuild the cube unless current (e.g. after an upgrade)."""
+    ap = argparse.ArgumentParser(prog="python -m lib.warmup", description="Rebuild Quarterdeck's metric cube.")
+    ap.add_argument("--db", default=default_db_path())
+    ap.add_argument("--force", action="store_true", help="rebuild even when current")
+    args = ap.parse_args(argv)
+    db = open_database(args.db)
+    try:
+        t0 = time.time()
+        if args.force or not is_current(db):
+            n = refresh(db, log=print)
+            print(f"metric cube rebuilt: {n} (metric, period) pairs in {time.time() - t0:.1f} s")
+        else:
+            print("metric cube is current")
+    finally:
+        db.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
