@@ -122,3 +122,20 @@ def test_cli_times_out_when_no_worker_answers(dbfile, csvfile):
         assert "its import worker did not answer within 1 s; the job stays queued in" in r.stderr
     finally:
         holder.communicate("\n", timeout=30)
+
+
+def test_cli_keeps_extra_columns_by_default_and_lists_dropped_ones(dbfile, tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text("customer_id,customer_type,branch_id,vip\nC1,retail,B001,gold\n", encoding="utf-8")
+    r = cli("--db", dbfile, str(p))
+    assert r.returncode == 0, r.stderr
+    db = open_database(dbfile)
+    try:
+        assert db.scalar("SELECT extra_attrs['vip'] FROM customers WHERE customer_id = 'C1'") == "gold"
+    finally:
+        db.close()
+    q = tmp_path / "y.csv"
+    q.write_text("customer_id,customer_type,branch_id,tier\nC2,retail,B001,x\n", encoding="utf-8")
+    r = cli("--db", dbfile, "--drop-extra", str(q))
+    assert r.returncode == 0, r.stderr
+    assert "y.csv: ignored columns (not loaded): tier" in r.stderr
