@@ -21,7 +21,7 @@ if f.scope.customer_type == "retail":
 
 scope = ui.scope_arg(f.scope)
 summary = ui.cached(report.summary, scope)
-st.caption(ui.t("related.caption", scope=ui.scope_label(f.scope), clients=f"{summary['clients']:,}",
+st.caption(ui.t("related.caption", scope=ui.scope_md(f.scope), clients=f"{summary['clients']:,}",
                 day=ui.day(ui.cached(report.as_of))))
 if not summary["clients"]:
     st.info(ui.t("related.no_clients"), icon=":material/info:")
