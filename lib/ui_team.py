@@ -142,7 +142,7 @@ def rule_form() -> dict:
             c1, c2 = st.columns(2)
             aggs = ["average", "minimum", "none"]
             c1.radio(t("team.mentor.aggregate"), aggs, index=aggs.index(rule["aggregate"]),
-                     format_func=lambda a: t(f"team.mentor.aggregate.{a}"), key="tm_rule_agg")
+                     format_func={a: t(f"team.mentor.aggregate.{a}") for a in aggs}.get, key="tm_rule_agg")
             c2.slider(t("team.mentor.share"), 0.0, 1.0, float(rule["share"]), 0.05, key="tm_rule_share")
             st.form_submit_button(t("team.save"), icon=":material/save:", on_click=_save_rule,
                                   disabled=not ui.can("settings"))

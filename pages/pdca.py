@@ -31,12 +31,12 @@ else:
 up.show_flash()
 
 keys_all = ui.cached(pdca.key_targets, quarter, scope)
-tab_tl, tab_bu, tab_led, tab_rv, tab_rt = st.tabs([
-    ui.t("pdca.tab.timeline"), ui.t("pdca.tab.burnup"), ui.t("pdca.tab.ledger"), ui.t("pdca.tab.review"),
-    ui.t("pdca.tab.retro")])
+section = ui.section("pdca", {s: f"pdca.tab.{s}" for s in ("timeline", "burnup", "ledger", "review", "retro")},
+                     {"timeline": "calendar_month", "burnup": "trending_up", "ledger": "list_alt",
+                      "review": "event_note", "retro": "history"})  # only the open section runs
 
 # ---------------------------------------------------------------- timeline
-with tab_tl:
+if section == "timeline":
     tl = ui.cached(pdca.timeline, quarter, lang)
     st.plotly_chart(up.timeline_chart(tl, quarter, now), width="stretch")
     st.caption(ui.t("pdca.weeks_note"))
@@ -64,7 +64,7 @@ with tab_tl:
     up.campaigns_table(tl["campaigns"])
 
 # ---------------------------------------------------------------- burn-up
-with tab_bu:
+if section == "burnup":
     if not keys_all:
         st.info(ui.t("pdca.bu.none", quarter=quarter), icon=":material/upload_file:")
         chosen = []
@@ -81,7 +81,7 @@ with tab_bu:
         st.caption(ui.t("pdca.bu.method"))
 
 # ---------------------------------------------------------------- ledger
-with tab_led:
+if section == "ledger":
     st.subheader(ui.t("pdca.ledger.header", quarter=quarter))
     st.caption(ui.t("pdca.ledger.help"))
     loaded = up.ledger_snapshot(quarter)
@@ -112,7 +112,7 @@ with tab_led:
         up.history_table(ledger.history(ui.db(), item))
 
 # ---------------------------------------------------------------- weekly review
-with tab_rv:
+if section == "review":
     q = pdca._q(quarter)
     st.subheader(ui.t("pdca.rv.header", week=week_now, start=ui.day(q.week_start(week_now)),
                       end=ui.day(q.week_end(week_now))))
@@ -173,7 +173,7 @@ with tab_rv:
                            mime="application/pdf", key="pdca_pack_pdf", icon=":material/download:")
 
 # ---------------------------------------------------------------- retrospective
-with tab_rt:
+if section == "retro":
     if progress["share"] < 1:
         st.info(ui.t("pdca.rt.early", quarter=quarter, week=week_now, weeks=progress["weeks"]), icon=":material/info:")
     st.markdown(f"### {ui.t('pdca.rt.data')}")

@@ -23,21 +23,23 @@ if card.empty:
     st.stop()
 
 team_by = st.segmented_control(ui.t("team.team_by"), list(team.TEAM_BY), default="branch_id", key="tm_team_by",
-                               format_func=lambda v: ui.t(f"team.team_by.{v}")) or "branch_id"
+                               format_func={v: ui.t(f"team.team_by.{v}") for v in team.TEAM_BY}.get) or "branch_id"
 ranked = card[card["rank"].notna()]
 ut.seed_rms(list(card["rm_id"]), list(ranked["rm_id"].head(1)) or list(card["rm_id"].head(1)))
+ut.keep_rms_in_url()  # in every section: the chosen RMs are highlighted in the scorecard and capability too
 
-tab_card, tab_radar, tab_cap, tab_mentor = st.tabs([
-    ui.t("team.tab.scorecard"), ui.t("team.tab.radar"), ui.t("team.tab.capability"), ui.t("team.tab.mentors")])
+section = ui.section("team", {s: f"team.tab.{s}" for s in ("scorecard", "radar", "capability", "mentors")},
+                     {"scorecard": "leaderboard", "radar": "radar", "capability": "school",
+                      "mentors": "diversity_3"})  # only the open section runs
 
 # ---------------------------------------------------------------- scorecard
-with tab_card:
+if section == "scorecard":
     st.subheader(ui.t("team.stars.header"), anchor=False)
     ut.star_cards(team.stars(card, team_by, dict(w_arg), lang))
 
     st.subheader(ui.t("team.card.header"), anchor=False)
     show = st.segmented_control(ui.t("team.card.show"), ["pct", "raw"], default="pct", key="tm_show",
-                                format_func=lambda v: ui.t(f"team.card.show.{v}")) or "pct"
+                                format_func={v: ui.t(f"team.card.show.{v}") for v in ("pct", "raw")}.get) or "pct"
     shown = ut.scorecard_table(card, show)
     ut.download(shown, f"team-scorecard-{f.quarter}", "tm_dl_card", ut.scorecard_headers())
     st.caption(ui.t("team.card.note"))
@@ -48,11 +50,10 @@ with tab_card:
     st.caption(ui.t("team.quad.note"))
 
 # ---------------------------------------------------------------- radar
-with tab_radar:
+if section == "radar":
     st.subheader(ui.t("team.radar.header"), anchor=False)
     picked = st.multiselect(ui.t("team.radar.pick"), list(card["rm_id"]), key="tm_rms", max_selections=ut.MAX_RMS,
                             format_func=ut.rm_label(card), help=ui.t("team.radar.pick_help"))
-    ut.keep_rms_in_url()
     if not picked:
         st.info(ui.t("team.radar.none"), icon=":material/info:")
     else:
@@ -77,7 +78,7 @@ with tab_radar:
                         width="stretch")
 
 # ---------------------------------------------------------------- capability
-with tab_cap:
+if section == "capability":
     st.subheader(ui.t("team.cap.header"), anchor=False)
     sc = ui.cached(capability.scores, f.quarter, scope)
     if sc.empty:
@@ -91,7 +92,7 @@ with tab_cap:
         c1, c2 = st.columns(2)
         with c1:
             tid = st.selectbox(ui.t("team.cap.team_pick"), options, key=f"tm_cap_team_{team_by}",
-                               format_func=lambda v: ui.t("team.cap.all_scope") if v == "ALL" else names(v))
+                               format_func={v: ui.t("team.cap.all_scope") if v == "ALL" else names(v) for v in options}.get)
             tb, tv = (None, None) if tid == "ALL" else (team_by, tid)
             prof = capability.profile(sc, limit, tb, tv)
             st.plotly_chart(ut.capability_team_radar(
@@ -117,7 +118,7 @@ with tab_cap:
             ut.download(shown_plan, f"team-training-{f.quarter}", "tm_dl_training")
 
 # ---------------------------------------------------------------- mentors
-with tab_mentor:
+if section == "mentors":
     st.subheader(ui.t("team.mentor.header"), anchor=False)
     ut.rule_form()
     pairs = ui.cached(mentoring.pairs, f.quarter, scope, ut.weights_arg(), ut.rule_arg())

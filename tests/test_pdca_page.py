@@ -7,7 +7,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import page_texts
+from tests.apptest import across_sections, open_section, page_texts, section_switch
 
 from lib import ledger, pdca
 
@@ -36,18 +36,22 @@ def test_page_renders_in_both_languages(app_env):
     at = run_page("en")
     assert not at.exception
     assert at.title[0].value.startswith("PDCA")
-    assert [t.label for t in at.tabs] == ["Timeline", "Burn-up", "Problem ledger", "Weekly review", "Retrospective"]
-    assert len(at.data_editor) == 2  # milestones and the ledger
-    assert any(s in _texts(at) for s in ("On track", "At risk", "Off track"))
+    assert section_switch(at).options == ["Timeline", "Burn-up", "Problem ledger", "Weekly review", "Retrospective"]
+    assert len(at.data_editor) == 1  # the milestones: only the open section runs
+    assert across_sections(at, ["ledger"], lambda a: len(a.data_editor)) == [1]  # the ledger
+    texts = "\n".join(across_sections(at, ["timeline", "burnup", "ledger", "review", "retro"], _texts))
+    assert any(s in texts for s in ("On track", "At risk", "Off track"))
     at.session_state["lang"] = "zh"
     at.run()
     assert not at.exception
-    assert at.tabs[2].label == "问题台账" and any(s in _texts(at) for s in ("正常", "预警", "落后"))
+    assert section_switch(at).options[2] == "问题台账" and section_switch(at).value == "retro"
+    texts = "\n".join(across_sections(at, ["timeline", "burnup", "ledger", "review", "retro"], _texts))
+    assert any(s in texts for s in ("正常", "预警", "落后"))
 
 
 def test_editing_the_ledger_in_the_data_editor(fresh_demo):
     from lib.ui import db as app_db  # same process: the page's Database
-    at = run_page()
+    at = open_section(run_page(), "ledger")
     # edit a row: saved at once, with its audit trail
     at.session_state[_editor_key(at)] = {"edited_rows": {1: {"status": "resolved", "notes": "cut to one session"}},
                                          "added_rows": [], "deleted_rows": []}
@@ -78,7 +82,7 @@ def test_editing_the_ledger_in_the_data_editor(fresh_demo):
 
 
 def test_agenda_walk(app_env):
-    at = run_page()
+    at = open_section(run_page(), "review")  # the agenda bar is part of the weekly review
     steps = pdca.agenda()
     names = [s for s, _ in steps]
     assert names[0] == "diagnosis" and names[-1] == "pdca"
@@ -92,6 +96,8 @@ def test_agenda_walk(app_env):
         assert at.query_params["q"] == "2026Q4" and at.query_params["lang"] == "en"
         if visited[-1] != "pdca":
             at.switch_page(PAGE).run()  # back to the meeting page (the walk continues from the step reached)
+            if section_switch(at).value != "review":
+                open_section(at, "review")
     assert visited == names
     assert at.button(key="pdca_agenda_next").disabled  # agenda done
 
@@ -108,3 +114,15 @@ def test_agenda_bar_walks_across_pages(app_env):
     nxt.click().run()
     assert not at.exception
     assert at.title[0].value.startswith("Customer tiers")
+
+
+def test_the_review_pack_is_built_on_click_not_on_every_rerun(app_env, monkeypatch):
+    from lib import review_pack
+    built = []
+    real = review_pack.build_html
+    monkeypatch.setattr(review_pack, "build_html", lambda *a, **k: built.append(1) or real(*a, **k))
+    at = open_section(run_page(), "review")
+    assert not at.exception
+    at.run()  # a rerun (e.g. typing notes) does not build the pack
+    assert built == []
+    assert any(b.label == "Make PDF" or "PDF" in b.label for b in at.button)
