@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib import audit, auth, i18n, markup, settings
 from lib.db import Scope, forget_database, get_database
+from tests.apptest import open_section
 from lib.periods import Quarter
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -116,23 +117,28 @@ def test_regional_manager_sees_the_region(app_db):
 def test_whole_bank_viewer_is_offered_every_branch(app_db):
     at = run_as("viewer@bank.example")
     n = app_db.scalar("SELECT count(*) FROM branches")
-    assert len(sidebar_options(at, "Branch")) == n
+    offered = sidebar_options(at, "Branch")
+    # and "Unassigned" (leads of prospects, rows of no known branch): whole-bank viewers only
+    assert len(offered) == n + 1 and offered[-1] == "Unassigned"
+    assert sidebar_options(at, "Region")[-1] == "Unassigned"
+    assert "Unassigned" not in sidebar_options(run_as("bm@bank.example"), "Branch")
+    assert "Unassigned" not in sidebar_options(run_as("south@bank.example"), "Region")
 
 
 # ---------------------------------------------------------------- roles in the pages
 def test_viewer_sees_pages_but_cannot_import_edit_or_see_names(app_db):
-    at = run_as("viewer@bank.example", "pages/data.py")
+    at = run_as("viewer@bank.example", "pages/data.py", {"tab": "upload"})
     assert not at.exception
     assert not at.get("file_uploader")
     assert any("may not do this" in i.value for i in at.info)
     assert "Show customer names" not in [tg.label for tg in at.sidebar.toggle]
     assert any("viewer@bank.example" in markup.rendered(c.value) and "viewer" in c.value for c in at.sidebar.caption)
 
-    ch = run_as("viewer@bank.example", "pages/channels.py")
+    ch = run_as("viewer@bank.example", "pages/channels.py", {"tab": "campaigns"})
     saves = [b for b in ch.button if b.label == "Save"]
     assert saves and all(b.disabled for b in saves)
 
-    pd_ = run_as("viewer@bank.example", "pages/pdca.py")
+    pd_ = run_as("viewer@bank.example", "pages/pdca.py", {"tab": "ledger"})
     assert not pd_.exception
     assert next(b for b in pd_.button if b.key == "pdca_ledger_save").disabled
 
@@ -147,16 +153,16 @@ def test_uploader_may_upload_but_not_change_settings(app_db):
     at = run_as("uploader@bank.example", "pages/data.py")
     assert not at.exception
     assert at.get("file_uploader")
-    ch = run_as("uploader@bank.example", "pages/channels.py")
+    ch = run_as("uploader@bank.example", "pages/channels.py", {"tab": "campaigns"})
     assert all(b.disabled for b in ch.button if b.label == "Save")
 
 
 def test_editor_edits_the_ledger_and_sees_names_but_not_the_admin_page(app_db):
-    at = run_as("editor@bank.example", "pages/pdca.py")
+    at = run_as("editor@bank.example", "pages/pdca.py", {"tab": "ledger"})
     assert not at.exception
     assert not next(b for b in at.button if b.key == "pdca_ledger_save").disabled
     assert "Show customer names" in [tg.label for tg in at.sidebar.toggle]
-    ch = run_as("editor@bank.example", "pages/channels.py")
+    ch = run_as("editor@bank.example", "pages/channels.py", {"tab": "campaigns"})
     assert not any(b.disabled for b in ch.button if b.label == "Save")
     assert "Users and audit log" not in [t.value for t in run_as("editor@bank.example", "pages/admin.py").title]
 
@@ -219,7 +225,7 @@ def test_admin_manages_users_and_downloads_the_audit_log(app_db):
     assert u.role == "viewer" and u.branch_ids == ("B002",) and u.password_hash is None
     row = audit.entries(app_db, action="user_saved").iloc[0]
     assert row["username"] == "admin@bank.example" and json.loads(row["detail"])["branches"] == ["B002"]
-    log = at.dataframe[1].value
+    log = open_section(at, "audit").dataframe[0].value
     assert "user_saved" in set(log["action"])
     assert at.download_button(key="adm_audit_dl_csv") and at.download_button(key="adm_audit_dl_xlsx")
 

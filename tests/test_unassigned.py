@@ -213,3 +213,52 @@ def test_balances_without_any_customers_file_give_the_bank_aum(tmp_path):
         assert metrics.has_unassigned(db)
     finally:
         forget_database(path)
+
+
+# ---------------------------------------------------------------- the app (AppTest)
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def _overview(monkeypatch, path: str, lang: str = "en", **state):
+    from streamlit.testing.v1 import AppTest
+    monkeypatch.setenv("QUARTERDECK_DB", path)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("pages/overview.py")
+    at.session_state["lang"] = lang
+    at.session_state["_qd_init"] = True
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_overview_unassigned_filter_shows_exactly_the_rows_of_no_known_branch(bank, monkeypatch, lang):
+    from lib import i18n, ui
+    with_cube, _, src = bank
+    label = i18n.t("common.unassigned", lang)
+    whole = _overview(monkeypatch, with_cube.path, lang)
+    region = next(s for s in whole.sidebar.selectbox if s.label == i18n.t("filters.region", lang))
+    assert region.options[-1] == label
+    aum_label = metrics.metric("aum").label(lang)
+    cards = {m.label: m.value for m in whole.metric}
+    assert cards[aum_label] == i18n.fmt_money(_aum(src, SNAPS[-1]), lang)
+    at = _overview(monkeypatch, with_cube.path, lang, f_region=ui.UNASSIGNED)
+    unknown = set(src["balances"]["customer_id"]) - _ids(src, branch_id=["B1", "B2", "B3"])
+    assert {m.label: m.value for m in at.metric}[aum_label] == i18n.fmt_money(_aum(src, SNAPS[-1], unknown), lang)
+    assert label in " ".join(c.value for c in at.caption)
+    branch = next(s for s in at.sidebar.selectbox if s.label == i18n.t("filters.branch", lang))
+    assert branch.options == [i18n.t("filters.all", lang), label]
+
+
+def test_a_dash_card_says_why_on_hover(bank, monkeypatch):
+    with_cube, _, _ = bank
+    at = _overview(monkeypatch, with_cube.path)
+    card = next(m for m in at.metric if m.label == "Products per customer")
+    assert card.value == "—"  # no product catalogue loaded
+    assert card.proto.help.startswith("No figure yet: this needs the **Product catalogue export**")
+    active = next(m for m in at.metric if m.label == "Active customers")
+    assert active.value == "—" and active.proto.help.startswith("No figure yet: this needs the **CRM activity log**")
+    aum = next(m for m in at.metric if m.label == "AUM")
+    assert aum.value != "—" and not aum.proto.help.startswith("No figure")
