@@ -464,8 +464,3 @@ def plan_table(table: pd.DataFrame, lang: str, formatted: bool = True) -> pd.Dat
             "peer": fv(r["peer"]), "vs_peer": fc(r["vs_peer"]), "qoq": fc(r["qoq"]), "yoy": fc(r["yoy"]),
         })
     return pd.DataFrame(out)
-
-
-def csv_bytes(df: pd.DataFrame) -> bytes:
-    """CSV with a BOM so Excel opens Chinese text correctly."""
-    return df.to_csv(index=False).encode("utf-8-sig")

@@ -473,8 +473,3 @@ def team_profiles(card: pd.DataFrame, team_by: str = "branch_id") -> pd.DataFram
     out["size"] = g.size()
     out["score"] = g["score"].mean()
     return out.sort_values("score", ascending=False)
-
-
-def quadrant_counts(card: pd.DataFrame) -> dict[str, int]:
-    vc = card["quadrant"].value_counts()
-    return {q: int(vc.get(q, 0)) for q in QUADRANTS}

@@ -419,21 +419,31 @@ def kpi(key: str, quarter: str, scope: Scope) -> dict:
     return _card(_dbkey(), key, quarter, scope.cache_key())
 
 
+_CACHED_FUNCTIONS: dict[str, object] = {}  # name -> function run through ``cached`` in this process
+
+
 def cached(fn, *args):
-    """Run ``fn(db, *args)`` through the data-version keyed cache (args must be hashable)."""
-    return _cached_call(_dbkey(), fn.__module__, fn.__name__, args)
+    """Run ``fn(db, *args)`` through the data-version keyed cache (args must be hashable; a
+    Scope may be passed as it is). The cache is keyed on the function's qualified name, and the
+    function itself is kept here, so the cached call runs exactly `fn`."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    _CACHED_FUNCTIONS.setdefault(name, fn)
+    return _cached_call(_dbkey(), name, tuple(_as_scope(a) for a in args))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _cached_call(dbkey: tuple, module: str, name: str, args: tuple):
-    import importlib
-    fn = getattr(importlib.import_module(module), name)
-    args = tuple(Scope(*a[1:]) if isinstance(a, tuple) and a and a[0] == "__scope__" else a for a in args)
-    return fn(db(), *args)
+def _cached_call(dbkey: tuple, name: str, args: tuple):
+    return _CACHED_FUNCTIONS[name](db(), *args)
 
 
 def scope_arg(scope: Scope) -> tuple:
+    """The scope as a plain tuple (kept for helpers that rebuild a Scope from it; ``cached``
+    takes a Scope as it is)."""
     return ("__scope__", *scope.cache_key())
+
+
+def _as_scope(a):
+    return Scope(*a[1:]) if isinstance(a, tuple) and a and a[0] == "__scope__" else a
 
 
 # ---------------------------------------------------------------- filters

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from lib import charts, export, i18n, ledger, metrics, pdca, plan, ui
+from lib import charts, export, i18n, ledger, metrics, pdca, plan, review_pack, ui
 from lib.periods import Quarter
 
 t = ui.t
@@ -48,6 +48,32 @@ def today() -> date:
 
 def _mark(flag: str) -> None:
     st.session_state[flag] = True
+
+
+def review_pack_buttons(quarter: str, scope, keys: tuple[str, ...], user: str, now, week: int) -> None:
+    """The review pack's HTML download and PDF buttons. The pack is built when a button is
+    clicked (the HTML download's data is a callable), never on a rerun that does not ask for it."""
+    lang, label, db = ui.lang(), ui.scope_label(scope), ui.db()
+    sa = ui.scope_arg(scope)
+    bus = ui.cached(pdca.burnups, keys, quarter, sa) if keys else {}
+    wk = ui.cached(pdca.weekly_kpis, quarter, sa, keys) if keys else None
+
+    def html() -> str:
+        return review_pack.build_html(db, quarter, scope, keys, lang, label, user, now, week, bus, wk)
+
+    p1, p2, _ = st.columns([1, 1, 3])
+    p1.download_button(t("pdca.rv.pack_html"), lambda: html().encode("utf-8"),
+                       file_name=f"review-{quarter}-w{week}.html", mime="text/html", key="pdca_pack_html",
+                       icon=":material/download:")
+    if clicked(t("pdca.rv.pack_make_pdf"), "pdca_pack_make_pdf", p2, icon=":material/picture_as_pdf:"):
+        try:
+            st.session_state["pdca_pdf"] = (quarter, week, lang, review_pack.to_pdf(html()))
+        except Exception as e:  # noqa: BLE001 - no Chromium on this machine
+            st.warning(t("pdca.rv.pack_pdf_failed", error=type(e).__name__), icon=":material/warning:")
+    pdf = st.session_state.get("pdca_pdf")
+    if pdf and pdf[:3] == (quarter, week, lang):
+        p2.download_button(t("pdca.rv.pack_pdf"), pdf[3], file_name=f"review-{quarter}-w{week}.pdf",
+                           mime="application/pdf", key="pdca_pack_pdf", icon=":material/download:")
 
 
 def clicked(label: str, key: str, container=None, form: bool = False, **kw) -> bool:

@@ -4,8 +4,9 @@ agenda walk and review pack, and the quarter retrospective. Figures come from li
 lib.retro and lib.review_pack."""
 import streamlit as st
 
-from lib import ledger, metrics, pdca, retro, review_pack, ui
+from lib import ledger, metrics, pdca, retro, ui
 from lib import ui_pdca as up
+from lib.periods import Quarter
 
 f = ui.current_filters()
 lang = ui.lang()
@@ -113,7 +114,7 @@ if section == "ledger":
 
 # ---------------------------------------------------------------- weekly review
 if section == "review":
-    q = pdca._q(quarter)
+    q = Quarter.parse(quarter)
     st.subheader(ui.t("pdca.rv.header", week=week_now, start=ui.day(q.week_start(week_now)),
                       end=ui.day(q.week_end(week_now))))
     up.agenda_bar()
@@ -156,21 +157,7 @@ if section == "review":
         st.caption(ui.t("pdca.rv.held", when=str(rev["held_at"])[:16], user=ui.safe(rev["username"])))
 
     st.markdown(f"### {ui.t('pdca.rv.pack')}")
-    pack = review_pack.build_html(ui.db(), quarter, f.scope, review_keys, lang, ui.scope_label(f.scope), user, now,
-                                  week_now, ui.cached(pdca.burnups, review_keys, quarter, scope) if review_keys else {},
-                                  ui.cached(pdca.weekly_kpis, quarter, scope, review_keys) if review_keys else None)
-    p1, p2, _ = st.columns([1, 1, 3])
-    p1.download_button(ui.t("pdca.rv.pack_html"), pack.encode("utf-8"), file_name=f"review-{quarter}-w{week_now}.html",
-                       mime="text/html", key="pdca_pack_html", icon=":material/download:")
-    if up.clicked(ui.t("pdca.rv.pack_make_pdf"), "pdca_pack_make_pdf", p2, icon=":material/picture_as_pdf:"):
-        try:
-            st.session_state["pdca_pdf"] = (quarter, week_now, lang, review_pack.to_pdf(pack))
-        except Exception as e:  # no Chromium on this machine
-            st.warning(ui.t("pdca.rv.pack_pdf_failed", error=type(e).__name__), icon=":material/warning:")
-    pdf = st.session_state.get("pdca_pdf")
-    if pdf and pdf[:3] == (quarter, week_now, lang):
-        p2.download_button(ui.t("pdca.rv.pack_pdf"), pdf[3], file_name=f"review-{quarter}-w{week_now}.pdf",
-                           mime="application/pdf", key="pdca_pack_pdf", icon=":material/download:")
+    up.review_pack_buttons(quarter, f.scope, review_keys, user, now, week_now)  # built on click, not per rerun
 
 # ---------------------------------------------------------------- retrospective
 if section == "retro":
@@ -214,7 +201,7 @@ if section == "retro":
         with right:
             up.training_table(team["training"])
 
-    nxt = str(pdca._q(quarter).next())
+    nxt = str(Quarter.parse(quarter).next())
     st.markdown(f"### {ui.t('pdca.rt.carry', next=nxt)}")
     carry = retro.carry_over_list(ui.db(), quarter)
     if carry.empty:

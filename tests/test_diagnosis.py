@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from lib import diagnosis, metrics, settings
+from lib import diagnosis, export, metrics, settings
 from lib.db import Scope
 from lib.periods import Quarter
 from tests import diagnosis_fixture as fx
@@ -360,4 +360,4 @@ def test_plan_table_formatted_and_raw(cards):
     assert row["actual"] == "952.5万元" and row["plan"] == "900.0万元"
     raw = diagnosis.plan_table(table, "en", formatted=False)
     assert raw.loc[raw.key == "aum", "actual"].item() == pytest.approx(fx.HAND["aum"])
-    assert diagnosis.csv_bytes(raw)[:3] == b"\xef\xbb\xbf"
+    assert export.csv_bytes(raw)[:3] == b"\xef\xbb\xbf"  # the one CSV writer (lib/export.py)
