@@ -53,9 +53,15 @@ class Problem:
     field: str
     code: str
     params: dict = field(default_factory=dict)
+    row: int | None = None  # a new row without an id: its place among the new rows (1-based)
 
     def message(self, lang: str = "en") -> str:
-        item = self.item_id or i18n.t("pdca.ledger.new_item", lang)
+        if self.item_id:
+            item = self.item_id
+        elif self.row is not None:
+            item = i18n.t("pdca.ledger.new_row", lang, n=self.row)
+        else:
+            item = i18n.t("pdca.ledger.new_item", lang)
         return i18n.t(f"pdca.err.{self.code}", lang, item=item,
                       field=i18n.t(f"pdca.field.{self.field}", lang), **self.params)
 
@@ -131,9 +137,17 @@ def clean(item: dict) -> dict:
 
 
 # ---------------------------------------------------------------- validation
-def validate(item: dict, quarter: str, item_id: str | None = None) -> list[Problem]:
+def validate(item: dict, quarter: str, item_id: str | None = None, row: int | None = None) -> list[Problem]:
     """Problems with one item (already cleaned): required fields, known status, due date in the
-    quarter, resolution day not before the week it was raised, text length."""
+    quarter, resolution day not before the week it was raised, text length. `row` names a new
+    row that has no id yet (its place among the new rows)."""
+    out = _validate(item, quarter, item_id)
+    for p in out:
+        p.row = row
+    return out
+
+
+def _validate(item: dict, quarter: str, item_id: str | None) -> list[Problem]:
     out = []
     q = Quarter.parse(quarter)
     for f in REQUIRED:
@@ -343,7 +357,8 @@ def save_changes(db: Database, quarter: str, loaded, edited, user: str = LOCAL_U
     after, new_rows = {}, []
     for r in _records(edited):
         if _missing(r.get("item_id")):
-            if any(not _missing(r.get(f)) for f in FIELDS if f != "week"):
+            # a row the grid added and nobody typed into carries only defaults (week, status)
+            if any(not _missing(r.get(f)) for f in FIELDS if f not in ("week", "status")):
                 new_rows.append(r)
         else:
             after[str(r["item_id"])] = r
@@ -354,14 +369,14 @@ def save_changes(db: Database, quarter: str, loaded, edited, user: str = LOCAL_U
 
     # ---- validate everything first
     creates = []
-    for r in new_rows:
+    for n, r in enumerate(new_rows, 1):
         item = clean(r)
         item.setdefault("week", None)
         if item.get("week") is None:
             item["week"] = _default_week(quarter, today)
         item = _derive(item, today)
         rid = None if _missing(r.get("item_id")) else str(r["item_id"]).strip()
-        problems += validate(item, quarter, rid)
+        problems += validate(item, quarter, rid, row=n)
         creates.append((rid, item))
     updates = []
     for i, r in after.items():

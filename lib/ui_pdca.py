@@ -332,11 +332,35 @@ def overdue_table(df: pd.DataFrame, now: date) -> None:
                  | {"due_date": st.column_config.DateColumn(t("pdca.field.due_date"), format="YYYY-MM-DD")})
 
 
+def editor_frame(view: pd.DataFrame, quarter: str, now: date, cats: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """The ledger editor's input and its category options, built once per (loaded snapshot,
+    filters, language) and then handed to the editor as the very same object on every rerun.
+
+    A ``data_editor`` with dynamic rows is identified by its key *and* its data and column
+    settings: if either differs by one byte between two runs, the browser gets a new widget and
+    the user's pending edits are dropped. So nothing that can drift while the ledger is open
+    (today's date in the Overdue column, the category list another user extends, a rebuilt index
+    or dtype) may reach the editor except through a reload or a save."""
+    gen = st.session_state.get("pdca_editor_gen", 0)
+    sig = (quarter, gen, ui.lang(), tuple(view["item_id"]))
+    key = f"pdca_ledger_frame_{quarter}"
+    held = st.session_state.get(key)
+    if held is None or held[0] != sig:
+        df = view.copy()
+        df["overdue"] = [t("pdca.overdue.yes") if o else "" for o in ledger.overdue(df, now)]
+        df = df[EDIT_COLS].reset_index(drop=True)
+        held = (sig, df, list(cats))
+        st.session_state[key] = held
+    return held[1], held[2]
+
+
 def ledger_editor(view: pd.DataFrame, quarter: str, now: date, cats: list[str]) -> pd.DataFrame:
-    q = Quarter.parse(quarter)
-    df = view.copy()
-    df["overdue"] = [t("pdca.overdue.yes") if o else "" for o in ledger.overdue(df, now)]
-    df = df[EDIT_COLS]
+    """The ledger's data editor. Required fields are not marked ``required`` in the grid on
+    purpose: the grid keeps a new row that lacks one in the browser and never sends it, so the
+    save would say "no changes" and the row would vanish on the next reload; the save validates
+    instead and names the row and the missing field (lib.ledger)."""
+    q = pdca._q(quarter)
+    df, options = editor_frame(view, quarter, now, cats)
     gen = st.session_state.get("pdca_editor_gen", 0)
     return st.data_editor(
         df, num_rows="dynamic", hide_index=True, width="stretch", key=f"pdca_ledger_editor_{quarter}_{gen}",
@@ -345,15 +369,15 @@ def ledger_editor(view: pd.DataFrame, quarter: str, now: date, cats: list[str]) 
             "item_id": st.column_config.TextColumn(t("pdca.field.item_id"), width="small"),
             "overdue": st.column_config.TextColumn(t("pdca.field.overdue"), width="small"),
             "week": st.column_config.NumberColumn(t("pdca.field.week"), width="small", format="%d"),
-            "owner": st.column_config.TextColumn(t("pdca.field.owner"), required=True),
-            "category": st.column_config.SelectboxColumn(t("pdca.field.category"), options=cats,
+            "owner": st.column_config.TextColumn(t("pdca.field.owner")),
+            "category": st.column_config.SelectboxColumn(t("pdca.field.category"), options=options,
                                                          format_func=lambda c: label("pdca.category", c)),
-            "problem": st.column_config.TextColumn(t("pdca.field.problem"), width="large", required=True),
+            "problem": st.column_config.TextColumn(t("pdca.field.problem"), width="large"),
             "action": st.column_config.TextColumn(t("pdca.field.action"), width="large"),
             "due_date": st.column_config.DateColumn(t("pdca.field.due_date"), min_value=q.start, max_value=q.end,
-                                                    format="YYYY-MM-DD", required=True),
+                                                    format="YYYY-MM-DD"),
             "status": st.column_config.SelectboxColumn(t("pdca.field.status"), options=list(ledger.STATUSES),
-                                                       default="open", required=True,
+                                                       default="open",
                                                        format_func=lambda s: label("pdca.status", s)),
             "resolved_on": st.column_config.DateColumn(t("pdca.field.resolved_on"), format="YYYY-MM-DD"),
             "notes": st.column_config.TextColumn(t("pdca.field.notes")),

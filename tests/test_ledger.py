@@ -191,3 +191,29 @@ def test_demo_ledger_loads_and_validates(demo_db):
     assert len(df) == 10 and set(df.status) <= set(ledger.STATUSES)
     for r in df.to_dict("records"):
         assert ledger.validate(ledger.clean(r), "2026Q4", r["item_id"]) == []
+
+
+# ---------------------------------------------------------------- half-filled new rows
+def test_a_half_filled_new_row_is_refused_naming_the_row_and_the_field(db):
+    """A new row with some fields typed is never dropped as "nothing to save": the save is
+    refused naming the new row (its place among the new rows) and each missing field."""
+    first = ledger.create(db, Q, _item(), "alice", TODAY)
+    loaded = ledger.load(db, Q)
+    edited = [*loaded.to_dict("records"),
+              {"item_id": None, "owner": "Zhao Lei", "problem": "Queue too long", "status": "open",
+               "due_date": date(2026, 12, 5)},
+              {"item_id": None, "owner": "Li Wei", "status": "open"}]
+    with pytest.raises(ledger.ValidationError) as e:
+        ledger.save_changes(db, Q, loaded, edited, "alice", TODAY)
+    assert e.value.messages("en") == [
+        "New row 2: “Problem” is required. Fill it in and save again.",
+        "New row 2: “Due date” is required. Fill it in and save again.",
+    ]
+    assert e.value.messages("zh")[0] == "新增第 2 行：“问题”为必填项，请填写后再保存。"
+    assert list(ledger.load(db, Q)["item_id"]) == [first]  # nothing written
+
+
+def test_a_new_row_with_only_the_grid_defaults_is_ignored(db):
+    loaded = ledger.load(db, Q)
+    res = ledger.save_changes(db, Q, loaded, [{"item_id": None, "status": "open", "week": None}], "alice", TODAY)
+    assert res["created"] == []
