@@ -91,9 +91,25 @@ def chromium():
             browser.close()
 
 
+# The front end's own record of the script: "running", "rerunRequested", "notRunning", ... on the
+# app's root. The status widget is no signal: it appears only after a run has lasted 0.5 s (and
+# not at all with this app's toolbar), so a test that waited on it could act mid-run.
+_IDLE = "() => document.querySelector(\"[data-testid='stApp']\")?.getAttribute('data-test-script-state') === 'notRunning'"
+
+
+def wait_for_idle(page, timeout: int = 60_000, settle_ms: int = 700) -> None:
+    """Wait until no script run is going on and none starts for `settle_ms` (a first visit runs
+    the script twice; a rerun can follow a run at once)."""
+    deadline = page.evaluate("() => performance.now()") + timeout
+    while True:
+        left = max(1, int(deadline - page.evaluate("() => performance.now()")))
+        page.wait_for_function(_IDLE, timeout=left)
+        page.wait_for_timeout(settle_ms)
+        if page.evaluate(_IDLE):
+            return
+
+
 def wait_for_app(page, timeout: int = 60_000) -> None:
     """Wait until the script has finished running and the main block shows content."""
     page.wait_for_selector("[data-testid='stMain'] h1", timeout=timeout)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
-    page.wait_for_timeout(500)
+    wait_for_idle(page, timeout)

@@ -3,6 +3,9 @@
 The grid is a canvas; its accessibility table (one `td#glide-cell-<col>-<row>` per cell) tells which
 column is "Owner" and what the cell shows. The test moves with the keyboard from the first cell and
 waits on conditions (editor open, value typed, cell updated, script idle), never on pixel positions.
+"Script idle" is the front end's own run state (``tests.browser.wait_for_idle``), not the status
+widget, which shows only after half a second of running: acting mid-run (the first visit runs the
+script twice) is what once left the typed owner unsaved.
 """
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from playwright.sync_api import expect
 
 from lib import ledger
 from lib.db import forget_database, open_database
-from tests.browser import CHROMIUM, chromium, streamlit_server, wait_for_app
+from tests.browser import CHROMIUM, chromium, streamlit_server, wait_for_app, wait_for_idle
 
 pytestmark = pytest.mark.skipif(not __import__("os").path.exists(CHROMIUM), reason="needs /usr/bin/chromium")
 
@@ -20,9 +23,11 @@ def test_edit_a_ledger_row_in_chromium(fresh_demo):
     forget_database(fresh_demo)  # the server process must own the file
     with streamlit_server(fresh_demo) as url, chromium() as browser:
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        page.goto(f"{url}/pdca?lang=en")
+        page.goto(f"{url}/pdca?lang=en&tab=ledger")  # the ledger section, straight from the link
         wait_for_app(page)
-        page.get_by_role("tab", name="Problem ledger").click()
+        tab = page.get_by_role("tab", name="Problem ledger")
+        if tab.count():  # a tabbed page: every tab is rendered, the ledger's is one click away
+            tab.click()
         grid = page.locator("[data-testid='stDataFrame']").filter(has_text="2026Q4-002").last
         grid.wait_for(timeout=60_000)
         grid.scroll_into_view_if_needed()
@@ -51,7 +56,8 @@ def test_edit_a_ledger_row_in_chromium(fresh_demo):
         page.keyboard.press("Enter")
         editor.wait_for(state="detached", timeout=10_000)
         expect(owner_cell).to_have_text("Chromium Tester", timeout=30_000)
-        wait_for_app(page)
+        wait_for_idle(page)  # the rerun the edit started has finished and kept it
+        expect(owner_cell).to_have_text("Chromium Tester")
         page.get_by_role("button", name="Save changes").click()
         page.get_by_text("Saved: 0 added, 1 changed, 0 deleted.").wait_for(timeout=60_000)
     db = open_database(fresh_demo)
