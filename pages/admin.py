@@ -12,7 +12,8 @@ if not ui.can("admin"):
 
 mode = auth.sign_in_mode(ui.db(), ui._oidc_configured())
 st.caption(ui.t("admin.mode", mode=ui.t(f"admin.mode.{mode}")) + " · " + ui.t("auth.role_help"))
-users_tab, audit_tab, locks_tab = st.tabs([ui.t("admin.tab.users"), ui.t("admin.tab.audit"), ui.t("admin.tab.locks")])
+section = ui.section("admin", {s: f"admin.tab.{s}" for s in ("users", "audit", "locks")},
+                     {"users": "group", "audit": "receipt_long", "locks": "lock_clock"})  # only the open section runs
 NEW = ui.t("admin.form.new")  # the pick list's first entry (plain strings: no format_func)
 
 
@@ -66,7 +67,7 @@ def _delete() -> None:
     st.session_state["adm_msg"] = ("success", ui.t("admin.deleted", user=name))
 
 
-with users_tab:
+if section == "users":
     table = auth.users(ui.db())
     if table.empty:
         st.info(ui.t("admin.users.empty"), icon=":material/person_add:")
@@ -116,7 +117,7 @@ with users_tab:
     if pick != NEW:
         b2.button(ui.t("admin.form.delete"), on_click=_delete, key="adm_delete", icon=":material/delete:")
 
-with audit_tab:
+if section == "audit":
     c1, c2 = st.columns(2)
     action = c1.selectbox(ui.t("admin.audit.action"), ["ALL", *audit.ACTIONS], key="adm_audit_action",
                           format_func={a: ui.t("admin.audit.all") if a == "ALL" else ui.t(f"audit.action.{a}")
@@ -129,7 +130,7 @@ with audit_tab:
                                                                          "detail")}})
     ui.downloads(log, "audit-log", key="adm_audit_dl")
 
-with locks_tab:
+if section == "locks":
     st.caption(ui.t("admin.locks.intro", throttle=auth.THROTTLE_AFTER, lock=auth.LOCK_AFTER, minutes=auth.LOCK_MINUTES))
     if st.session_state.get("adm_lock_msg"):
         st.success(ui.safe(st.session_state.pop("adm_lock_msg")))

@@ -12,11 +12,13 @@ if info["path"]:
     st.caption(ui.t("data.db_file", path=ui.safe(info["path"]), version=info["version"],
                     source=ui.t(f"data.source.{info['source']}")))
 
-status_tab, upload_tab, history_tab, contract_tab, metrics_tab = st.tabs(
-    [ui.t("data.tab.status"), ui.t("ingest.ui.tab_upload"), ui.t("ingest.ui.tab_history"),
-     ui.t("data.tab.contract"), ui.t("data.tab.metrics")])
+section = ui.section("data", {"status": "data.tab.status", "upload": "ingest.ui.tab_upload",
+                              "history": "ingest.ui.tab_history", "contract": "data.tab.contract",
+                              "metrics": "data.tab.metrics"},
+                     {"status": "table_rows", "upload": "upload_file", "history": "history", "contract": "description",
+                      "metrics": "functions"})  # only the open section runs
 
-with status_tab:
+if section == "status":
     loaded = datapage.loaded_tables(ui.db(), ui.lang(), ui.viewer())  # counts within the viewer's scope
     st.dataframe(loaded, hide_index=True, width="stretch", column_config={
         "table": ui.t("data.col.table"), "label": ui.t("data.col.label"),
@@ -28,16 +30,16 @@ with status_tab:
     if empty:
         st.warning(ui.t("data.empty_tables", tables=", ".join(empty)), icon=":material/info:")
 
-with upload_tab:
+if section == "upload":
     if ui.can("import"):
         ui_ingest.upload_section()
     else:
         st.info(ui.t("auth.no_rights", role=ui.t(f"auth.role.{ui.viewer().role}")), icon=":material/lock:")
 
-with history_tab:
+if section == "history":
     ui_ingest.history_section()
 
-with contract_tab:
+if section == "contract":
     st.write(ui.t("data.contract_intro"))
     for table, columns in datapage.contract_tables(ui.lang()):
         label = table.label_zh if ui.lang() == "zh" else table.label_en
@@ -53,7 +55,7 @@ with contract_tab:
                 "categories": ui.t("data.col.categories"),
             })
 
-with metrics_tab:
+if section == "metrics":
     st.dataframe(metrics.registry_rows(ui.lang()), hide_index=True, width="stretch", column_config={
         "key": "key", "label": ui.t("metrics.col.metric"), "definition": ui.t("metrics.col.definition"),
         "formula": ui.t("metrics.col.formula"), "unit": ui.t("metrics.col.unit"),

@@ -39,9 +39,8 @@ behind = diagnosis.bottlenecks(kpis, lang, tuple(available))
 ud.bottleneck_panel(behind, has_plan=not missing["targets"])
 
 # ---- KPI cards, retail and corporate
-for tab, (section, keys) in zip(st.tabs([ui.t(f"diagnosis.section.{s}") for s in sections]), sections.items()):
-    with tab:
-        ud.card_grid(kpis, keys)
+section = ui.section("diagnosis", {s: f"diagnosis.section.{s}" for s in sections})  # only the open group's cards
+ud.card_grid(kpis, sections[section])
 
 # ---- drill-down and trend for one KPI
 st.subheader(ui.t("diagnosis.drill.title"), anchor=False)

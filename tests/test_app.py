@@ -6,6 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib import metrics
 from lib.db import open_database
+from tests.apptest import open_section
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -75,11 +76,12 @@ def test_data_page_lists_tables_contract_and_metrics(app_env):
     status = at.dataframe[0].value
     assert set(status["table"]) >= {"customers", "balances", "ledger"}
     assert (status["rows"] > 0).all()
+    open_section(at, "contract")
     assert len(at.expander) >= 15
-    contract = at.dataframe[3].value  # branches, staff, customers, …
+    contract = at.dataframe[2].value  # branches, staff, customers, …
     assert "customer_id" in set(contract["column"])
     assert "客户号" in contract.loc[contract["column"] == "customer_id", "synonyms"].iloc[0]
-    registry = at.dataframe[-1].value
+    registry = open_section(at, "metrics").dataframe[-1].value
     assert set(registry["key"]) == set(metrics.METRIC_BY_KEY)
 
 

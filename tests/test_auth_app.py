@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from lib import audit, auth, i18n, markup, settings
 from lib.db import Scope, forget_database, get_database
 from tests.apptest import open_section
+from tests.apptest import open_section
 from lib.periods import Quarter
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -150,7 +151,7 @@ def test_viewer_cannot_open_the_admin_page(app_db):
 
 
 def test_uploader_may_upload_but_not_change_settings(app_db):
-    at = run_as("uploader@bank.example", "pages/data.py")
+    at = run_as("uploader@bank.example", "pages/data.py", {"tab": "upload"})
     assert not at.exception
     assert at.get("file_uploader")
     ch = run_as("uploader@bank.example", "pages/channels.py", {"tab": "campaigns"})

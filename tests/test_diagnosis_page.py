@@ -7,6 +7,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest import across_sections, section_switch
+
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
 
@@ -40,7 +42,9 @@ def english(demo_path):
 
 def test_cards_and_bottleneck_panel(english):
     at = english
-    labels = [m.label for m in at.metric]
+    assert section_switch(at).value == "retail" and "Corporate deposits" not in [m.label for m in at.metric]
+    labels = [lab for labs in across_sections(at, ["corporate", "retail"], lambda a: [m.label for m in a.metric])
+              for lab in labs]  # each group of cards in its own section; back to the first one
     for label in ("AUM", "Net new money", "New customers", "Credit-card conversion rate", "Corporate deposits",
                   "Small-business loans at risk", "Supply-chain finance usage"):
         assert label in labels

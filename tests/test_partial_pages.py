@@ -80,7 +80,7 @@ def test_pages_without_balance_snapshots_show_what_they_can(banks, monkeypatch):
     assert "Core banking balance snapshot" in page_texts(dg, ("info",))
     tg = run(monkeypatch, path, "tiering")
     assert "needs the **Core banking balance snapshot**" in page_texts(tg, ("info",))
-    churn = run(monkeypatch, path, "tiering", tg_tab=i18n.t("tiering.tab.churn", "en"))
+    churn = run(monkeypatch, path, "tiering", tiering_section="churn")
     risk = _metric(churn, i18n.t("tiering.churn.total_risk", "en"))
     assert risk.value == "—" and "Core banking balance snapshot" in risk.proto.help
     listed = [d.value for d in churn.dataframe if len(d.value) > 10]

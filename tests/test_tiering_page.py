@@ -24,7 +24,7 @@ def run_page(lang: str = "en", tab: str | None = None) -> AppTest:
     at.session_state["lang"] = lang
     at.session_state["_qd_init"] = True
     if tab:
-        at.session_state["tg_tab"] = i18n.t(tab, lang)
+        at.session_state["tiering_section"] = tab.rsplit(".", 1)[1]  # the section switch (ui.section)
     return at.run()
 
 
