@@ -262,3 +262,16 @@ def test_a_dash_card_says_why_on_hover(bank, monkeypatch):
     assert active.value == "—" and active.proto.help.startswith("No figure yet: this needs the **CRM activity log**")
     aum = next(m for m in at.metric if m.label == "AUM")
     assert aum.value != "—" and not aum.proto.help.startswith("No figure")
+
+
+def test_sales_mix_counts_sales_of_unknown_customers(bank):
+    from lib import retro
+    _, live, src = bank
+    s = src["sales"]
+    assert (~s["customer_id"].isin(_ids(src))).sum() > 0  # some sales are of customers never loaded
+    for by in ("product_type", "channel"):
+        mix = retro.delivery(live, str(QUARTER), WHOLE_BANK, by)
+        assert float(mix["amount"].sum()) == pytest.approx(float(s["amount"].sum())), by
+    parts = [float(retro.delivery(live, str(QUARTER), sc)["amount"].sum())
+             for sc in (Scope(region="East"), Scope(region="West"), Scope(unassigned=True))]
+    assert sum(parts) == pytest.approx(float(s["amount"].sum()))
