@@ -213,7 +213,7 @@ BRANCH_ID_SYN = ("网点号", "网点编号", "机构号", "机构编号", "網�
 PRODUCT_ID_SYN = ("产品号", "产品编号", "产品代码", "產品編號", "產品代碼", "product_code", "prod_id", "prd_code")
 CAMPAIGN_ID_SYN = ("活动号", "活动编号", "营销活动编号", "活動編號", "campaign_code", "activity_code", "camp_id")
 CHANNEL_SYN = ("渠道", "渠道名称", "通路", "销售渠道", "channel_name")
-AMOUNT_SYN = ("金额", "金額", "销售金额", "交易金额", "amt", "sale_amount")
+AMOUNT_SYN = ("金额", "金額", "销售金额", "交易金额", "amt", "sale_amount", "成交金额", "成交金額")
 
 TABLES: tuple[Table, ...] = (
     Table(
@@ -264,7 +264,8 @@ TABLES: tuple[Table, ...] = (
         "balances", ("customer_id", "as_of"), (
             _id("customer_id", True, "customers.customer_id", *CUSTOMER_ID_SYN),
             _date("as_of", True, "数据日期", "统计日期", "快照日期", "資料日期", "日期", "date", "snapshot_date", "data_date"),
-            _money("deposits", False, "存款", "存款余额", "存款餘額", "deposit", "deposit_balance"),
+            _money("deposits", False, "存款", "存款余额", "存款餘額", "deposit", "deposit_balance", "账户余额", "帳戶餘額",
+                   "account_balance"),
             _money("wealth", False, "理财", "理财余额", "理財餘額", "wealth_balance", "wm"),
             _money("funds", False, "基金", "基金市值", "基金余额", "fund", "fund_balance"),
             _money("insurance", False, "保险", "保险金额", "保險", "insurance_balance"),

@@ -93,6 +93,39 @@ def test_sql_and_python_twin_agree_on_every_format():
             assert con.execute("SELECT qd_num_class(qd_null($1))", [v]).fetchone()[0] == parse.number_class(v)
 
 
+def test_ambiguous_column_takes_the_format_of_the_files_other_numbers(db, tmp_path):
+    rep = load(db, tmp_path, "b.csv", csv(["customer_id;as_of;deposits;wealth", "E1;2026-03-31;1.234;2.079,86",
+                                           "E2;2026-03-31;5;0,50"]))
+    assert db.rows("SELECT deposits, wealth FROM balances ORDER BY customer_id") == [(1234.0, 2079.86), (5.0, 0.5)]
+    assert rep.notes == [
+        "b.csv: deposits has only values like 1,234 that read two ways; read as 1.234,56, the format of the file's "
+        "other number columns.",
+        "b.csv: deposits reads numbers as 1.234,56 (decided from the whole column).",
+        "b.csv: wealth reads numbers as 1.234,56 (decided from the whole column)."]
+
+
+def test_ambiguous_column_of_a_chinese_export_groups_thousands(db, tmp_path):
+    rep = load(db, tmp_path, "l.csv", csv(["线索编号,是否成交,成交金额", 'L1,是,"224,000"', "L2,否,"]))
+    assert (rep.inserted, rep.rejected) == (2, 0)
+    assert db.rows("SELECT lead_id, amount FROM leads ORDER BY 1") == [("L1", 224000.0), ("L2", None)]
+    assert rep.notes == ["l.csv: 成交金额 has only values like 1,234 that read two ways; read as 1,234.56, as Chinese "
+                         "exports write numbers (',' groups thousands)."]
+
+
+@pytest.mark.parametrize("cell,want,reason", [
+    ("930705", "1993-07-05", None),
+    ("000101", "2000-01-01", None),
+    ("31.03.2026", "2026-03-31", None),
+    ("200312", None, "open_date: '200312' is not a date"),
+], ids=["yymmdd", "yymmdd_2000", "dd.mm.yyyy", "yyyymm_or_yymmdd"])
+def test_compact_dates(db, tmp_path, cell, want, reason):
+    from lib.ingest import parse
+    rep = load(db, tmp_path, "c.csv", csv(["customer_id,customer_type,branch_id,open_date", f"C1,retail,B001,{cell}"]))
+    assert errors(rep) == ([(2, reason)] if reason else [])
+    got = db.scalar("SELECT CAST(open_date AS VARCHAR) FROM customers")
+    assert got == want and (str(parse.parse_date(cell)) if want else parse.parse_date(cell)) == want
+
+
 def test_unit_in_header_scales_the_column_and_says_so(db, tmp_path):
     rep = load(db, tmp_path, "b.csv", csv(["客户号,数据日期,存款余额(万元),理财余额（元）", "C1,2026-03-31,24.09,1500"]))
     assert db.rows("SELECT deposits, wealth FROM balances") == [(240900.0, 1500.0)]

@@ -10,7 +10,8 @@ Accepted forms:
   European 1.234.567,89 · decimal comma 12345,67; the decimal mark is decided per COLUMN from all its
   cells (``column_formats``), never per cell: an ambiguous 1,234 / 1.234 is rejected with its two
   readings unless the column (or the user) settles it; a header unit (万元, 千元) scales the column;
-- dates: 2026-09-30 · 2026/9/30 · 20260930 · 30-09-2026 · 30/09/2026 · 2026.9.30 · 2026年9月30日 ·
+- dates: 2026-09-30 · 2026/9/30 · 20260930 · 30-09-2026 · 30/09/2026 · 2026.9.30 · 31.03.2026 · 2026年9月30日 ·
+  930705 (YYMMDD, unless it also reads as YYYYMM like 200312: rejected) ·
   with a time part · Excel serial numbers (10000–99999, 1900 date system); years 1900–2100 only;
 - booleans: 1/0, y/n, yes/no, true/false, t/f, 是/否, 对/错, 有/无 (no/none are blanks only
   for non-boolean columns);
@@ -102,6 +103,9 @@ def macros() -> list[str]:
         f"WHEN s LIKE '____-%' OR s LIKE '____/%' THEN coalesce(TRY_CAST(s AS DATE), CAST(try_strptime(s, {fmts}) AS DATE)) "
         "WHEN regexp_matches(s, '^\\d{5}(\\.\\d+)?$') "
         "THEN DATE '1899-12-30' + CAST(floor(CAST(s AS DOUBLE)) AS INTEGER) "
+        # six digits: YYMMDD (930705), unless it also reads as YYYYMM (200312): then it is no date
+        "WHEN regexp_matches(s, '^\\d{6}$') THEN CASE WHEN substr(s, 1, 4) BETWEEN '1900' AND '2100' "
+        "AND substr(s, 5, 2) BETWEEN '01' AND '12' THEN NULL ELSE CAST(try_strptime(s, '%y%m%d') AS DATE) END "
         f"ELSE coalesce(TRY_CAST(s AS DATE), CAST(try_strptime(s, {fmts}) AS DATE)) END",
         "CREATE OR REPLACE TEMP MACRO qd_date(s) AS list_transform([qd_date_raw(qd_null(s))], lambda d: "
         "CASE WHEN year(d) BETWEEN 1900 AND 2100 THEN d ELSE NULL END)[1]",
@@ -282,6 +286,13 @@ def parse_date(s) -> date | None:
     d = None
     if re.fullmatch(r"\d{5}(\.\d+)?", s):
         d = date(1899, 12, 30) + timedelta(days=int(float(s)))
+    elif re.fullmatch(r"\d{6}", s):
+        if "1900" <= s[:4] <= "2100" and "01" <= s[4:] <= "12":
+            return None  # YYMMDD or YYYYMM: not a date without more to go on
+        try:
+            d = datetime.strptime(s, "%y%m%d").date()
+        except ValueError:
+            return None
     else:
         for f in DATE_FORMATS:
             try:
@@ -334,7 +345,23 @@ def prepare_columns(cur, cols: dict, plan, src, rep, lang: str = "en") -> None:
     nums = {n: rc.raw for n, rc in cols.items()
             if rc.col.type in ("DOUBLE", "INTEGER", "BIGINT") and not rc.col.categories and rc.header in plan.columns}
     notes = [t(k, lang, **kw) for k, kw in getattr(src, "notes", [])]
-    for name, fmt in column_formats(cur, nums, plan.number_formats).items():
+    fmts = column_formats(cur, nums, plan.number_formats)
+    # an ambiguous column (only 1,234-like values) takes the format its file shows elsewhere: the other
+    # number columns when they agree, else the Chinese convention when the headers are Chinese; said in
+    # the report. Without either it stays "unknown" and its ambiguous cells are rejected.
+    settled = {f for f in fmts.values() if f in NUMBER_FORMATS}
+    cjk = any(re.search(r"[\u3400-\u9fff]", h) for h in src.headers)
+    for name, fmt in list(fmts.items()):
+        if fmt != "unknown":
+            continue
+        if len(settled) == 1:
+            fmts[name] = next(iter(settled))
+            notes.append(t("ingest.note.format_from_file", lang, file=src.file_name, header=cols[name].header,
+                           format=FORMAT_LABEL[fmts[name]]))
+        elif not settled and cjk:
+            fmts[name] = "us"
+            notes.append(t("ingest.note.format_from_language", lang, file=src.file_name, header=cols[name].header))
+    for name, fmt in fmts.items():
         cols[name].fmt = fmt
         if fmt == "eu":
             notes.append(t("ingest.note.number_format", lang, file=src.file_name, header=cols[name].header,

@@ -120,6 +120,14 @@ STRINGS = {
     "ingest.note.unit": {
         "en": "{file}: {header} states its unit in the header; its values are multiplied by {factor}.",
         "zh": "{file}：{header} 在表头中注明了单位，其数值已乘以 {factor}。"},
+    "ingest.note.format_from_file": {
+        "en": "{file}: {header} has only values like 1,234 that read two ways; read as {format}, the format of the "
+              "file's other number columns.",
+        "zh": "{file}：{header} 只有 1,234 这类可有两种读法的数值；已按文件中其他数值列的格式 {format} 读取。"},
+    "ingest.note.format_from_language": {
+        "en": "{file}: {header} has only values like 1,234 that read two ways; read as 1,234.56, as Chinese exports "
+              "write numbers (',' groups thousands).",
+        "zh": "{file}：{header} 只有 1,234 这类可有两种读法的数值；已按中文导出的习惯（“,”为千分位）读作 1,234.56。"},
     "ingest.note.number_format": {
         "en": "{file}: {header} reads numbers as {format} (decided from the whole column).",
         "zh": "{file}：{header} 的数字按 {format} 格式读取（依据整列判断）。"},
