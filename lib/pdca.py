@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib import cube, diagnosis, i18n, metrics, plan, settings, writes
+from lib import audit, auth, cube, diagnosis, i18n, metrics, plan, settings, writes
 from lib.db import WHOLE_BANK, Database, Scope
 from lib.periods import WEEKS, Quarter
 
@@ -148,7 +148,6 @@ def save_milestones(db: Database, quarter: str, rows: list[dict], user: str, lan
         raise ValueError(" ".join(errs))
     keep = [(pd.Timestamp(r["day"]).date(), str(r["label"]).strip()) for r in rows
             if r.get("day") is not None and not pd.isna(r.get("day")) and str(r.get("label") or "").strip()]
-    from lib import audit, auth
     who = auth.check(None, "settings", db=db, target=f"milestones {quarter}")  # the quarter plan: editors and admins (lib.auth)
     with writes.transaction(db, "plan") as cur:
         audit.record(db, who, "ledger_edit", {"quarter": quarter, "milestones": len(keep)}, cur=cur)
@@ -410,7 +409,6 @@ def review(db: Database, quarter: str, week: int) -> dict:
 
 
 def save_review(db: Database, quarter: str, week: int, notes: str, user: str, held: bool = False) -> None:
-    from lib import audit, auth
     who = auth.check(None, "ledger", db=db, target=f"review {quarter} week {week}")  # review notes: editors and admins (lib.auth)
     with writes.transaction(db, "plan") as cur:
         audit.record(db, who, "ledger_edit", {"quarter": quarter, "week": week, "review_notes": True,

@@ -10,7 +10,7 @@ No Streamlit here. Definitions (the page and the tests rely on them):
   (``lib.metrics.compute_grouped(..., "rm_id")``), so they match every other page.
 - Performance dimensions: ``target_attainment`` (mean over the RM-level targets of the quarter of
   actual ÷ plan pace — plan × elapsed share for flow metrics, the plan for stocks — each capped at
-  ``ATTAINMENT_CAP``; the logic of ``lib.diagnosis.attainment``), ``aum_growth`` (registry
+  ``ATTAINMENT_CAP``; plan pace and attainment of ``lib.plan``), ``aum_growth`` (registry
   ``aum_growth`` of the RM's book), ``product_penetration`` (registry ``products_per_customer``:
   distinct product types held per open customer of the book), ``new_customers`` and ``fee_income``
   (registry), ``cross_referrals`` (converted referrals the RM made in the quarter).
@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lib import diagnosis, i18n, metrics, settings
+from lib import i18n, metrics, plan, settings
 from lib.db import Database, Scope
 from lib.periods import Quarter
 
@@ -207,18 +207,18 @@ def rm_attainment(db: Database, quarter: Quarter, scope: Scope, rm_ids=None) -> 
         tg = tg[tg["rm_id"].isin(list(rm_ids))]
     if tg.empty:
         return pd.DataFrame({"target_attainment": pd.Series(dtype=float)}, index=pd.Index([], name="rm_id"))
-    share = quarter.elapsed_share(metrics.period(db, quarter).period_end)
+    share = plan.share(db, quarter)
     cols = {}
     for key, grp in tg.groupby("metric"):
         m = metrics.metric(key)
-        if not diagnosis.plan_applies(key, scope):
+        if not plan.applies(key, scope):
             continue
         values = _per_rm(db, key, quarter, scope)
         actual = values.reindex(grp["rm_id"].to_numpy())
-        if m.unit in ("count", "cny") and m.kind != "rate":
+        if m.additive == "sum":
             actual = actual.fillna(0.0)
-        expected = grp["target_value"].to_numpy(dtype=float) * (share if m.kind == "flow" else 1.0)
-        att = [diagnosis.attainment(None if pd.isna(v) else float(v), e, m.higher_is_better)
+        expected = [plan.expected(t, m.kind, share) for t in grp["target_value"].to_numpy(dtype=float)]
+        att = [plan.attainment(None if pd.isna(v) else float(v), e, m.higher_is_better)
                for v, e in zip(actual.to_numpy(), expected)]
         cols[f"att_{key}"] = pd.Series(att, index=grp["rm_id"].to_numpy(), dtype=float)
     out = pd.DataFrame(cols)

@@ -19,7 +19,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from lib import audit, auth, i18n, metrics, plan, warmup
+from lib import audit, auth, charts, export, gaps, i18n, metrics, plan, privacy, schema, warmup
 from lib.db import Scope, default_db_path, get_database
 from lib.markup import safe, safe_all  # noqa: F401 - every value from data or users goes through it into Markdown
 
@@ -111,7 +111,6 @@ def labelled(df: pd.DataFrame, column: str, prefix: str) -> pd.DataFrame:
 
 
 def money_column(df: pd.DataFrame, column: str) -> tuple[pd.DataFrame, str]:
-    from lib import charts
     return charts.scale_money(df, column, lang())
 
 
@@ -331,7 +330,6 @@ def _widget_text_css() -> str:
 def apply_display_mode() -> None:
     """Per run: projector styling for charts (thread-local), the projector CSS when on, and
     the current language for Streamlit's own widget texts."""
-    from lib import charts
     charts.set_projector(projector())
     st.html(_widget_text_css() + (PROJECTOR_CSS if projector() else ""))
 
@@ -539,7 +537,6 @@ def scope_md(scope: Scope) -> str:
 # ---------------------------------------------------------------- widgets
 def export_name(table_name: str) -> str:
     """The export that fills a canonical table, in the current language."""
-    from lib import schema
     tb = schema.table(table_name)
     return f"{tb.name} — {tb.source_zh if lang() == 'zh' else tb.source_en}"
 
@@ -548,7 +545,6 @@ def downloads(df: pd.DataFrame, name: str, personal_table: str | None = None, ke
     """CSV and XLSX download buttons for a table. Cells that would run as spreadsheet formulas
     are neutralised; columns the data contract marks personal in `personal_table` are masked
     unless this viewer may see them."""
-    from lib import export, privacy
     out = df if personal_table is None else privacy.mask_frame(df, personal_table, allowed=show_personal())
     key = key or f"dl_{name}"
     c1, c2, _ = st.columns([1, 1, 4])
@@ -595,7 +591,6 @@ def metric_card(key: str, quarter: str, scope: Scope, container=None) -> None:
     target = container or st
     help_text = f"{m.definition(lang())}\n\n`{m.formula}`"
     if k["value"] is None:  # "—": say why on hover (the exports it needs, else nothing to count)
-        from lib import gaps
         why = gaps.needs(metrics.missing_inputs(db(), key, metrics.Quarter.parse(quarter)), lang())
         help_text = (why or t("empty.unanswerable")) + "\n\n" + help_text
     with target.container(border=True):

@@ -71,7 +71,7 @@ def oracle(F, key: str, scope: Scope, qs=Q3.start, qe=AS_OF, s_snap=START_SNAP, 
         lz = lz[(lz.contact_date >= qs) & (lz.contact_date <= qe)]
         if types:
             lz = lz[lz.product_type.isin(types)]
-        lz = lz[lz.customer_id.isin(ids) | (lz.customer_id.isna() & scope.is_whole_bank)]
+        lz = lz[lz.customer_id.isin(ids) | (lz.customer_id.isna() & scope.takes_unknown_customers)]
         return lz.converted.sum() / len(lz) if len(lz) else None
 
     def penetration(types, pool):
