@@ -202,12 +202,11 @@ def _do_login() -> None:
     st.session_state["qd_login_password"] = ""
     v = res.viewer
     if v is None:  # lib.auth throttles guessing per account and address across sessions (no sleeping)
-        if res.outcome == "wait":
-            st.session_state["_qd_login_failed"] = t("auth.login.wait", seconds=max(1, round(res.retry_after)))
-        elif res.outcome == "locked":
-            st.session_state["_qd_login_failed"] = t("auth.login.locked", until=res.locked_until.strftime("%H:%M"))
-        else:
-            st.session_state["_qd_login_failed"] = t("auth.login.failed")
+        # the message is worded in the form's run (a callback runs outside app.py's shell)
+        st.session_state["_qd_login_failed"] = (
+            ("auth.login.wait", {"seconds": max(1, round(res.retry_after))}) if res.outcome == "wait" else
+            ("auth.login.locked", {"until": res.locked_until.strftime("%H:%M")}) if res.outcome == "locked" else
+            ("auth.login.failed", {}))
         return
     st.session_state.pop("_qd_login_failed", None)
     st.session_state["_qd_user"] = name
@@ -223,7 +222,8 @@ def _login_form() -> None:
         st.form_submit_button(t("auth.login.submit"), type="primary", on_click=_do_login)
     failed = st.session_state.get("_qd_login_failed")
     if failed:  # kept until the next attempt (the shell may rerun)
-        st.error(failed if isinstance(failed, str) else t("auth.login.failed"), icon=":material/lock:")
+        key, params = failed if isinstance(failed, tuple) else ("auth.login.failed", {})
+        st.error(t(key, **params), icon=":material/lock:")
     st.caption(t("auth.login.help"))
 
 

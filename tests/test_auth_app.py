@@ -13,7 +13,6 @@ from streamlit.testing.v1 import AppTest
 from lib import audit, auth, i18n, markup, settings
 from lib.db import Scope, forget_database, get_database
 from tests.apptest import open_section
-from tests.apptest import open_section
 from lib.periods import Quarter
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -295,7 +294,7 @@ def test_identity_provider_configured_asks_to_sign_in(app_db):
 def test_unknown_identity_provider_account_gets_no_access(app_db):
     at = run_as("stranger@elsewhere.example")
     assert not at.exception
-    assert any("no access" in w.value and "stranger@elsewhere.example" in w.value for w in at.warning)
+    assert any("no access" in w.value and "stranger@elsewhere.example" in markup.rendered(w.value) for w in at.warning)
     assert not at.metric
 
 
@@ -330,3 +329,28 @@ def test_data_page_counts_within_a_branch_viewers_scope_and_no_server_path(app_d
     assert any(bank in markup.rendered(c.value) for c in admin.caption)
     assert admin.dataframe[0].value.set_index("table").loc["customers", "rows"] == app_db.scalar(
         "SELECT count(*) FROM customers")
+
+
+def test_sign_in_form_says_when_guessing_is_throttled_and_locked(app_db):
+    from datetime import datetime, timedelta
+    start = datetime.now()
+    for i in range(auth.THROTTLE_AFTER):  # five failures from elsewhere: the next attempt must wait
+        auth.sign_in(app_db, "root", "bad bad bad", "10.9.9.9", now=datetime.now())
+    at = run_as(None, page=None)
+    at.text_input(key="qd_login_user").set_value("root")
+    at.text_input(key="qd_login_password").set_value("root password")
+    at.button[0].click().run()
+    assert any(e.value.startswith("Too many failed sign-ins. Wait ") for e in at.error)
+    assert at.title[0].value == "Sign in to Quarterdeck"
+    for i in range(auth.LOCK_AFTER - auth.THROTTLE_AFTER):  # spaced past each delay: the lock comes at 10
+        auth.sign_in(app_db, "root", "bad bad bad", "10.9.9.9", now=start + timedelta(seconds=70 * (i + 1)))
+    at.text_input(key="qd_login_password").set_value("root password")
+    at.button[0].click().run()
+    assert any("sign-in is locked until" in e.value and "An administrator can unlock it sooner" in e.value
+               for e in at.error)
+    with auth.acting_as(auth.system_viewer("test")):
+        auth.unlock(app_db, "account", "root")
+        auth.unlock(app_db, "address", "10.9.9.9")
+    at.text_input(key="qd_login_password").set_value("root password")
+    at.button[0].click().run()
+    assert at.title[0].value != "Sign in to Quarterdeck"
