@@ -455,6 +455,108 @@ def save_changes(db: Database, quarter: str, loaded, edited, user: str = LOCAL_U
     return result
 
 
+# ---------------------------------------------------------------- file imports
+# A ledger file loaded through the import pipeline (lib.ingest) is merged field by field: the
+# pipeline calls ``guard_import`` on its staged rows before it writes them and ``audit_import``
+# after. A field the app changed after the file was exported keeps the app's value and is reported
+# (file row, column, both values, who changed it and when); every field the load did change is
+# written to the audit trail like an edit in the app (action ``import``).
+EXPORT_HEADERS = ("exported_at", "export_time", "exported", "导出时间", "導出時間")
+
+
+def _norm_header(h: str) -> str:
+    return str(h).strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def export_time_column(headers) -> int | None:
+    """The position of the file's export-time column (written by the ledger download), if any."""
+    want = {_norm_header(h) for h in EXPORT_HEADERS}
+    for i, h in enumerate(headers):
+        if _norm_header(h) in want:
+            return i
+    return None
+
+
+def _parse_time(v) -> datetime | None:
+    if _missing(v):
+        return None
+    try:
+        return datetime.fromisoformat(str(v).strip())
+    except ValueError:
+        return None
+
+
+def guard_import(cur, columns: dict[str, str], headers, lang: str = "en") -> list[tuple]:
+    """Before a file's staged ledger rows (temp table ``qd_stg_t`` / view ``qd_stg`` of lib.ingest,
+    raw cells in ``qd_raw``) are written: for each existing item and each field the file carries
+    whose value differs from the ledger's, if the app changed that field after the file was
+    exported (its export-time column; without one, after the item was last loaded from a file, or
+    ever when it never was), the staged value is replaced by the ledger's, so the load keeps it.
+    `columns` maps the file's ledger fields to their headers. Returns the conflicts as
+    (file row, header, file value, message) for the import report."""
+    fields = [f for f in FIELDS if f in columns]
+    have = {r[0] for r in cur.execute("DESCRIBE qd_stg_t").fetchall()}
+    at = export_time_column(headers)
+    exported = {}
+    if at is not None:
+        exported = {r: _parse_time(v) for r, v in cur.execute(f"SELECT _row, c{at} FROM qd_raw").fetchall()}
+        if "_extra" in have:  # the export time describes the file, not the item: not kept as an attribute
+            cur.execute("UPDATE qd_stg_t SET _extra = map_from_entries(list_filter(map_entries(_extra), "
+                        "lambda x: x.key <> ?))", [headers[at]])
+    if not fields:
+        return []
+    sel = ", ".join(f's."v_{f}"' for f in fields)
+    rows = cur.execute(
+        f"SELECT s._row, s.v_item_id, {sel}, i.finished_at FROM qd_stg s JOIN ledger l ON l.item_id = s.v_item_id "
+        f"LEFT JOIN qd_imports i ON i.import_id = l.import_id "
+        f"WHERE s._row NOT IN (SELECT _row FROM qd_issues WHERE sev = 'error') ORDER BY s._row").fetchall()
+    out = []
+    for row in rows:
+        r, item_id, vals, last_import = row[0], row[1], row[2:-1], row[-1]
+        cur_row = _current(cur, item_id)
+        since = exported.get(r) or last_import
+        for f, v in zip(fields, vals):
+            mine, theirs = norm(f, v), cur_row.get(f)
+            if mine == theirs:
+                continue
+            q = ("SELECT username, changed_at FROM qd_ledger_audit WHERE item_id = ? AND field = ? "
+                 "AND action IN ('create', 'update')" + (" AND changed_at > ?" if since else "") +
+                 " ORDER BY changed_at DESC, audit_id DESC LIMIT 1")
+            hit = cur.execute(q, [item_id, f, *([since] if since else [])]).fetchone()
+            if hit is None:
+                continue
+            col = f"v_{f}" if f"v_{f}" in have else f"r_{f}"
+            cur.execute(f'UPDATE qd_stg_t SET "{col}" = ? WHERE _row = ?', [theirs, r])
+            out.append((r, columns[f], as_text(mine), i18n.t(
+                "pdca.err.import_conflict", lang, item=item_id, field=i18n.t(f"pdca.field.{f}", lang),
+                user=hit[0], when=hit[1].strftime("%Y-%m-%d %H:%M"), theirs=as_text(theirs) or "—",
+                mine=as_text(mine) or "—")))
+    return out
+
+
+def audit_import(cur, import_id: int, user: str | None, when: datetime | None = None) -> int:
+    """After a load into the ledger: one audit row (action ``import``) per field the load changed
+    (old value from the load's undo copy) or filled (a new item). Returns the rows written."""
+    when = when or datetime.now()
+    user = user or LOCAL_USER
+    names = [c.strip() for c in _COLS.split(",")]
+    new = cur.execute(f"SELECT {_COLS} FROM ledger WHERE import_id = ?", [import_id]).fetchall()
+    old = {}
+    if cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'qd_undo_ledger'").fetchone()[0]:
+        old = {r[0]: r for r in cur.execute(f"SELECT {_COLS} FROM qd_undo_ledger WHERE undo_import_id = ?",
+                                            [import_id]).fetchall()}
+    n = 0
+    for row in new:
+        now = dict(zip(names, row))
+        before = dict(zip(names, old[row[0]])) if row[0] in old else {}
+        for f in FIELDS:
+            a, b = norm(f, before.get(f)), norm(f, now.get(f))
+            if a != b:
+                _audit(cur, row[0], "import", f, a, b, user, when)
+                n += 1
+    return n
+
+
 # ---------------------------------------------------------------- carry-over
 def open_items(db: Database, quarter: str) -> pd.DataFrame:
     df = load(db, quarter)

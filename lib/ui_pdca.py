@@ -8,7 +8,7 @@ them for the screen.
 from __future__ import annotations
 
 import functools
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -296,6 +296,7 @@ def ledger_snapshot(quarter: str, reload: bool = False) -> pd.DataFrame:
     key = f"pdca_ledger_loaded_{quarter}"
     if reload or key not in st.session_state:
         st.session_state[key] = ledger.load(ui.db(), quarter)
+        st.session_state[f"pdca_ledger_loaded_at_{quarter}"] = datetime.now()
         st.session_state["pdca_editor_gen"] = st.session_state.get("pdca_editor_gen", 0) + 1
     return st.session_state[key]
 
@@ -418,7 +419,11 @@ def history_table(h: pd.DataFrame) -> None:
 
 
 def ledger_download(df: pd.DataFrame, quarter: str) -> None:
+    """The ledger as loaded, with the time it was read (``exported_at``): a file edited offline and
+    loaded back keeps every field the app changed after that time (lib.ledger.guard_import)."""
     out = df.drop(columns=[c for c in ("import_id",) if c in df.columns])
+    at = st.session_state.get(f"pdca_ledger_loaded_at_{quarter}") or datetime.now()
+    out = out.assign(exported_at=at.isoformat(sep=" "))
     download_csv(out, f"ledger-{quarter}", "pdca_dl_ledger")
 
 

@@ -217,3 +217,67 @@ def test_a_new_row_with_only_the_grid_defaults_is_ignored(db):
     loaded = ledger.load(db, Q)
     res = ledger.save_changes(db, Q, loaded, [{"item_id": None, "status": "open", "week": None}], "alice", TODAY)
     assert res["created"] == []
+
+
+# ---------------------------------------------------------------- loading a ledger file
+def _export(db, path, exported_at=None, edit=None):
+    """The ledger as the app's download writes it (with its export time), edited offline."""
+    from datetime import datetime
+    df = ledger.load(db, Q).drop(columns=["import_id"])
+    if exported_at is not False:
+        df["exported_at"] = (exported_at or datetime.now()).isoformat(sep=" ")
+    for item_id, fields in (edit or {}).items():
+        for f, v in fields.items():
+            df.loc[df.item_id == item_id, f] = v
+    df.to_csv(path, index=False)
+    return str(path)
+
+
+def _import(db, path):
+    from lib.ingest import jobs
+    return jobs.import_one(db, path, {"table": "ledger", "user": "ops"})
+
+
+def test_a_ledger_file_merges_field_by_field_and_keeps_app_edits_made_after_its_export(db, tmp_path):
+    a = ledger.create(db, Q, _item(), "alice", TODAY)
+    b = ledger.create(db, Q, _item(problem="Second", owner="Chen Jie"), "alice", TODAY)
+    path = _export(db, tmp_path / "ledger.csv", edit={a: {"owner": "Zhao Lei", "notes": "from file",
+                                                          "status": "in_progress"},
+                                                      b: {"action": "Call the top 20"}})
+    # after the export, someone changes item a's owner in the app
+    ledger.update(db, a, _loaded(db, a), {"owner": "Li Wei"}, "bob", TODAY)
+    rep = _import(db, path)
+    row = _loaded(db, a)
+    assert row["owner"] == "Li Wei"  # the app's later edit is kept
+    assert (row["notes"], row["status"]) == ("from file", "in_progress")  # the file's other fields merged
+    assert _loaded(db, b)["action"] == "Call the top 20"
+    (conflict,) = [i for i in rep.issues if i.code == "ledger_conflict"]
+    assert (conflict.row, conflict.column, conflict.value, conflict.severity) == (2, "owner", "Zhao Lei", "warning")
+    assert conflict.reason.startswith(f"{a}: “Owner” was changed in the app by bob at ")
+    assert conflict.reason.endswith(", after this file was exported, so the app's value “Li Wei” was kept and the "
+                                    "file's “Zhao Lei” was not loaded. Download the ledger again, make the change "
+                                    "in that copy and load it.")
+    # every field the load changed is in the history, with its old and new value
+    h = ledger.history(db, a)
+    imp = h[(h.action == "import") & h.field.notna()]
+    assert sorted((f, None if ledger._missing(o) else o, n) for f, o, n in zip(imp.field, imp.old_value, imp.new_value)) \
+        == [("notes", None, "from file"), ("status", "open", "in_progress")]
+    assert set(imp.username) == {"ops"}
+    hb = ledger.history(db, b)
+    assert list(hb[(hb.action == "import") & hb.field.notna()].field) == ["action"]
+    # the export time describes the file: it is not kept as an attribute of the items
+    assert db.scalar("SELECT count(*) FROM ledger WHERE extra_attrs['exported_at'] IS NOT NULL") == 0
+
+
+def test_a_ledger_file_without_an_export_time_keeps_every_app_edit_since_the_last_load(db, tmp_path):
+    a = ledger.create(db, Q, _item(), "alice", TODAY)
+    b = ledger.create(db, Q, _item(problem="Second"), "alice", TODAY)
+    first = _import(db, _export(db, tmp_path / "v1.csv", exported_at=False, edit={a: {"notes": "v1"}}))
+    assert _loaded(db, a)["notes"] == "v1" and first.import_id
+    ledger.update(db, a, _loaded(db, a), {"status": "in_progress"}, "bob", TODAY)  # app edit after that load
+    path = _export(db, tmp_path / "v2.csv", exported_at=False, edit={a: {"status": "closed"}, b: {"notes": "ok"}})
+    ledger.update(db, a, _loaded(db, a), {"status": "resolved"}, "carol", TODAY)
+    rep = _import(db, path)
+    assert _loaded(db, a)["status"] == "resolved" and _loaded(db, b)["notes"] == "ok"
+    # closing it in the app also set its resolution day, which the file leaves blank: kept as well
+    assert [i.column for i in rep.issues if i.code == "ledger_conflict"] == ["status", "resolved_on"]

@@ -428,7 +428,8 @@ def _ensure_undo_table(cur, tbl: schema.Table) -> None:
 
 
 def _load_table(cur, src: detect.Source, plan: Plan, tbl: schema.Table, import_id: int,
-                bad_lines, lang: str, rep: Report, only_rows: str | None = None, scope=None) -> None:
+                bad_lines, lang: str, rep: Report, only_rows: str | None = None, scope=None,
+                user: str | None = None) -> None:
     cols = _resolve(src, plan, tbl)
     pos = {h: i for i, h in enumerate(src.headers)}
     extras = [(h, pos[h]) for h in plan.extra_headers] if plan.keep_extra else []
@@ -444,7 +445,14 @@ def _load_table(cur, src: detect.Source, plan: Plan, tbl: schema.Table, import_i
     ).fetchall()]
     rep.issue_counts = [dict(zip(("severity", "code", "column", "rows"), r)) for r in cur.execute(
         "SELECT sev, code, col, count(*) FROM qd_issues GROUP BY ALL ORDER BY sev, count(*) DESC").fetchall()]
+    if tbl.name == "ledger":  # also edited in the app: merged field by field, app edits since export kept
+        from lib import ledger
+        held = ledger.guard_import(cur, {n: c.header for n, c in cols.items()}, src.headers, lang)
+        rep.issues += [Issue(r, h, v, reason, "warning", "ledger_conflict") for r, h, v, reason in held]
+        rep.warnings += len(held)
     rep.inserted, rep.updated, rep.unchanged = _upsert(cur, tbl, cols, plan.keep_extra, import_id)
+    if tbl.name == "ledger":
+        ledger.audit_import(cur, import_id, user)
     assert rep.rows_read == rep.loaded + rep.rejected, "row accounting broke"
 
 
@@ -557,7 +565,7 @@ def run_import(db, src: detect.Source, plan: Plan, *, dry_run: bool = False, use
                 progress(0.5)
             rep.skipped = _mark_skipped(cur, src)
             rep.import_id = _next_import_id(cur)
-            _load_table(cur, src, plan, tbl, rep.import_id, bad, lang, rep, scope=who.scope)
+            _load_table(cur, src, plan, tbl, rep.import_id, bad, lang, rep, scope=who.scope, user=user)
             _write_rejects(cur, src, rep, rejects_dir)
             _record(cur, src, rep, plan, started, user, None, len(rep.skipped))
             if wide is not None:

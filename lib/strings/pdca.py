@@ -224,6 +224,12 @@ STRINGS = {
         "en": "{item}: “{field}” was changed by {user} at {when} after you loaded the ledger, so it was not deleted. "
               "Reload the ledger and check their change first.",
         "zh": "{item}：您加载台账后，{user} 于 {when} 修改了“{field}”，因此未删除。请重新加载台账并先核对对方的修改。"},
+    "pdca.err.import_conflict": {
+        "en": "{item}: “{field}” was changed in the app by {user} at {when}, after this file was exported, so the "
+              "app's value “{theirs}” was kept and the file's “{mine}” was not loaded. Download the ledger again, "
+              "make the change in that copy and load it.",
+        "zh": "{item}：此文件导出后，{user} 于 {when} 在应用中修改了“{field}”，因此保留应用中的值“{theirs}”，"
+              "未导入文件中的“{mine}”。请重新下载台账，在新下载的文件中修改后再导入。"},
     "pdca.carry.note": {"en": "Carried over from {quarter}.", "zh": "由 {quarter} 结转。"},
 
     # weekly review
