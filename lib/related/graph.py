@@ -33,16 +33,18 @@ OWNERSHIP = ("shareholder", "controller")  # the edges that make a group
 class RelGraph:
     """Every party and relation in force, as networkx graphs sharing node ids."""
     as_of: object
-    parties: pd.DataFrame  # one row per node, indexed by party id
+    parties: pd.DataFrame  # one row per node, indexed by party id; "risk": high / medium / None
     edges: pd.DataFrame  # from_party, to_party, relation, share_pct, amount
-    directed: nx.MultiDiGraph  # every relation, from → to, key = relation type
-    undirected: nx.Graph  # any relation between two parties; attribute "relations": set of types
+    pairs: dict  # (from, to) -> {relation: (share_pct, amount)}
+    undirected: nx.Graph  # any relation between two parties, either direction
     guarantees: nx.DiGraph  # guarantor → guaranteed, attribute "amount"
-    ownership: nx.Graph  # shareholder and controller edges
+    ownership: nx.DiGraph  # shareholder / controller → the company it owns or controls
     _views: dict = field(default_factory=dict, repr=False)
 
-    def is_customer(self, party: str) -> bool:
-        return bool(self.parties.at[party, "is_customer"]) if party in self.parties.index else False
+    def relations_between(self, a: str, b: str) -> list[tuple[str, bool, tuple]]:
+        """(relation, reversed, (share_pct, amount)) of every relation a → b (reversed False) and b → a."""
+        out = [(r, False, v) for r, v in self.pairs.get((a, b), {}).items()]
+        return out + [(r, True, v) for r, v in self.pairs.get((b, a), {}).items()]
 
 
 def _load_frames(db: Database) -> tuple[object, pd.DataFrame, pd.DataFrame]:
@@ -71,36 +73,40 @@ def _load_frames(db: Database) -> tuple[object, pd.DataFrame, pd.DataFrame]:
     return as_of, parties.set_index("party", drop=False), edges
 
 
-def _share(v) -> float | None:
-    """A share as a fraction: 60 and 0.6 both mean 60 % (a file may give either)."""
-    if v is None or pd.isna(v):
-        return None
-    v = float(v)
-    return v / 100 if v > 1 else v
+def _shares(values: pd.Series) -> pd.Series:
+    """Shares as fractions: 60 and 0.6 both mean 60 % (a file may give either)."""
+    v = pd.to_numeric(values, errors="coerce").astype(float)
+    return v.where(v <= 1, v / 100)
+
+
+def _nan_none(v):
+    return None if v is None or v != v else float(v)
 
 
 def build(db: Database) -> RelGraph:
     """Read the tables and build the graphs (use ``load`` for the cached one)."""
+    from lib.related import risk  # the risk rules name each party's level once, here
     as_of, parties, edges = _load_frames(db)
-    edges["share_pct"] = [_share(v) for v in edges["share_pct"]]
-    directed = nx.MultiDiGraph()
-    directed.add_nodes_from(parties.index)
+    edges["share_pct"] = _shares(edges["share_pct"])
+    parties["risk"] = risk.party_levels(parties)
+    f, t_, rel = edges["from_party"].tolist(), edges["to_party"].tolist(), edges["relation"].tolist()
+    share = [_nan_none(v) for v in edges["share_pct"].tolist()]
+    amount = [_nan_none(v) for v in pd.to_numeric(edges["amount"], errors="coerce").tolist()]
+    pairs: dict = {}
+    for a, b, r, s_, m in zip(f, t_, rel, share, amount):
+        pairs.setdefault((a, b), {})[r] = (s_, m)
+    nodes = parties.index.tolist()
     undirected = nx.Graph()
-    undirected.add_nodes_from(parties.index)
+    undirected.add_nodes_from(nodes)
+    undirected.add_edges_from(pairs)
     guarantees = nx.DiGraph()
-    ownership = nx.Graph()
-    for f, t_, rel, share, amount in edges.itertuples(index=False, name=None):
-        amount = None if amount is None or pd.isna(amount) else float(amount)
-        directed.add_edge(f, t_, key=rel, share_pct=share, amount=amount)
-        if undirected.has_edge(f, t_):
-            undirected[f][t_]["relations"].add(rel)
-        else:
-            undirected.add_edge(f, t_, relations={rel})
-        if rel == "guarantee":
-            guarantees.add_edge(f, t_, amount=amount)
-        elif rel in OWNERSHIP:
-            ownership.add_edge(f, t_)
-    return RelGraph(as_of, parties, edges, directed, undirected, guarantees, ownership)
+    guarantees.add_edges_from((a, b, {"amount": m}) for a, b, r, s_, m in zip(f, t_, rel, share, amount)
+                              if r == "guarantee")
+    ownership = nx.DiGraph()
+    ownership.add_edges_from((a, b) for a, b, r in zip(f, t_, rel) if r in OWNERSHIP)
+    g = RelGraph(as_of, parties, edges, pairs, undirected, guarantees, ownership)
+    risk._risk(View(g, frozenset(), ()))  # the party → level map, built once with the graph
+    return g
 
 
 _cache: dict[tuple, RelGraph] = {}
@@ -176,15 +182,19 @@ def neighbourhood(view: View, party: str, k: int = 2, relations: tuple[str, ...]
     types = set(relations) if relations else set(RELATIONS)
     und = view.sub(g.undirected)
     if types != set(RELATIONS):
-        full = g.undirected
-        und = nx.subgraph_view(und, filter_edge=lambda a, b: bool(full[a][b]["relations"] & types))
+        und = nx.subgraph_view(und, filter_edge=lambda a, b: any(r in types for r, _, _ in g.relations_between(a, b)))
     return dict(nx.single_source_shortest_path_length(und, party, cutoff=max(1, min(3, int(k)))))
 
 
 def edges_among(view: View, nodes, relations: tuple[str, ...] | None = None) -> pd.DataFrame:
     """The relations (from, to, relation, share_pct, amount) between the given parties."""
     types = set(relations) if relations else set(RELATIONS)
-    sub = view.graph.directed.subgraph(nodes)
-    rows = [(a, b, k, d.get("share_pct"), d.get("amount")) for a, b, k, d in sub.edges(keys=True, data=True)
-            if k in types]
+    inside = set(nodes)
+    rows = []
+    for a in sorted(inside):
+        for b in view.graph.undirected[a]:
+            if b in inside:
+                for r, (share, amount) in sorted(view.graph.pairs.get((a, b), {}).items()):
+                    if r in types:
+                        rows.append((a, b, r, share, amount))
     return pd.DataFrame(rows, columns=["from_party", "to_party", "relation", "share_pct", "amount"])

@@ -16,14 +16,14 @@ from __future__ import annotations
 import networkx as nx
 import pandas as pd
 
-from lib.related.graph import OWNERSHIP, View
+from lib.related.graph import View
 
 
 def components(view: View) -> dict[str, int]:
     """party → group number, for every visible party of the relation graph."""
     g = view.sub(view.graph.ownership)
     out: dict[str, int] = {}
-    comps = sorted((sorted(c) for c in nx.connected_components(g)), key=lambda c: c[0])
+    comps = sorted((sorted(c) for c in nx.weakly_connected_components(g)), key=lambda c: c[0])
     for i, comp in enumerate(comps):
         for n in comp:
             out[n] = i
@@ -40,16 +40,19 @@ def group_of(view: View, party: str) -> list[str]:
     g = view.sub(view.graph.ownership)
     if party not in g or not view.visible(party):
         return [party]
-    return sorted(nx.node_connected_component(g, party))
+    return sorted(nx.node_connected_component(g.to_undirected(as_view=True), party))
 
 
 def head(view: View, members: list[str]) -> str:
-    """The member nobody in the group owns or controls; the most connected such member."""
-    d = view.graph.directed
-    inside = set(members)
-    owned = {b for a, b, k in d.subgraph(members).edges(keys=True) if k in OWNERSHIP and a in inside}
-    tops = [m for m in members if m not in owned] or list(members)
-    return sorted(tops, key=lambda m: (-d.out_degree(m), m))[0]
+    """The member nobody in the group owns or controls; the most connected such member. A group is
+    closed under ownership edges, so a member's in-degree in the (scoped) ownership graph is its
+    in-degree inside the group."""
+    g = view.sub(view.graph.ownership)
+    inside = [m for m in members if m in g]
+    if not inside:
+        return sorted(members)[0]
+    tops = [m for m in inside if g.in_degree(m) == 0] or inside
+    return sorted(tops, key=lambda m: (-g.out_degree(m), m))[0]
 
 
 def exposure(view: View, members: list[str]) -> dict:

@@ -30,6 +30,27 @@ def _circles(view: graph.View) -> list[dict]:
     return hit
 
 
+def _groups(view: graph.View) -> tuple[pd.DataFrame, dict]:
+    """Every group's exposure (groups.exposures) and its members, kept with the cached graph per scope."""
+    key = ("__groups__", view.hidden)
+    hit = view.graph._views.get(key)
+    if hit is None:
+        ex = groups.exposures(view)
+        member_of = ex.attrs["member_of"]
+        hit = (ex, {g: sorted(m) for g, m in member_of.groupby(member_of).groups.items()})
+        view.graph._views[key] = hit
+    return hit
+
+
+def _head(view: graph.View, gid, members: list[str]) -> str:
+    key = ("__head__", view.hidden, gid)
+    hit = view.graph._views.get(key)
+    if hit is None:
+        hit = groups.head(view, members)
+        view.graph._views[key] = hit
+    return hit
+
+
 def flagged(db: Database, scope: Scope) -> pd.DataFrame:
     """Every flagged in-scope client, worst first, with its group and the bank's exposure to it:
     client, name, branch_id, industry, level, hops, path, circle, group_head, group_size,
@@ -40,16 +61,14 @@ def flagged(db: Database, scope: Scope) -> pd.DataFrame:
             "group_head", "group_size", "loans", "guarantees", "exposure"]
     if df.empty:
         return pd.DataFrame(columns=cols)
-    ex = groups.exposures(view)
+    ex, by_group = _groups(view)
     member_of = ex.attrs["member_of"]
     p = view.graph.parties
     df["name"] = df["client"].map(p["name"])
     df["branch_id"] = df["client"].map(p["branch_id"])
     df["industry"] = df["client"].map(p["industry"])
     gid = df["client"].map(member_of)
-    by_group = member_of.groupby(member_of).groups
-    heads = {g: groups.head(view, sorted(by_group[g])) if ex.at[g, "members"] > 1 else None
-             for g in gid.unique()}
+    heads = {g: _head(view, g, by_group[g]) if ex.at[g, "members"] > 1 else None for g in gid.unique()}
     df["group_head"] = [heads[g] or c for g, c in zip(gid, df["client"])]
     df["group_size"] = gid.map(ex["members"]).astype(int)
     df["loans"] = gid.map(ex["loans"])
@@ -123,9 +142,12 @@ def client_view(db: Database, scope: Scope, client: str, k: int = 2,
     all_circles = _circles(view)
     mine = circles_mod.circles_of(view, client, all_circles)
     flag = risk.client_flag(view, client, [c["members"] for c in mine])
-    members = groups.group_of(view, client)
+    ex, by_group = _groups(view)
+    gid = ex.attrs["member_of"][client]
+    members = by_group[gid]
+    exposure = {k: float(ex.at[gid, k]) for k in ("loans", "guarantees", "total")}
     return {"nodes": nodes, "edges": edges, "truncated": truncated, "flag": flag, "group": members,
-            "head": groups.head(view, members), "exposure": groups.exposure(view, members),
+            "head": _head(view, gid, members) if len(members) > 1 else client, "exposure": exposure,
             "circles": mine, "chains": circles_mod.chains(view, client)}
 
 

@@ -68,17 +68,27 @@ def facts(row) -> list[tuple[str, str, object]]:
     return out
 
 
-def party_risk(g) -> pd.Series:
-    """party → 'high' / 'medium' / None, for every party of the graph."""
-    return pd.Series({p: (fs[0][0] if (fs := facts(row)) else None)
-                      for p, row in zip(g.parties.index, g.parties.to_dict("records"))}, dtype=object)
+def party_levels(parties: pd.DataFrame) -> pd.Series:
+    """'high' / 'medium' / None for every party row at once (the same rules as ``facts``)."""
+    overdue = pd.to_numeric(parties["overdue_days"], errors="coerce")
+    debt = pd.to_numeric(parties["debt_ratio"], errors="coerce")
+    status = parties["loan_status"].astype(object)
+    flag = lambda c: parties[c].astype(object).fillna(False).astype(bool)  # noqa: E731
+    high = (overdue >= OVERDUE_HIGH) | flag("enforcement") | status.isin(BAD_LOANS)
+    medium = ((overdue >= OVERDUE_MEDIUM) & (overdue < OVERDUE_HIGH)) | (debt >= DEBT_RATIO_MEDIUM) | \
+        flag("litigation") | (status == "watch")
+    out = pd.Series(None, index=parties.index, dtype=object)
+    out[medium.fillna(False).to_numpy()] = "medium"
+    out[high.fillna(False).to_numpy()] = "high"
+    return out
 
 
-def _risk(view: View) -> pd.Series:
+def _risk(view: View) -> dict[str, str]:
+    """party → 'high' / 'medium' for the parties with a risk fact (kept with the cached graph)."""
     g = view.graph
     hit = g._views.get("__risk__")
     if hit is None:
-        hit = party_risk(g)
+        hit = {p: v for p, v in zip(g.parties.index, g.parties["risk"]) if isinstance(v, str)}
         g._views["__risk__"] = hit
     return hit
 
@@ -129,7 +139,7 @@ def flags(view: View, circles: list[dict]) -> pd.DataFrame:
     und = view.sub(view.graph.undirected)
     by_client: dict[str, list] = {}
     for severity in ("high", "medium"):
-        sources = sorted(n for n in risk.index[risk == severity] if n in und)
+        sources = sorted(n for n, v in risk.items() if v == severity and n in und)
         if not sources:
             continue
         _, paths = nx.multi_source_dijkstra(und, sources, cutoff=FLAG_HOPS)
@@ -164,12 +174,9 @@ def _pct(v, lang: str) -> str:
 
 def step_text(view: View, a: str, b: str, label, lang: str) -> str:
     """What `a` is to `b`, e.g. "guarantor of B (¥30M)" / "为B担保（3000万元）"."""
-    d = view.graph.directed
-    options = [(STEP_PRIORITY.index(k), 0, k, data) for k, data in (d.get_edge_data(a, b) or {}).items()]
-    options += [(STEP_PRIORITY.index(k), 1, k, data) for k, data in (d.get_edge_data(b, a) or {}).items()]
-    _, back, rel, data = min(options, key=lambda o: (o[0], o[1]))
+    options = view.graph.relations_between(a, b)
+    rel, back, (share, amount) = min(options, key=lambda o: (STEP_PRIORITY.index(o[0]), o[1]))
     key = f"step.{rel}" + ("" if rel == "legal_rep" else (".in" if back else ".out"))
-    amount, share = data.get("amount"), data.get("share_pct")
     text = _t(key, lang, other=label(b))
     if rel == "guarantee" and amount is not None:
         text += _t("paren", lang, v=money(amount, lang))

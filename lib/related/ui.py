@@ -258,7 +258,7 @@ def _node_hover(row: dict, label, lang: str) -> str:
 def client_detail(cv: dict, client: str, scope_arg) -> None:
     lang = ui.lang()
     f = cv["flag"]
-    parties = set(cv["group"]) | {cv["head"], client} | {p for c in cv["circles"] for p in c["members"]}
+    parties = {cv["head"], client} | {p for c in cv["circles"] for p in c["members"]}
     parties |= {p for ch in cv["chains"] for p in ch} | set((f or {}).get("path") or ()) | set((f or {}).get("circle") or ())
     label = labels_for(scope_arg, parties)
     view = graph.scoped(ui.db(), _scope(scope_arg))
