@@ -14,7 +14,9 @@ Rules:
   there are no logins yet), when, the old and the new value (as text; dates ISO). Creating an
   item writes one row per filled field (action ``create``); deleting writes one row with the
   whole item as JSON (action ``delete``). Rows loaded through the import pipeline carry their
-  ``import_id``; ``history`` shows that load as a line of its own.
+  ``import_id``; ``history`` shows that load as a line of its own, and each field the load changed
+  as an ``import`` row (see "file imports" below: a file never overwrites a field the app changed
+  after the file was exported).
 - Concurrent edits (optimistic, compare-on-save): a save carries each item *as it was loaded*.
   For every field the user changed, the value now in the database is compared with the loaded one:
   unchanged -> the new value is written; someone else already wrote the same value -> nothing to
