@@ -94,8 +94,8 @@ def test_empty_database_says_what_to_upload(tmp_path, monkeypatch):
     at = run_app()
     assert not at.exception
     assert [w.value for w in at.warning] == [
-        "No balance snapshots yet. Upload a **balances — Core banking balance snapshot** export "
-        "on the Data page to fill this page."]
+        "Nothing dated is loaded yet. Upload the **Core banking / CRM customer export** and the "
+        "**Core banking balance snapshot** on the Data page to fill this page."]
 
 
 def test_projector_mode_from_the_url(app_env):
