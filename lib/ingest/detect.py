@@ -292,6 +292,19 @@ def _hint_headers(table_name: str, headers: list[str], used: set[str]) -> list[s
     return out
 
 
+def _generic_forms() -> set[str]:
+    """Header spellings that many tables accept (date, type, amount, status ...): a match through
+    one of them says little about which table a file is."""
+    seen = Counter()
+    for tb in schema.TABLES:
+        for form in set(schema.header_index(tb)):
+            seen[form] += 1
+    return {f for f, n in seen.items() if n >= 3}
+
+
+GENERIC = _generic_forms()
+
+
 def _fit(col: schema.Column, values: list[str]) -> tuple[float, str | None]:
     """How well sampled values fit a column's type: 0..1 and a reason key when they do not."""
     from lib.ingest import parse
@@ -331,8 +344,13 @@ def score_table(tb: schema.Table, headers: list[str], rows: list[list[str]]) -> 
     for h, m in chosen.items():
         col_of.setdefault(m.column, h)
     why: list[tuple[str, dict]] = []
-    fits = {}
+    fits, generic = {}, set()
     for cname, h in col_of.items():
+        c0 = tb.column(cname) if cname in tb.column_names else None
+        is_id = c0 is not None and c0.type == "VARCHAR" and not c0.categories and (
+            c0.references or cname.endswith("_id") or cname in tb.key)
+        if c0 is not None and not is_id and schema.normalise(chosen[h].form) in GENERIC:
+            generic.add(cname)
         if cname.startswith(mapping.WIDE_TABLE + "."):
             fits[cname] = 1.0
             continue
@@ -348,12 +366,12 @@ def score_table(tb: schema.Table, headers: list[str], rows: list[list[str]]) -> 
             else:
                 f = min(f, 0.2)
                 why.append(("ingest.guess.key_repeats", dict(header=h, column=cname, table=tb.name)))
-        fits[cname] = f
+        fits[cname] = f * (0.5 if cname in generic else 1.0)
     weight = {c.name: (2.0 if c.name in tb.key else 1.0) for c in tb.columns if c.required}
     total = sum(weight.values()) or 1.0
     got = sum(w * fits.get(c, 0.0) for c, w in weight.items())
     own = [c for c in fits if c in tb.column_names and c not in tb.key and not tb.column(c).references
-           and tb.column(c).type != "DOUBLE" and fits[c] >= 0.5]  # amounts are in every kind of file
+           and tb.column(c).type != "DOUBLE" and c not in generic and fits[c] >= 0.5]  # amounts: every file has them
     key = tb.key[0]
     if len(tb.key) == 1 and key not in fits and mapping.surrogate_allowed(tb.name) and own:
         got += weight[key] * 0.5
