@@ -315,7 +315,7 @@ def drill_level(scope: Scope, region: str | None = None, branch: str | None = No
     """The grouping one step below the selection: regions → branches → RMs."""
     if branch or (scope.branch_ids is not None and len(scope.branch_ids) == 1):
         return "rm_id"
-    if region or scope.region:
+    if region or scope.region or scope.unassigned:  # Unassigned: by the branch codes not (yet) loaded
         return "branch_id"
     return "region"
 
@@ -323,7 +323,7 @@ def drill_level(scope: Scope, region: str | None = None, branch: str | None = No
 def drill_scope(scope: Scope, region: str | None = None, branch: str | None = None) -> Scope:
     return Scope(region=region or scope.region,
                  branch_ids=(branch,) if branch else scope.branch_ids,
-                 customer_type=scope.customer_type)
+                 customer_type=scope.customer_type, unassigned=scope.unassigned)
 
 
 def _universe(db: Database, scope: Scope, level: str) -> pd.DataFrame:

@@ -165,7 +165,7 @@ def drill_pickers(options: pd.DataFrame, scope) -> tuple[str | None, str | None]
     """Region and branch selectors inside the viewer's scope (hidden where the global
     filters already fix them); returns (region, branch) of the drill-down, None for all."""
     region = branch = None
-    if scope.branch_ids is not None:
+    if scope.branch_ids is not None or scope.unassigned:  # Unassigned has no regions or branches to pick
         return None, None
     left, right = st.columns(2)
     if scope.region is None:

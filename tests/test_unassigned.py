@@ -275,3 +275,14 @@ def test_sales_mix_counts_sales_of_unknown_customers(bank):
     parts = [float(retro.delivery(live, str(QUARTER), sc)["amount"].sum())
              for sc in (Scope(region="East"), Scope(region="West"), Scope(unassigned=True))]
     assert sum(parts) == pytest.approx(float(s["amount"].sum()))
+
+
+def test_diagnosis_drill_of_unassigned_lists_the_branch_codes_not_loaded(bank):
+    from lib import diagnosis
+    with_cube, live, src = bank
+    unknown = set(src["balances"]["customer_id"]) - _ids(src, branch_id=["B1", "B2", "B3"])
+    for db in (with_cube, live):
+        assert diagnosis.drill_level(Scope(unassigned=True)) == "branch_id"
+        df = diagnosis.drill(db, "aum", str(QUARTER), Scope(unassigned=True))
+        assert "ZZ9" in set(df["grp"]) and not {"B1", "B2", "B3"} & set(df["grp"])
+        assert float(df["value"].sum()) == pytest.approx(_aum(src, SNAPS[-1], unknown), rel=1e-12)
