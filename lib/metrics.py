@@ -809,7 +809,10 @@ def has_unassigned(db: Database) -> bool:
 
 
 def scope_level(scope: Scope) -> tuple[str, str]:
-    """The targets table's (scope, scope_id) for a viewer scope."""
+    """The targets table's (scope, scope_id) for a viewer scope ("unassigned" for the rows of no
+    known branch: no plan is set for them, and the bank's plan is not theirs)."""
+    if scope.unassigned:
+        return "unassigned", ""
     if scope.branch_ids is not None and len(scope.branch_ids) == 1:
         return "branch", scope.branch_ids[0]
     if scope.region is not None and scope.branch_ids is None:

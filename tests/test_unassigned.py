@@ -286,3 +286,17 @@ def test_diagnosis_drill_of_unassigned_lists_the_branch_codes_not_loaded(bank):
         df = diagnosis.drill(db, "aum", str(QUARTER), Scope(unassigned=True))
         assert "ZZ9" in set(df["grp"]) and not {"B1", "B2", "B3"} & set(df["grp"])
         assert float(df["value"].sum()) == pytest.approx(_aum(src, SNAPS[-1], unknown), rel=1e-12)
+
+
+def test_the_bank_plan_is_not_the_plan_of_unassigned_rows(bank):
+    from lib import plan
+    _, live, _ = bank
+    with live.transaction() as cur:
+        cur.execute("INSERT INTO targets (quarter, scope, scope_id, metric, target_value) "
+                    "VALUES (?, 'bank', 'ALL', 'aum', 1e9)", [str(QUARTER)])
+    try:
+        assert plan.target(live, "aum", QUARTER, WHOLE_BANK) == 1e9
+        assert plan.target(live, "aum", QUARTER, Scope(unassigned=True)) is None
+    finally:
+        with live.transaction() as cur:
+            cur.execute("DELETE FROM targets WHERE quarter = ? AND scope = 'bank'", [str(QUARTER)])
