@@ -149,3 +149,10 @@ def test_links_from_diagnosis_and_the_corporate_calculator(app_env):
     chosen = at.selectbox(key="ch_calc_client").value
     links = [(p.proto.page, p.proto.label, p.proto.query_string) for p in at.get("page_link")]
     assert ("related", "查看该客户的关联图谱", f"client={chosen}") in links
+
+
+def test_retail_filter_says_the_page_is_corporate(app_env):
+    at = run_page({"lang": "zh", "ctype": "retail"})
+    assert not at.exception
+    assert at.info[-1].value == "关联风险针对对公客户；当前客户类型筛选为零售。"
+    assert not at.get("plotly_chart") and not at.metric
