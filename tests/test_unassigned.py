@@ -219,11 +219,11 @@ def test_balances_without_any_customers_file_give_the_bank_aum(tmp_path):
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
-def _overview(monkeypatch, path: str, lang: str = "en", **state):
+def _overview(monkeypatch, path: str, lang: str = "en", page: str = "overview", **state):
     from streamlit.testing.v1 import AppTest
     monkeypatch.setenv("QUARTERDECK_DB", path)
     at = AppTest.from_file(APP, default_timeout=120)
-    at.switch_page("pages/overview.py")
+    at.switch_page(f"pages/{page}.py")
     at.session_state["lang"] = lang
     at.session_state["_qd_init"] = True
     for k, v in state.items():
@@ -300,3 +300,12 @@ def test_the_bank_plan_is_not_the_plan_of_unassigned_rows(bank):
     finally:
         with live.transaction() as cur:
             cur.execute("DELETE FROM targets WHERE quarter = ? AND scope = 'bank'", [str(QUARTER)])
+
+
+@pytest.mark.parametrize("page", ["diagnosis", "tiering", "channels", "team", "pdca", "related", "data"])
+def test_every_page_runs_under_the_unassigned_filter(bank, monkeypatch, page):
+    from lib import ui
+    with_cube, _, _ = bank
+    at = _overview(monkeypatch, with_cube.path, page=page, f_region=ui.UNASSIGNED)
+    assert at.session_state["f_region"] == ui.UNASSIGNED
+    assert "⟦" not in " ".join(str(x.value) for x in (*at.markdown, *at.caption, *at.info, *at.warning))
