@@ -86,7 +86,7 @@ def macros() -> list[str]:
         "CREATE OR REPLACE TEMP MACRO qd_int(s) AS list_transform([qd_amount(s)], lambda v: CASE WHEN v = round(v) "
         "AND abs(v) < 2147483647 THEN CAST(v AS INTEGER) ELSE NULL END)[1]",
         # number format of a cell (see NUMBER_CLASSES); the column's format is decided from all its cells
-        "CREATE OR REPLACE TEMP MACRO qd_num_class(s) AS list_transform([regexp_replace(upper(s), '[^0-9.,E]', '', 'g')], "
+        "CREATE OR REPLACE TEMP MACRO qd_num_class_slow(s) AS list_transform([regexp_replace(upper(s), '[^0-9.,E]', '', 'g')], "
         "lambda c: CASE WHEN s IS NULL THEN NULL WHEN NOT (contains(c, ',') OR contains(c, '.')) THEN 'P' "
         "WHEN contains(c, 'E') THEN 'S' "
         f"WHEN regexp_matches(c, {_sql_str(AMBIGUOUS_RE)}) THEN CASE WHEN contains(c, ',') THEN 'AC' ELSE 'AD' END "
@@ -94,6 +94,11 @@ def macros() -> list[str]:
         f"WHEN regexp_matches(c, {_sql_str(DOT_GROUP_RE)}) THEN 'EG' "
         "WHEN regexp_matches(c, '^\\d*\\.\\d*$') THEN 'DD' "
         "WHEN regexp_matches(c, '^\\d*,\\d*$') THEN 'DC' ELSE 'X' END)[1]",
+        # fast path: a cell that casts as a plain decimal is P, AD (1.234) or DD, told by where its dot is
+        "CREATE OR REPLACE TEMP MACRO qd_num_class(s) AS CASE WHEN s IS NULL THEN NULL "
+        "WHEN regexp_full_match(s, '\\s*[+-]?\\d*\\.?\\d*\\s*') THEN list_transform([ltrim(trim(s), '+-')], lambda c: "
+        "CASE WHEN NOT contains(c, '.') THEN 'P' WHEN instr(c, '.') BETWEEN 2 AND 4 AND length(c) - instr(c, '.') = 3 "
+        "THEN 'AD' ELSE 'DD' END)[1] ELSE qd_num_class_slow(s) END",
         # the two readings of an ambiguous cell, for the reason text
         "CREATE OR REPLACE TEMP MACRO qd_num_readings(s) AS CASE WHEN contains(s, ',') "
         "THEN replace(trim(s), ',', '') || ' / ' || replace(trim(s), ',', '.') "
