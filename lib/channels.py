@@ -6,9 +6,10 @@ into SQL comes from this module and ``lib.db.Scope``.
 
 Definitions (also shown on the Channels page, strings ``channels.def.*``):
 
-- **Lead in scope**: a lead whose customer is inside the viewer's scope. Leads without a
-  customer (unconverted prospects) belong to no branch, so they count only in the
-  unfiltered whole-bank view.
+- **Lead in scope**: a lead whose customer is inside the viewer's scope. Leads (and sales)
+  without a known customer (unconverted prospects, customers not yet loaded) belong to no
+  branch and no customer type, so they count only in the whole-bank view without a
+  customer-type filter and under "Unassigned".
 - **Converted**: ``converted`` is true, or ``stage`` is ``converted``.
 - **Funnel** (contacted -> interested -> applied -> converted): each lead counts at the furthest
   stage it reached and at every stage before it. ``lost`` and an empty stage count as

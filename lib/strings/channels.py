@@ -107,10 +107,10 @@ STRINGS = {
               "contribution = AUM inflow of converted leads. Flag reasons compare the campaign with the median "
               "campaign on this board (conversion below half, cost per lead above 1.5×, revenue per conversion below "
               "half). Under a region, branch or customer-type filter, cost is allocated by the campaign's share of "
-              "leads in scope; unconverted prospects count only in the whole-bank view.",
+              "leads in scope; unconverted prospects count only in the whole-bank view and under Unassigned.",
         "zh": "转化率 = 成交线索 ÷ 触达线索；获客成本 = 成本 ÷ 新获客户数；资产贡献 = 成交线索的资产流入。整改原因与本看板的中位活动比较"
               "（转化率低于一半、单线索成本高于 1.5 倍、单笔成交收入低于一半）。选择区域、网点或客户类型时，成本按活动在该范围内的线索占比分摊；"
-              "未成交的潜客仅在全行视图中计入。"},
+              "未成交的潜客仅在全行视图和“未分配”中计入。"},
     "channels.board.filter_channel": {"en": "Channels", "zh": "渠道"},
     "channels.board.flagged_only": {"en": "Only campaigns to stop or fix", "zh": "只看需停止或整改的活动"},
     "channels.board.kpi.campaigns": {"en": "Campaigns", "zh": "活动数"},
