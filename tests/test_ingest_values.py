@@ -386,3 +386,12 @@ def test_weak_guess_names_the_candidates(db, tmp_path):
         jobs.import_one(db, str(p), {})
     assert ei.value.message("en").startswith("t.csv: not sure which table this file is; the best candidates: ")
     assert ei.value.message("en").endswith(". Choose the table.")
+
+
+def test_preview_uses_the_columns_format_and_unit(db, tmp_path):
+    p = tmp_path / "b.csv"
+    p.write_bytes(csv(["customer_id;as_of;deposits;理财余额(万元)", "E1;2026-03-31;2.079,86;1,5", "E2;2026-03-31;1.234;0"]))
+    src = detect.inspect(str(p))
+    plan = mapping.propose(db, src)
+    rows = mapping.preview(src, plan)
+    assert [(r["deposits"], r["wealth"]) for r in rows] == [(2079.86, 15000.0), (1234.0, 0.0)]
