@@ -62,9 +62,10 @@ def _require_shell() -> None:
     bare page."""
     global _shell_reruns
     from streamlit.runtime.scriptrunner import get_script_run_ctx
-    if get_script_run_ctx(suppress_warning=True) is None:  # not a script run (e.g. a test formatting a label)
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:  # not a script run (e.g. a test formatting a label)
         return
-    if getattr(_shell, "active", False):
+    if getattr(_shell, "active", False) or ctx.fragment_ids_this_run:  # a fragment's own rerun: the shell ran before
         return
     from streamlit.runtime.pages_manager import PagesManager
     PagesManager.uses_pages_directory = False

@@ -520,6 +520,6 @@ def client_graph_link(cid: str) -> None:
 
 
 def client_label(clients: pd.DataFrame):
-    info = clients.set_index("customer_id")
-    return lambda cid: t("channels.calc.client_label", id=cid, industry=info.at[cid, "industry"] or "—",
-                         deposits=ui.money(info.at[cid, "deposits"]))
+    """Labels made in the run (a widget's format_func is also called outside it, in the run's language)."""
+    return {r.customer_id: t("channels.calc.client_label", id=r.customer_id, industry=r.industry or "—",
+                             deposits=ui.money(r.deposits)) for r in clients.itertuples(index=False)}.get

@@ -22,6 +22,35 @@ section = ui.section("channels", {s: f"channels.tab.{s}" for s in ("channels", "
                      {"channels": "bar_chart", "campaigns": "campaign", "ab": "science", "referrals": "handshake",
                       "products": "inventory_2"})  # only the open section runs
 
+
+@st.fragment
+def mix_chart(weekly, quarter: str) -> None:
+    """The measure switch reruns only this chart."""
+    names = {m: ui.t(f"channels.measure.{m}") for m in uc.MEASURES}
+    measure = st.segmented_control(ui.t("channels.mix.measure"), uc.MEASURES, default="leads",
+                                   format_func=names.get, key="ch_measure")
+    st.plotly_chart(uc.mix_chart(weekly, measure or "leads", quarter), width="stretch")
+
+
+@st.fragment
+def ab_test(tests: dict, ids: list) -> None:
+    """Picking another campaign reruns only its test."""
+    names = {c: tests[c]["campaign_name"] for c in ids}
+    cid = st.selectbox(ui.t("channels.ab.pick"), ids, format_func=lambda c: names.get(c, c), key="ch_ab_campaign")
+    test = tests[cid]
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(uc.ab_arms_chart(test["arms"]), width="stretch")
+    with right:
+        uc.ab_arms_table(test["arms"])
+    comps = test["comparisons"].to_dict("records")
+    if len(comps) > 1:
+        st.caption(ui.t("channels.ab.multi_note", arms=len(comps) + 1, control=ui.safe(comps[0]["control"]),
+                        alpha=f"{comps[0]['alpha']:.3f}"))
+    for comp in comps:
+        uc.ab_comparison(comp)
+
+
 # ---------------------------------------------------------------- channels
 if section == "channels":
     if uc.needs("leads"):
@@ -37,9 +66,7 @@ if section == "channels":
         if weekly.empty:
             st.info(ui.t("channels.none_in_quarter"), icon=":material/info:")
         else:
-            measure = st.segmented_control(ui.t("channels.mix.measure"), uc.MEASURES, default="leads",
-                                           format_func=lambda m: ui.t(f"channels.measure.{m}"), key="ch_measure")
-            st.plotly_chart(uc.mix_chart(weekly, measure or "leads", quarter), width="stretch")
+            mix_chart(weekly, quarter)
             st.caption(ui.t("channels.mix.note"))
             st.markdown(f"**{ui.t('channels.summary.header')}**")
             summary = ui.cached(channels.channel_summary, quarter, scope)
@@ -97,21 +124,7 @@ if section == "ab":
             st.info(ui.t("channels.ab.none"), icon=":material/info:")
         else:
             in_quarter = set(ui.cached(channels.campaigns_in_quarter, quarter))
-            ids = sorted(tests, key=lambda c: (c not in in_quarter, c), reverse=False)
-            cid = st.selectbox(ui.t("channels.ab.pick"), ids, format_func=lambda c: tests[c]["campaign_name"],
-                               key="ch_ab_campaign")
-            test = tests[cid]
-            left, right = st.columns(2)
-            with left:
-                st.plotly_chart(uc.ab_arms_chart(test["arms"]), width="stretch")
-            with right:
-                uc.ab_arms_table(test["arms"])
-            comps = test["comparisons"].to_dict("records")
-            if len(comps) > 1:
-                st.caption(ui.t("channels.ab.multi_note", arms=len(comps) + 1, control=ui.safe(comps[0]["control"]),
-                                alpha=f"{comps[0]['alpha']:.3f}"))
-            for comp in comps:
-                uc.ab_comparison(comp)
+            ab_test(tests, sorted(tests, key=lambda c: (c not in in_quarter, c), reverse=False))
             st.caption(ui.t("channels.ab.method"))
 
 # ---------------------------------------------------------------- referrals
@@ -167,7 +180,7 @@ if section == "products":
     search = st.text_input(ui.t("channels.calc.search"), key="ch_calc_search", placeholder=ui.t("channels.calc.search_hint"))
     clients = ui.cached(bundles.corporate_clients, scope, search)
     mode = st.radio(ui.t("channels.calc.mode"), ["client", "prospect"], horizontal=True,
-                    format_func=lambda m: ui.t(f"channels.calc.mode.{m}"), key="ch_calc_mode")
+                    format_func={m: ui.t(f"channels.calc.mode.{m}") for m in ("client", "prospect")}.get, key="ch_calc_mode")
     fees_today = None
     if mode == "client" and clients.empty:
         st.info(ui.t("channels.calc.no_match" if search.strip() else "channels.calc.no_clients"), icon=":material/info:")

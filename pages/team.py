@@ -32,6 +32,27 @@ section = ui.section("team", {s: f"team.tab.{s}" for s in ("scorecard", "radar",
                      {"scorecard": "leaderboard", "radar": "radar", "capability": "school",
                       "mentors": "diversity_3"})  # only the open section runs
 
+
+@st.fragment
+def rm_radars(card, team_by: str) -> None:
+    """Picking RMs reruns only their radars (and keeps the choice in the URL)."""
+    picked = st.multiselect(ui.t("team.radar.pick"), list(card["rm_id"]), key="tm_rms", max_selections=ut.MAX_RMS,
+                            format_func=ut.rm_label(card), help=ui.t("team.radar.pick_help"))
+    ut.keep_rms_in_url()
+    if not picked:
+        st.info(ui.t("team.radar.none"), icon=":material/info:")
+        return
+    names = ut.team_label(card, team_by)
+    for col, rm in zip(st.columns(len(picked)), picked):
+        data = team.radar(card, rm, team_by)
+        me = card[card["rm_id"] == rm].iloc[0]
+        with col:
+            st.plotly_chart(ut.rm_radar(data, ui.t("team.radar.title", name=me["rm_name"], team=names(me[team_by])),
+                                        height=620 if len(picked) == 1 else 500), width="stretch")
+            if not me["has_book"]:
+                st.caption(ui.t("team.radar.unscored", name=ui.safe(me["rm_name"])))
+
+
 # ---------------------------------------------------------------- scorecard
 if section == "scorecard":
     st.subheader(ui.t("team.stars.header"), anchor=False)
@@ -52,20 +73,7 @@ if section == "scorecard":
 # ---------------------------------------------------------------- radar
 if section == "radar":
     st.subheader(ui.t("team.radar.header"), anchor=False)
-    picked = st.multiselect(ui.t("team.radar.pick"), list(card["rm_id"]), key="tm_rms", max_selections=ut.MAX_RMS,
-                            format_func=ut.rm_label(card), help=ui.t("team.radar.pick_help"))
-    if not picked:
-        st.info(ui.t("team.radar.none"), icon=":material/info:")
-    else:
-        names = ut.team_label(card, team_by)
-        for col, rm in zip(st.columns(len(picked)), picked):
-            data = team.radar(card, rm, team_by)
-            me = card[card["rm_id"] == rm].iloc[0]
-            with col:
-                st.plotly_chart(ut.rm_radar(data, ui.t("team.radar.title", name=me["rm_name"], team=names(me[team_by])),
-                                            height=620 if len(picked) == 1 else 500), width="stretch")
-                if not me["has_book"]:
-                    st.caption(ui.t("team.radar.unscored", name=ui.safe(me["rm_name"])))
+    rm_radars(card, team_by)
     st.caption(ui.t("team.radar.note"))
 
     st.subheader(ui.t("team.radar.teams_header"), anchor=False)
