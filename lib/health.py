@@ -103,7 +103,7 @@ def _scores_sql(db: Database, quarter: str, scope: Scope) -> tuple[str, dict]:
     params.update({"h_vol_max": VOL_MAX, "h_trend_span": TREND_SPAN, "h_w_vol": W_VOL, "h_w_trend": W_TREND,
                    "h_min_typical": MIN_TYPICAL, "h_risk_types": list(RISK_TYPES),
                    "h_validity": int(settings.get(db, "risk_assessment_validity_days"))})
-    held = tiers.HELD_AT.replace("${p}", "$t_")
+    held = tiers.held_at("t_")
     sql = f"""
 WITH {cte},
 mon AS (SELECT customer_id, date_trunc('month', as_of) AS m, arg_max(aum, as_of) AS aum FROM v_balances

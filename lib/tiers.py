@@ -34,10 +34,18 @@ RANK = {"private": 4, "wealth": 3, "potential": 2, "mass": 1, "unknown": 0,
         "corp_large": 3, "corp_medium": 2, "corp_small": 1, "corp_unknown": 0}
 STATES = TIERS + ("new", "left")
 
-HELD_AT = ("s.sale_date <= ${p}at AND (s.close_date IS NULL OR s.close_date > ${p}at) "
-           "AND coalesce(s.status, 'active') <> 'cancelled'")
-OPEN_AT = ("(c.open_date IS NULL OR c.open_date <= ${p}at) AND (c.close_date IS NULL OR c.close_date > ${p}at) "
-           "AND NOT (coalesce(c.status, '') = 'closed' AND c.close_date IS NULL)")
+def held_at(p: str = "t_") -> str:
+    """SQL condition: sale `s` held on the day bound as ``${p}at`` (the parameter's name prefixed)."""
+    at = f"${p}at"
+    return (f"s.sale_date <= {at} AND (s.close_date IS NULL OR s.close_date > {at}) "
+            "AND coalesce(s.status, 'active') <> 'cancelled'")
+
+
+def open_at(p: str = "t_") -> str:
+    """SQL condition: customer `c` open on the day bound as ``${p}at``."""
+    at = f"${p}at"
+    return (f"(c.open_date IS NULL OR c.open_date <= {at}) AND (c.close_date IS NULL OR c.close_date > {at}) "
+            "AND NOT (coalesce(c.status, '') = 'closed' AND c.close_date IS NULL)")
 
 
 # ---------------------------------------------------------------- rules
@@ -134,8 +142,7 @@ def tiered_cte(db: Database, quarter: str, scope: Scope, rules: dict | None = No
           SELECT c.customer_id, c.customer_type, c.branch_id, c.rm_id, c.aum, c.prev_aum, c.corp_balance, c.tier
           FROM qd_cube_tiers c WHERE c.quarter = ${p}quarter AND {sc}
         )""", params
-    held = HELD_AT.replace("${p}", f"${p}")
-    open_at = OPEN_AT.replace("${p}", f"${p}")
+    held, is_open = held_at(p), open_at(p)
     growth_ok = f"({name}_p.aum > 0 AND {name}_p.aum >= ${p}growth_min AND {name}_b.aum >= {name}_p.aum * (1 + ${p}growth))"
     sql = f"""
         {name}_b AS (SELECT customer_id, aum, coalesce(deposits, 0) + coalesce(loans, 0) AS corp_balance
@@ -154,7 +161,7 @@ def tiered_cte(db: Database, quarter: str, scope: Scope, rules: dict | None = No
           LEFT JOIN {name}_b ON {name}_b.customer_id = c.customer_id
           LEFT JOIN {name}_p ON {name}_p.customer_id = c.customer_id
           LEFT JOIN {name}_l ON {name}_l.customer_id = c.customer_id
-          WHERE {sc} AND {open_at}
+          WHERE {sc} AND {is_open}
         )"""
     return sql, params
 
@@ -192,7 +199,7 @@ _HOLDERS = f"""
         held AS (SELECT DISTINCT s.customer_id, pr.product_type
                  FROM sales s JOIN products pr ON pr.product_id = s.product_id
                  JOIN tiered ON tiered.customer_id = s.customer_id
-                 WHERE {HELD_AT.replace("${p}", "$t_")} AND pr.product_type IS NOT NULL)"""
+                 WHERE {held_at("t_")} AND pr.product_type IS NOT NULL)"""
 # holders per (quarter, branch, customer type, tier, product type), kept with the metric cube
 CUBE_HOLDERS_SQL = ("SELECT $cube_quarter, tiered.branch_id, tiered.customer_type, tiered.tier, held.product_type, "
                     "count(*) FROM tiered JOIN held USING (customer_id) GROUP BY ALL")
