@@ -106,6 +106,7 @@ class Case:
     metrics: dict = field(default_factory=dict)   # metric key -> (quarter, true value)
     note: str = ""
     detectable: bool = True  # headers that say what the file is (A1..A16 do not)
+    ask: bool = False        # the headers fit several tables: detection must not guess, but list candidates with why
 
 
 def _cm():
@@ -202,7 +203,8 @@ def _bac():
     df = berka("berka_account.asc")
     opened = pd.to_datetime(df["date"], format="%y%m%d").dt.date
     return Case(
-        "berka_account.asc", "customers", 200, 200, 0,
+        "berka_account.asc", "customers", 200, 200, 0, ask=True,
+        note="an account list could be customers (one account per client) or not: the manager picks",
         maps={"account_id": "customer_id", "district_id": "branch_id", "date": "open_date"},
         sets={"customer_type": "retail"},
         truths=[Truth("opening dates (YYMMDD)", "SELECT list(open_date ORDER BY CAST(customer_id AS INTEGER)) FROM customers",
@@ -234,7 +236,7 @@ def _bt():
     df = berka("berka_trans.asc")
     first = df.drop_duplicates(["account_id", "date"])
     return Case(
-        "berka_trans.asc", "balances", 200, len(first), 200 - len(first),
+        "berka_trans.asc", "balances", 200, len(first), 200 - len(first), ask=True,
         maps={"account_id": "customer_id", "date": "as_of", "balance": "deposits"},
         truths=[Truth("balances of the loaded (first per account and day) rows", "SELECT sum(deposits) FROM balances",
                       pd.to_numeric(first["balance"]).sum())],
@@ -441,6 +443,10 @@ def test_detected_table(case):
     """Detection alone (no --table) proposes the table a manager would pick."""
     src = detect.inspect(src_path(case.file), file_name=case.file)
     try:
+        if case.ask:
+            offered = src.candidates("en")
+            assert src.table_guess is None and offered and all(why for _, _, why in offered), offered
+            return
         assert src.table_guess == case.table, f"guessed {src.table_guess!r}; headers {src.headers[:8]}"
     finally:
         src.cleanup()
