@@ -50,6 +50,8 @@ SPECS = (
     Spec("assessments", "assessments_测评.csv", "zh", "gbk"),
     Spec("surveys", "surveys.parquet"),
     Spec("ledger", "ledger_台账.csv", "zh"),
+    Spec("outside_parties", "outside_parties_关联方.csv", "zh", "gbk"),
+    Spec("relations", "relations_关联关系.csv", "zh"),
 )
 ORDER = [s.table for s in SPECS]
 _CJK = re.compile(r"[\u4e00-\u9fff]")
