@@ -3,8 +3,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import auth, ui, ui_ingest, ui_pdca
-from lib.db import Config, DatabaseUnwritable
+from lib.core import auth
+from lib.ui import shell as ui
+from lib.ui import ingest as ui_ingest
+from lib.pdca import ui as ui_pdca
+from lib.core.db import Config, DatabaseUnwritable
 from lib.demo import ensure_demo
 
 with ui.shell():
@@ -18,7 +21,7 @@ with ui.shell():
         with st.spinner(ui.t("demo.building")):
             ensure_demo(config.db_path, config.demo_customers, config.demo_seed)
 
-    viewer = ui.sign_in()  # stops with a sign-in screen until someone is signed in (lib.auth)
+    viewer = ui.sign_in()  # stops with a sign-in screen until someone is signed in (lib.core.auth)
     ui_ingest.start_inbox()
     admin_pages = [st.Page("pages/admin.py", title=ui.t("admin.nav"), icon=":material/admin_panel_settings:")]
     navigation = st.navigation({

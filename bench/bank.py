@@ -63,7 +63,7 @@ def refresh_cube(path: Path, log=print) -> dict:
     """Bring a cached bank's metric cube up to date (a bank built before the cube existed, or
     after a change to the metrics); timed, as the rebuild after an import would be."""
     out = subprocess.run([sys.executable, "-c", (
-        "import sys, time; from lib.db import open_database; from lib import warmup; "
+        "import sys, time; from lib.core.db import open_database; from lib import warmup; "
         "d = open_database(sys.argv[1]); t = time.time(); c = time.process_time(); "
         "n = warmup.refresh(d) if not warmup.is_current(d) else 0; d.cursor().execute('CHECKPOINT'); "
         "print(n, time.time() - t, time.process_time() - c)"), str(path)],

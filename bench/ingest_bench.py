@@ -47,7 +47,7 @@ def child(mode: str, csv: str, db: str) -> None:
         con.close()
         out = {"rows": n}
     else:
-        from lib.db import open_database
+        from lib.core.db import open_database
         from lib.ingest import jobs
         d = open_database(db)
         rep = jobs.import_one(d, csv, {"rejects_dir": os.path.dirname(db)})

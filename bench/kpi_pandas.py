@@ -1,9 +1,9 @@
-"""The same KPI set as lib.metrics, computed the way a typical Streamlit dashboard does it:
+"""The same KPI set as lib.metrics.registry, computed the way a typical Streamlit dashboard does it:
 pandas DataFrames loaded from files, merged and filtered in Python.
 
 Used by bench/run.py to compare against the product's DuckDB queries. Every function takes
-the DataFrames and the period's dates (the same ones lib.metrics.period resolves) and returns
-the whole-bank value; bench/run.py checks they agree with lib.metrics.compute.
+the DataFrames and the period's dates (the same ones lib.metrics.registry.period resolves) and returns
+the whole-bank value; bench/run.py checks they agree with lib.metrics.registry.compute.
 """
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lib.db import Scope, open_database  # noqa: E402
+from lib.core.db import Scope, open_database  # noqa: E402
 from lib.related import circles, graph, report, risk  # noqa: E402
 
 PLANTED_CIRCLES = 500

@@ -12,7 +12,7 @@
    (empty st.cache_data, Python modules imported beforehand so only the page's own work counts),
    warm = the median of three more runs in the same process; at --small and at N customers.
 4. KPIs: the same KPI set in pandas on DataFrames loaded from Parquet exports of the same tables,
-   next to lib.metrics.compute on the database (values are checked to agree).
+   next to lib.metrics.registry.compute on the database (values are checked to agree).
 5. Memory: a real `streamlit run` server on the N-customer bank; Chromium visits every page; the
    server's peak RSS (VmHWM) and current RSS afterwards.
 
@@ -75,7 +75,7 @@ def export_files(bank: Path, out: Path) -> dict:
     """customers.csv + balances.csv (latest snapshot) in dump style, and Parquet of the KPI tables."""
     import duckdb
     from bench.kpi_pandas import TABLES
-    from lib import schema
+    from lib.core import schema
     out.mkdir(parents=True, exist_ok=True)
     stamp = out / f"exports-{bank.name}.done"
     files = {"customers": out / "customers.csv", "balances": out / "balances.csv"}
@@ -115,8 +115,8 @@ def child_raw(csv: str, db: str) -> dict:
 
 
 def child_import(csv: str, db: str) -> dict:
-    from lib import auth
-    from lib.db import open_database
+    from lib.core import auth
+    from lib.core.db import open_database
     from lib.ingest import jobs
     t0, c0 = time.time(), time.process_time()
     d = open_database(db)
@@ -166,8 +166,11 @@ def child_page(page: str, db: str, warm_runs: int = 3) -> dict:
 
 def child_kpi(db: str, parquet_dir: str, repeat: int = 3) -> dict:
     from bench import kpi_pandas as kp
-    from lib import cube, metrics, settings, warmup
-    from lib.db import Scope, open_database
+    from lib import warmup
+    from lib.metrics import cube
+    from lib.metrics import registry as metrics
+    from lib.core import settings
+    from lib.core.db import Scope, open_database
     d = open_database(db)
     if not warmup.is_current(d):
         warmup.refresh(d)
@@ -312,7 +315,7 @@ def report(r: dict) -> str:
     L.append("")
     k = r["kpi"]
     L.append(f"## KPIs, quarter {k['quarter']}, whole bank (pandas on DataFrames from Parquet, loaded in "
-             f"{k['load_s']:.1f} s, not counted; vs lib.metrics.compute as the product runs it (metric cube) and "
+             f"{k['load_s']:.1f} s, not counted; vs lib.metrics.registry.compute as the product runs it (metric cube) and "
              f"with the cube off (the metric's own query on the tables); median of 3; seconds)")
     L.append("| KPI | pandas wall | pandas CPU | product wall | product CPU | speed-up (wall) | cube off wall | "
              "cube off CPU | speed-up cube off (wall) | values agree |")

@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from lib import warmup  # the metric cube is built after the data, not part of it
-from lib import metrics
-from lib.db import Database, Scope, forget_database, open_database
-from lib.periods import Quarter
+from lib.metrics import registry as metrics
+from lib.core.db import Database, Scope, forget_database, open_database
+from lib.core.periods import Quarter
 
 AS_OF = date(2026, 11, 20)
 HISTORY_START = date(2025, 7, 1)
@@ -921,7 +921,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=None, help="database file (default: $QUARTERDECK_DB or data/quarterdeck.duckdb)")
     ap.add_argument("--force", action="store_true", help="replace an existing file")
     args = ap.parse_args(argv)
-    from lib.db import default_db_path
+    from lib.core.db import default_db_path
     out = args.out or default_db_path()
     if os.path.exists(out) and not args.force and args.out is None:
         print(f"{out} exists; pass --force to replace it", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Generate docs/DATA_CONTRACT.md and docs/METRICS.md from lib.schema and lib.metrics.
+"""Generate docs/DATA_CONTRACT.md and docs/METRICS.md from lib.core.schema and lib.metrics.registry.
 
     python -m lib.docs          # rewrite both files
     python -m lib.docs --check  # exit 1 when they are out of date
@@ -9,7 +9,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from lib import metrics, schema
+from lib.metrics import registry as metrics
+from lib.core import schema
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -20,7 +21,7 @@ def _cell(text: str) -> str:
 
 def data_contract() -> str:
     out = ["# Data contract", "",
-           "Generated from `lib/schema.py` by `python -m lib.docs`; do not edit by hand.", "",
+           "Generated from `lib/core/schema.py` by `python -m lib.docs`; do not edit by hand.", "",
            f"Schema version {schema.SCHEMA_VERSION}. Headers are matched ignoring case, spaces, underscores "
            "and punctuation, full-width characters folded (NFKC). Every table also stores `extra_attrs` "
            "(columns that matched nothing, kept) and `import_id` (the import that last wrote the row).", ""]
@@ -40,7 +41,7 @@ def data_contract() -> str:
 
 def metric_docs() -> str:
     out = ["# Metric definitions", "",
-           "Generated from the registry in `lib/metrics.py` by `python -m lib.docs`; do not edit by hand. "
+           "Generated from the registry in `lib/metrics/registry.py` by `python -m lib.docs`; do not edit by hand. "
            "Cards, tooltips and tests use the same registry.", "",
            "| key | metric | 指标 | definition | 定义 | formula | unit | better when | kind |",
            "|---|---|---|---|---|---|---|---|---|"]

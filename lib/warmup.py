@@ -1,17 +1,17 @@
 """The warm-up: what the metric cube pre-aggregates, and when it is rebuilt.
 
-Each domain declares its cube jobs (``cube_jobs(db) -> lib.cube.Jobs``): the metric registry its
+Each domain declares its cube jobs (``cube_jobs(db) -> lib.metrics.cube.Jobs``): the metric registry its
 snapshot AUM, Diagnosis every quarter's KPI cards (and, once those are stored, the week and month
 trend of the whole bank's weakest KPI), Tiering the tiers of every quarter, Channels the bundle
 counts, PDCA the burn-up weeks of its default targets and the weekly review's days. This module
-collects them and hands them to ``lib.cube`` (a store); it sits above the domains, so nothing
+collects them and hands them to ``lib.metrics.cube`` (a store); it sits above the domains, so nothing
 below imports it.
 
-When: every committed write goes through ``lib.writes`` (``transaction``, or ``after_commit`` for
+When: every committed write goes through ``lib.core.writes`` (``transaction``, or ``after_commit`` for
 an import that bumps the version in its own transaction), which tells this module
 (``_after_write``). What happens then depends on the database handle (or ``wait``, the command
 line asking for the warm-up before it returns):
-``background`` (the app's handle, set by ``lib.ui``) rebuilds on a daemon thread so the page
+``background`` (the app's handle, set by ``lib.ui.shell``) rebuilds on a daemon thread so the page
 returns at once; ``sync`` (the command line) rebuilds before returning; ``off`` (the default for
 a handle opened by a script or a test) leaves the cube stale, so pages compute live until
 ``refresh`` runs. A rebuild runs only when the cube's stamp no longer matches (a write of facts, or
@@ -24,8 +24,14 @@ import time
 import weakref
 from contextlib import contextmanager
 
-from lib import bundles, cube, diagnosis, metrics, pdca, tiers, writes
-from lib.db import Database, default_db_path, open_database
+from lib.channels import bundles
+from lib.metrics import cube
+from lib.diagnosis import diagnose as diagnosis
+from lib.metrics import registry as metrics
+from lib.pdca import plan as pdca
+from lib.tiering import tiers
+from lib.core import writes
+from lib.core.db import Database, default_db_path, open_database
 
 # the first stage replaces the cube; the second reads the first stage's figures (the cards)
 FIRST = (metrics.cube_jobs, diagnosis.cube_jobs, tiers.cube_jobs, bundles.cube_jobs)
@@ -69,7 +75,7 @@ def refresh_if_stale(db: Database, log=None) -> bool:
 
 
 def refresh_in_background(db: Database) -> None:
-    """``refresh_if_stale`` on a daemon thread (writes in a row are coalesced, see lib.cube)."""
+    """``refresh_if_stale`` on a daemon thread (writes in a row are coalesced, see lib.metrics.cube)."""
     cube.in_background(db, lambda: refresh_if_stale(db))
 
 
@@ -109,7 +115,7 @@ def _warm(db: Database, wait: bool = False) -> bool:
 
 
 def _after_write(db: Database, what: str, wait: bool) -> bool:
-    """lib.writes' listener: warm up after a committed write (see the module docstring)."""
+    """lib.core.writes' listener: warm up after a committed write (see the module docstring)."""
     if what == "plan":  # ledger, milestones, review notes: no figure of the cube reads them
         return False
     if db in _held_back:

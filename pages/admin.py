@@ -1,8 +1,10 @@
 """Admin: users (role, scope, customer names, password) and the audit log. Registered in app.py's
-navigation for admins only; lib.auth refuses every change from anyone else anyway."""
+navigation for admins only; lib.core.auth refuses every change from anyone else anyway."""
 import streamlit as st
 
-from lib import audit, auth, ui
+from lib.core import audit
+from lib.core import auth
+from lib.ui import shell as ui
 
 st.title(ui.t("admin.title"))
 if not ui.can("admin"):

@@ -1,10 +1,13 @@
 """Channels & products: channel mix and funnels, the campaign ROI board, A/B tests of sales
 scripts, corporate <-> retail cross-referrals, product penetration and bundles, and the corporate
-combined-revenue calculator. Figures come from lib.channels, lib.abtest and lib.bundles."""
+combined-revenue calculator. Figures come from lib.channels.campaigns, lib.channels.abtest and lib.channels.bundles."""
 import streamlit as st
 
-from lib import abtest, bundles, channels, ui
-from lib import ui_channels as uc
+from lib.channels import abtest
+from lib.channels import bundles
+from lib.channels import campaigns as channels
+from lib.ui import shell as ui
+from lib.channels import ui as uc
 
 f = ui.current_filters()
 st.title(ui.t("channels.title"))

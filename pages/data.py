@@ -1,7 +1,10 @@
 """Data: what is loaded, what can be uploaded (the data contract), and the metric definitions."""
 import streamlit as st
 
-from lib import datapage, metrics, ui, ui_ingest
+from lib.ui import datapage
+from lib.metrics import registry as metrics
+from lib.ui import shell as ui
+from lib.ui import ingest as ui_ingest
 
 st.title(ui.t("data.title"))
 ui.demo_banner()

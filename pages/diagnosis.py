@@ -3,8 +3,11 @@ KPI cards for retail and corporate banking, the bottleneck panel, a drill-down b
 branch → RM with the KPI's trend through the quarter, and the plan vs actual vs peer table."""
 import streamlit as st
 
-from lib import diagnosis, gaps, metrics, ui
-from lib import ui_diagnosis as ud
+from lib.diagnosis import diagnose as diagnosis
+from lib.metrics import gaps
+from lib.metrics import registry as metrics
+from lib.ui import shell as ui
+from lib.diagnosis import ui as ud
 
 f = ui.current_filters()
 lang = ui.lang()

@@ -3,7 +3,10 @@ and where the assets sit."""
 import plotly.express as px
 import streamlit as st
 
-from lib import charts, gaps, metrics, ui
+from lib.ui import charts
+from lib.metrics import gaps
+from lib.metrics import registry as metrics
+from lib.ui import shell as ui
 
 f = ui.current_filters()
 st.title(ui.t("overview.title"))

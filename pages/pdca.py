@@ -1,12 +1,16 @@
 """PDCA: the quarter's 13-week timeline, weekly burn-ups of the key targets, the problem-resolution
 ledger (edited here, audited, safe against concurrent edits), the weekly review meeting with its
-agenda walk and review pack, and the quarter retrospective. Figures come from lib.pdca, lib.ledger,
-lib.retro and lib.review_pack."""
+agenda walk and review pack, and the quarter retrospective. Figures come from lib.pdca.plan, lib.pdca.ledger,
+lib.pdca.retro and lib.pdca.review_pack."""
 import streamlit as st
 
-from lib import ledger, metrics, pdca, retro, ui
-from lib import ui_pdca as up
-from lib.periods import Quarter
+from lib.pdca import ledger
+from lib.metrics import registry as metrics
+from lib.pdca import plan as pdca
+from lib.pdca import retro
+from lib.ui import shell as ui
+from lib.pdca import ui as up
+from lib.core.periods import Quarter
 
 f = ui.current_filters()
 lang = ui.lang()

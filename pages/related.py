@@ -3,7 +3,7 @@ legal representatives and supply chains, with the reason as a path and the group
 client's network (``?client=`` in the URL); guarantee circles. Figures come from lib.related."""
 import streamlit as st
 
-from lib import ui
+from lib.ui import shell as ui
 from lib.related import report
 from lib.related import ui as ur
 

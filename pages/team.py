@@ -1,10 +1,14 @@
 """Team: RM scorecards with star of the quarter and the performance-vs-behaviour quadrant, radar
 charts (RM vs team, team vs team), the capability radar from assessments with weak spots and next
-quarter's training, and mentor pairs. Figures come from lib.team, lib.capability, lib.mentoring."""
+quarter's training, and mentor pairs. Figures come from lib.team.scorecard, lib.team.capability, lib.team.mentoring."""
 import streamlit as st
 
-from lib import capability, mentoring, settings, team, ui
-from lib import ui_team as ut
+from lib.team import capability
+from lib.team import mentoring
+from lib.core import settings
+from lib.team import scorecard as team
+from lib.ui import shell as ui
+from lib.team import ui as ut
 
 f = ui.current_filters()
 lang = ui.lang()

@@ -1,11 +1,18 @@
 """Customer tiers & churn: the tier pyramid with configurable rules, penetration per tier and
 tier migration with its customers; health scores with the weakest dimension and an action per
 customer; the churn model's honest validation and the ranked retention list; the suitability
-check of wealth sales. Figures come from lib.tiers, lib.health, lib.churn and lib.compliance."""
+check of wealth sales. Figures come from lib.tiering.tiers, lib.tiering.health, lib.tiering.churn and lib.tiering.compliance."""
 import streamlit as st
 
-from lib import churn, compliance, gaps, health, metrics, settings, tiers, ui
-from lib import ui_tiering as ut
+from lib.tiering import churn
+from lib.tiering import compliance
+from lib.metrics import gaps
+from lib.tiering import health
+from lib.metrics import registry as metrics
+from lib.core import settings
+from lib.tiering import tiers
+from lib.ui import shell as ui
+from lib.tiering import ui as ut
 
 f = ui.current_filters()
 st.title(ui.t("tiering.title"))

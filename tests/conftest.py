@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from lib import demo
-from lib.db import forget_database, open_database
+from lib.core.db import forget_database, open_database
 
 DEMO_CUSTOMERS = 2_000
 
@@ -60,8 +60,8 @@ def fresh_demo(demo_master, tmp_path, monkeypatch):
 @pytest.fixture(autouse=True)
 def acting_system_viewer():
     """Tests that call lib's write paths directly (imports, settings, ledger) run as the command
-    line's system viewer (lib.auth); tests of access control set their own with auth.acting_as.
+    line's system viewer (lib.core.auth); tests of access control set their own with auth.acting_as.
     AppTest runs are not affected: the app's script thread acts as the session's signed-in user."""
-    from lib import auth
+    from lib.core import auth
     with auth.acting_as(auth.system_viewer("pytest")):
         yield

@@ -15,7 +15,7 @@ from datetime import date
 
 import pandas as pd
 
-from lib.db import Database, open_database
+from lib.core.db import Database, open_database
 
 D = date.fromisoformat
 

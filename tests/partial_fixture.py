@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from lib import warmup
-from lib.db import open_database
+from lib.core.db import open_database
 from lib.ingest import jobs
 
 SNAPSHOTS = (date(2026, 3, 31), date(2026, 6, 30), date(2026, 8, 31))

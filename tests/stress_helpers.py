@@ -35,7 +35,7 @@ def base_tables(con) -> list[str]:
 
 def integrity_check(path: str) -> dict:
     """Open the file, read every column of every table in full, checkpoint. Returns row counts."""
-    from lib.db import open_database
+    from lib.core.db import open_database
     db = open_database(path)  # opening runs the migration check too
     try:
         cur = db.cursor()

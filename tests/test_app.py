@@ -4,8 +4,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from lib import metrics
-from lib.db import open_database
+from lib.metrics import registry as metrics
+from lib.core.db import open_database
 from tests.apptest import open_section
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -15,7 +15,7 @@ def run_app(query: dict | None = None, page: str | None = "pages/overview.py") -
     at = AppTest.from_file(APP, default_timeout=60)
     for k, v in (query or {}).items():
         at.query_params[k] = v
-    if page:  # start on the page itself: it reruns through app.py's shell (lib.ui._require_shell)
+    if page:  # start on the page itself: it reruns through app.py's shell (lib.ui.shell._require_shell)
         at.switch_page(page)
     return at.run()
 
@@ -38,7 +38,7 @@ def test_overview_value_matches_the_metric_layer(app_env, demo_db):
     at = run_app()
     q = metrics.quarters_in_data(demo_db)[0]
     aum = metrics.compute(demo_db, "aum", q, metrics.Scope())
-    from lib.i18n import fmt_money
+    from lib.core.i18n import fmt_money
     assert at.metric[0].value == fmt_money(aum, "en")
 
 

@@ -1,5 +1,5 @@
 """Access control in lib/: roles and permissions, refusals by the data layer (the write paths call
-lib.auth themselves), password hashes, users, scope narrowing and the audit log of each action."""
+lib.core.auth themselves), password hashes, users, scope narrowing and the audit log of each action."""
 from __future__ import annotations
 
 import json
@@ -11,8 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from lib import audit, auth, ledger, pdca, settings
-from lib.db import Scope, open_database
+from lib.core import audit
+from lib.core import auth
+from lib.pdca import ledger
+from lib.pdca import plan as pdca
+from lib.core import settings
+from lib.core.db import Scope, open_database
 from lib.ingest import jobs, load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -236,10 +240,10 @@ def test_cli_adds_users_with_a_hashed_password(tmp_path):
     path = str(tmp_path / "q.duckdb")
     open_database(path).close()
     env = {**os.environ, "QUARTERDECK_PASSWORD": "cli secret pw", "PYTHONPATH": str(ROOT)}
-    r = subprocess.run([sys.executable, "-m", "lib.auth", "--db", path, "add-user", "root", "--role", "admin",
+    r = subprocess.run([sys.executable, "-m", "lib.core.auth", "--db", path, "add-user", "root", "--role", "admin",
                         "--password"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    r = subprocess.run([sys.executable, "-m", "lib.auth", "--db", path, "list-users"], cwd=ROOT, env=env,
+    r = subprocess.run([sys.executable, "-m", "lib.core.auth", "--db", path, "list-users"], cwd=ROOT, env=env,
                        capture_output=True, text=True, timeout=120)
     assert "root" in r.stdout and "admin" in r.stdout and "cli secret pw" not in r.stdout
     d = open_database(path)

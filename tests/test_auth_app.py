@@ -10,10 +10,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import audit, auth, i18n, markup, settings
-from lib.db import Scope, forget_database, get_database
+from lib.core import audit
+from lib.core import auth
+from lib.core import i18n
+from lib.core import markup
+from lib.core import settings
+from lib.core.db import Scope, forget_database, get_database
 from tests.apptest import open_section
-from lib.periods import Quarter
+from lib.core.periods import Quarter
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 USERS = {  # e-mail (identity provider account) -> role, scope
@@ -173,7 +177,9 @@ def test_a_crafted_request_in_a_viewer_session_is_refused_by_lib(bank):
     def script():
         import streamlit as st
 
-        from lib import auth, settings, ui
+        from lib.core import auth
+        from lib.core import settings
+        from lib.ui import shell as ui
         st.session_state["_qd_viewer"] = auth.Viewer("viewer", "viewer", email="viewer@bank.example")
         try:
             settings.put(ui.db(), "roi_threshold", 9.0)
@@ -195,7 +201,8 @@ def test_names_only_for_roles_allowed_and_never_on_the_projector():
     def script():
         import streamlit as st
 
-        from lib import auth, ui
+        from lib.core import auth
+        from lib.ui import shell as ui
         st.session_state["show_personal"] = True
         out = []
         for role in auth.ROLES:
@@ -235,7 +242,8 @@ def test_downloads_are_audited_with_the_viewer_and_masking(bank):
         import pandas as pd
         import streamlit as st
 
-        from lib import auth, ui
+        from lib.core import auth
+        from lib.ui import shell as ui
         st.session_state["_qd_viewer"] = auth.Viewer("bm", "viewer", auth.Scope(branch_ids=("B001",)),
                                                      email="bm@bank.example")
         with ui.shell():

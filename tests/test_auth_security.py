@@ -1,5 +1,5 @@
 """Sign-in throttle, audited refusals, the last-admin rule and the add-user command on existing
-users (lib/auth.py)."""
+users (lib/core/auth.py)."""
 from __future__ import annotations
 
 import json
@@ -14,8 +14,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import audit, auth, ledger, settings
-from lib.db import Scope, open_database
+from lib.core import audit
+from lib.core import auth
+from lib.pdca import ledger
+from lib.core import settings
+from lib.core.db import Scope, open_database
 from lib.ingest import jobs, load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -198,7 +201,7 @@ def test_with_an_identity_provider_admins_sign_in_by_e_mail(db):
 # ---------------------------------------------------------------- add-user on an existing user
 def _cli(path, *args):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HOME": str(Path(path).parent)}
-    return subprocess.run([sys.executable, "-m", "lib.auth", "--db", path, *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "lib.core.auth", "--db", path, *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
 

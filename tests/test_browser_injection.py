@@ -12,8 +12,8 @@ import shutil
 import pytest
 
 from browser import app_pages, chromium, streamlit_server, wait_for_app
-from lib import auth
-from lib.db import open_database
+from lib.core import auth
+from lib.core.db import open_database
 
 EVIL = "evil.example"
 PAYLOADS = [

@@ -8,8 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import bundles, channels, export, settings
-from lib.db import Scope, open_database
+from lib.channels import bundles
+from lib.channels import campaigns as channels
+from lib.core import export
+from lib.core import settings
+from lib.core.db import Scope, open_database
 
 Q = "2026Q4"
 MARGIN = 0.012
@@ -432,8 +435,8 @@ def test_csv_export_neutralises_formulas():
 
 
 def test_calculator_refuses_a_client_outside_the_scope(demo_db):
-    from lib import bundles
-    from lib.db import Scope
+    from lib.channels import bundles
+    from lib.core.db import Scope
     cid, branch = demo_db.rows("SELECT customer_id, branch_id FROM customers WHERE customer_type = 'corporate' "
                                "ORDER BY customer_id LIMIT 1")[0]
     assert bundles.client_figures(demo_db, cid, Scope(branch_ids=(branch,)))["as_of"]

@@ -13,7 +13,7 @@ from statsmodels.stats.power import NormalIndPower, zt_ind_solve_power
 from statsmodels.stats.proportion import (confint_proportions_2indep, proportion_confint,
                                           proportion_effectsize, proportions_ztest)
 
-from lib import abtest
+from lib.channels import abtest
 
 # (n_variant, conv_variant, n_control, conv_control)
 FIXTURES = {

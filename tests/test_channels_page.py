@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.apptest import across_sections, open_section, page_texts, section_switch
 
-from lib.db import forget_database, open_database
+from lib.core.db import forget_database, open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

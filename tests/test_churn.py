@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import churn, privacy
-from lib.db import Scope, open_database
-from lib.periods import Quarter
+from lib.tiering import churn
+from lib.core import privacy
+from lib.core.db import Scope, open_database
+from lib.core.periods import Quarter
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,7 @@ def test_cli_lines(trained, capsys):
 
 def test_labels_match_registry_churn_rate(demo_db):
     """The per-customer label reproduces the registry's churn_rate for the quarter."""
-    from lib import metrics
+    from lib.metrics import registry as metrics
     q = Quarter.parse("2026Q2")
     df = churn.features_at(demo_db, q.start, end=q.end)
     expected = metrics.compute(demo_db, "churn_rate", q, Scope())

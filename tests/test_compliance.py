@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from lib import compliance
-from lib.db import Scope, open_database
+from lib.tiering import compliance
+from lib.core.db import Scope, open_database
 
 Q3 = (date(2026, 7, 1), date(2026, 9, 30))
 

@@ -1,4 +1,4 @@
-"""The metric cube (lib/cube.py) gives exactly what the metric's own query gives, for every
+"""The metric cube (lib/metrics/cube.py) gives exactly what the metric's own query gives, for every
 metric, scope and grouping, and is used only while it matches the facts and settings."""
 from __future__ import annotations
 
@@ -8,8 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import cube, diagnosis, ledger, metrics, settings, warmup
-from lib.db import Scope, forget_database, open_database
+from lib import warmup
+from lib.metrics import cube
+from lib.diagnosis import diagnose as diagnosis
+from lib.pdca import ledger
+from lib.metrics import registry as metrics
+from lib.core import settings
+from lib.core.db import Scope, forget_database, open_database
 
 SCOPES = {
     "bank": Scope(),
@@ -146,7 +151,7 @@ def test_snapshot_aum_is_the_same_with_and_without_the_cube(pair):
 
 
 def test_tiers_are_the_same_with_and_without_the_cube(pair):
-    from lib import tiers
+    from lib.tiering import tiers
     with_cube, live = pair
     rules = tiers.rules_key(tiers.tier_rules(live))
     qs = [str(q) for q in metrics.quarters_in_data(live)]
@@ -168,7 +173,7 @@ def test_tiers_are_the_same_with_and_without_the_cube(pair):
 
 
 def test_other_tier_rules_are_computed_live(demo_db):
-    from lib import tiers
+    from lib.tiering import tiers
     q = str(metrics.quarters_in_data(demo_db)[0])
     preview = {**tiers.tier_rules(demo_db), "wealth": 100_000.0}
     cte, _ = tiers.tiered_cte(demo_db, q, Scope(), preview)
@@ -194,7 +199,7 @@ def test_background_refresh_after_a_write_and_close_while_it_runs(fresh_demo):
 
 
 def test_bundle_counts_are_the_same_with_and_without_the_cube(pair):
-    from lib import bundles
+    from lib.channels import bundles
     with_cube, live = pair
     saved = tuple(sorted(bundles.tier_thresholds(live).items()))
     for q in [str(x) for x in metrics.quarters_in_data(live)[:3]]:
@@ -209,7 +214,7 @@ def test_bundle_counts_are_the_same_with_and_without_the_cube(pair):
 
 @pytest.mark.parametrize("held", [("deposit",), ("deposit", "wealth"), ("corporate_account",), ("no_such_type",)])
 def test_next_product_is_the_same_with_and_without_the_cube(pair, held):
-    from lib import bundles
+    from lib.channels import bundles
     with_cube, live = pair
     for scope in _scopes(live).values():
         n1, a = bundles.next_product(with_cube, scope, held)

@@ -3,7 +3,7 @@ import threading
 
 import pytest
 
-from lib.db import Scope, forget_database, get_database, open_database
+from lib.core.db import Scope, forget_database, get_database, open_database
 
 
 def _seed(db):

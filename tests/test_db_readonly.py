@@ -1,5 +1,5 @@
 """A database folder or file that cannot be written: a clear message naming it, nothing changed,
-and never DuckDB's "cannot rollback - no transaction is active" (lib/db.py)."""
+and never DuckDB's "cannot rollback - no transaction is active" (lib/core/db.py)."""
 from __future__ import annotations
 
 import hashlib
@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from lib.db import DatabaseUnwritable, open_database, storage_problem
+from lib.core.db import DatabaseUnwritable, open_database, storage_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,7 +22,10 @@ CHILD = r"""
 import os, sys
 sys.path.insert(0, sys.argv[1])
 import duckdb, pandas  # noqa: F401
-from lib import audit, db as dbm, i18n, schema  # noqa: F401
+from lib.core import audit
+from lib.core import db as dbm
+from lib.core import i18n
+from lib.core import schema  # noqa: F401
 i18n.t("db.err.folder_read_only", "en", folder="", file="")
 os.setgid(65534); os.setuid(65534)
 try:

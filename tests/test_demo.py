@@ -4,9 +4,10 @@ import threading
 
 import pytest
 
-from lib import demo, schema
-from lib.db import open_database
-from lib.periods import Quarter
+from lib import demo
+from lib.core import schema
+from lib.core.db import open_database
+from lib.core.periods import Quarter
 
 
 @pytest.mark.parametrize("t", schema.TABLES, ids=lambda t: t.name)

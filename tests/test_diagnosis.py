@@ -8,9 +8,12 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from lib import diagnosis, export, metrics, settings
-from lib.db import Scope
-from lib.periods import Quarter
+from lib.diagnosis import diagnose as diagnosis
+from lib.core import export
+from lib.metrics import registry as metrics
+from lib.core import settings
+from lib.core.db import Scope
+from lib.core.periods import Quarter
 from tests import diagnosis_fixture as fx
 
 Q3, Q2 = Quarter(2026, 3), Quarter(2026, 2)
@@ -360,4 +363,4 @@ def test_plan_table_formatted_and_raw(cards):
     assert row["actual"] == "952.5万元" and row["plan"] == "900.0万元"
     raw = diagnosis.plan_table(table, "en", formatted=False)
     assert raw.loc[raw.key == "aum", "actual"].item() == pytest.approx(fx.HAND["aum"])
-    assert export.csv_bytes(raw)[:3] == b"\xef\xbb\xbf"  # the one CSV writer (lib/export.py)
+    assert export.csv_bytes(raw)[:3] == b"\xef\xbb\xbf"  # the one CSV writer (lib/core/export.py)

@@ -5,7 +5,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from lib import export, privacy
+from lib.core import export
+from lib.core import privacy
 
 EVIL = pd.DataFrame({
     "customer_name": ["=HYPERLINK(\"http://x\")", "+SUM(A1)", "-2+3", "@cmd", "王小明"],

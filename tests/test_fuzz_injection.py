@@ -11,10 +11,11 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import auth, metrics
-from lib.db import Scope, forget_database, open_database
+from lib.core import auth
+from lib.metrics import registry as metrics
+from lib.core.db import Scope, forget_database, open_database
 from lib.ingest import jobs
-from lib.periods import Quarter
+from lib.core.periods import Quarter
 
 ROOT = Path(__file__).resolve().parent.parent
 PAYLOADS = ["East' OR '1'='1", "B001'); DROP TABLE customers; --", "retail\" OR 1=1 --",

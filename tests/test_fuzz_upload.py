@@ -18,8 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from lib import auth
-from lib.db import open_database
+from lib.core import auth
+from lib.core.db import open_database
 from lib.ingest import jobs
 from lib.ingest.errors import IngestError
 

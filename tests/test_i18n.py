@@ -5,7 +5,9 @@ from datetime import date
 
 import pytest
 
-from lib import i18n, metrics, schema
+from lib.core import i18n
+from lib.metrics import registry as metrics
+from lib.core import schema
 
 
 @pytest.mark.parametrize("key", sorted(i18n.STRINGS))

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 import pytest
 
-from lib.db import forget_database, get_database, open_database
+from lib.core.db import forget_database, get_database, open_database
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 GBK = ("客户明细\n客户号,客户名称,客户类型,网点号,客户状态,会员等级\n"

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from lib.db import open_database
+from lib.core.db import open_database
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HDR = "customer_id,customer_name,customer_type,branch_id,open_date,status,acquisition_cost"
@@ -82,7 +82,7 @@ def test_cli_options(dbfile, tmp_path):
 HOLDER = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {root!r})
-    from lib.db import open_database
+    from lib.core.db import open_database
     from lib.ingest import inbox
     db = open_database({path!r})
     inbox.start_worker(db)

@@ -13,7 +13,7 @@ import os
 import pandas as pd
 import pytest
 
-from lib.db import open_database
+from lib.core.db import open_database
 from lib.ingest import jobs
 from lib.ingest.errors import IngestError
 

@@ -6,8 +6,8 @@ import os
 import pytest
 from python_calamine import CalamineWorkbook
 
-from lib import schema
-from lib.db import open_database
+from lib.core import schema
+from lib.core.db import open_database
 from lib.ingest import detect, jobs, load, mapping, samples
 from lib.ingest.errors import IngestError
 

@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from lib.db import open_database
+from lib.core.db import open_database
 from lib.ingest import jobs
 
 EVIL = ['=HYPERLINK("http://evil.example","x")', "+SUM(A1)", "-2+3", "@cmd", "\tTAB", "\rCR"]

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from lib.db import open_database
+from lib.core.db import open_database
 from lib.ingest import jobs, load, mapping
 from lib.ingest.errors import IngestError
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lib import auth
-from lib.db import Scope, open_database
+from lib.core import auth
+from lib.core.db import Scope, open_database
 from lib.ingest import jobs
 from lib.ingest.errors import IngestError
 
@@ -134,6 +134,6 @@ def test_the_owner_region_may_still_update_its_own_rows(db, tmp_path):
 
 
 def test_stored_rows_check_in_chinese(db, tmp_path):
-    from lib.i18n import t
+    from lib.core.i18n import t
     assert t("ingest.reason.stored_out_of_scope", "zh", column="客户号", value="C2", detail="B002") == \
         "客户号：“C2”属于网点 B002，不在您的权限范围内；请该网点的上传人员或管理员修改"

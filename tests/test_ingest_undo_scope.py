@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from lib import audit, auth
-from lib.db import Scope, open_database
+from lib.core import audit
+from lib.core import auth
+from lib.core.db import Scope, open_database
 from lib.ingest import jobs, load
 from lib.ingest.errors import IngestError
 

@@ -11,7 +11,7 @@ import io
 
 import pytest
 
-from lib.db import open_database
+from lib.core.db import open_database
 from lib.ingest import detect, jobs, mapping
 from lib.ingest.errors import IngestError
 

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from lib import ledger
-from lib.db import open_database
+from lib.pdca import ledger
+from lib.core.db import open_database
 
 Q = "2026Q4"
 TODAY = date(2026, 11, 20)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from lib import ledger
+from lib.pdca import ledger
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -36,7 +36,7 @@ def _key(at: AppTest) -> str:
 def test_the_editor_keeps_its_identity_while_others_write(fresh_demo):
     """Another user adds an item with a new category after this session opened the ledger: the
     editor's input and options stay as loaded, so its widget id (and the edit in it) is kept."""
-    from lib.ui import db as app_db
+    from lib.ui.shell import db as app_db
     at = _open_ledger()
     assert not at.exception, at.exception
     before = _editor(at).proto.id
@@ -51,7 +51,7 @@ def test_the_editor_keeps_its_identity_while_others_write(fresh_demo):
 
 
 def test_a_half_filled_new_row_is_named_and_kept(fresh_demo):
-    from lib.ui import db as app_db
+    from lib.ui.shell import db as app_db
     at = _open_ledger()
     n = len(ledger.load(app_db(), "2026Q4"))
     # the browser grid never sends a new row that lacks a column marked `required` (it stays in the

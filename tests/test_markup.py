@@ -1,11 +1,11 @@
-"""lib.markup.safe: values from data or users reach Streamlit Markdown as plain text."""
+"""lib.core.markup.safe: values from data or users reach Streamlit Markdown as plain text."""
 from __future__ import annotations
 
 import re
 
 import pytest
 
-from lib.markup import JOINER, rendered, safe
+from lib.core.markup import JOINER, rendered, safe
 
 PAYLOADS = [
     "Lujiazui [verify your account](http://evil.example/phish)",

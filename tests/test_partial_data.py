@@ -9,9 +9,13 @@ import shutil
 import pandas as pd
 import pytest
 
-from lib import cube, diagnosis, metrics, tiers, warmup
-from lib.db import WHOLE_BANK, Scope, forget_database, open_database
-from lib.periods import Quarter
+from lib import warmup
+from lib.metrics import cube
+from lib.diagnosis import diagnose as diagnosis
+from lib.metrics import registry as metrics
+from lib.tiering import tiers
+from lib.core.db import WHOLE_BANK, Scope, forget_database, open_database
+from lib.core.periods import Quarter
 from tests import partial_fixture as pf
 
 QUARTER = "2026Q3"
@@ -21,7 +25,7 @@ QUARTER = "2026Q3"
 def partial(tmp_path_factory):
     """(database with a current cube, the same data with the cube cleared, source frames)."""
     d = tmp_path_factory.mktemp("partial")
-    from lib import auth
+    from lib.core import auth
     with auth.acting_as(auth.system_viewer("pytest")):
         frames = pf.build(str(d / "with.duckdb"), d)
     shutil.copy(d / "with.duckdb", d / "live.duckdb")
@@ -125,7 +129,7 @@ def test_a_metric_without_its_tables_is_unknown_not_zero(partial):
 
 
 def test_empty_state_sentences_name_the_export():
-    from lib import gaps
+    from lib.metrics import gaps
     assert gaps.needs(("balances", "products"), "en") == (
         "No figure yet: this needs the **Core banking balance snapshot** and the **Product catalogue export**, "
         "uploaded on the Data page.")
@@ -137,7 +141,7 @@ def test_empty_state_sentences_name_the_export():
 
 def test_one_snapshot_draws_as_a_labelled_bar_not_a_millisecond_axis():
     import plotly.express as px
-    from lib import charts
+    from lib.ui import charts
     df = pd.DataFrame({"as_of": pd.to_datetime(["2026-08-31", "2026-08-31"]), "aum": [3.0, 4.0],
                        "t": ["retail", "corporate"]})
     for lang, label in (("en", "31 Aug 2026"), ("zh", "2026年8月31日")):
@@ -152,7 +156,7 @@ def test_one_snapshot_draws_as_a_labelled_bar_not_a_millisecond_axis():
 
 
 def test_unassigned_label_in_both_languages():
-    from lib import charts
+    from lib.ui import charts
     df = pd.DataFrame({"region": ["East", None, ""], "aum": [1.0, 2.0, 3.0]})
     assert charts.unassigned(df, "region", "en")["region"].tolist() == ["East", "Unassigned", "Unassigned"]
     assert charts.unassigned(df, "region", "zh")["region"].tolist() == ["East", "未分配", "未分配"]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import i18n
-from lib.db import forget_database
+from lib.core import i18n
+from lib.core.db import forget_database
 from tests import partial_fixture as pf
 from tests.apptest import page_texts
 
@@ -20,7 +20,7 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 @pytest.fixture(scope="module")
 def banks(tmp_path_factory):
-    from lib import auth
+    from lib.core import auth
     out = {}
     with auth.acting_as(auth.system_viewer("pytest")):
         for name, kw in (("full", {}), ("nobal", {"balances": False, "dated_leads": False})):

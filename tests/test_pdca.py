@@ -7,9 +7,13 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from lib import pdca, plan, retro, review_pack, settings
-from lib.db import Scope, open_database
-from lib.periods import Quarter
+from lib.pdca import plan as pdca
+from lib.metrics import plan
+from lib.pdca import retro
+from lib.pdca import review_pack
+from lib.core import settings
+from lib.core.db import Scope, open_database
+from lib.core.periods import Quarter
 
 
 @pytest.fixture
@@ -78,7 +82,7 @@ def test_flow_forecast_on_fixture():
     assert f["forecast_attainment"] == pytest.approx(0.8)
     ahead = pdca.forecast("flow", True, 60.0, 100.0, 0.5, 45, 45)
     assert ahead["status"] == "on_track" and ahead["forecast"] == 120
-    # 99% of plan pace is on track (the status rule of lib.plan, as on Diagnosis), not "behind pace"
+    # 99% of plan pace is on track (the status rule of lib.metrics.plan, as on Diagnosis), not "behind pace"
     assert pdca.forecast("flow", True, 49.5, 100.0, 0.5, 45, 45)["status"] == "on_track"
     assert pdca.forecast("flow", True, 45.0, 100.0, 0.5, 45, 45)["status"] == "at_risk"
     done = pdca.forecast("flow", True, 120.0, 100.0, 0.9, 81, 9)
@@ -120,7 +124,7 @@ def test_weekly_kpis_compare_seven_day_windows(demo_db):
     wk = pdca.weekly_kpis(demo_db, "2026Q4", Scope(), ("new_customers", "aum"))
     r = wk.set_index("key")
     assert r.loc["new_customers", "from"] == date(2026, 11, 14) and r.loc["new_customers", "to"] == date(2026, 11, 20)
-    from lib import metrics
+    from lib.metrics import registry as metrics
     q = Quarter.parse("2026Q4")
     c = lambda d: metrics.compute(demo_db, "new_customers", q, Scope(), as_of=d)  # noqa: E731
     assert r.loc["new_customers", "this_week"] == c(date(2026, 11, 20)) - c(date(2026, 11, 13))

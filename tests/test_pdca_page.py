@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from tests.apptest import across_sections, open_section, page_texts, section_switch
 
-from lib import ledger, pdca
+from lib.pdca import ledger
+from lib.pdca import plan as pdca
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -50,7 +51,7 @@ def test_page_renders_in_both_languages(app_env):
 
 
 def test_editing_the_ledger_in_the_data_editor(fresh_demo):
-    from lib.ui import db as app_db  # same process: the page's Database
+    from lib.ui.shell import db as app_db  # same process: the page's Database
     at = open_section(run_page(), "ledger")
     # edit a row: saved at once, with its audit trail
     at.session_state[_editor_key(at)] = {"edited_rows": {1: {"status": "resolved", "notes": "cut to one session"}},
@@ -117,7 +118,7 @@ def test_agenda_bar_walks_across_pages(app_env):
 
 
 def test_the_review_pack_is_built_on_click_not_on_every_rerun(app_env, monkeypatch):
-    from lib import review_pack
+    from lib.pdca import review_pack
     built = []
     real = review_pack.build_html
     monkeypatch.setattr(review_pack, "build_html", lambda *a, **k: built.append(1) or real(*a, **k))

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from lib.periods import Quarter, quarters_between
+from lib.core.periods import Quarter, quarters_between
 
 
 @pytest.mark.parametrize("text,expected", [("2026Q4", Quarter(2026, 4)), ("2026-q1", Quarter(2026, 1)),

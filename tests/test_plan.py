@@ -1,4 +1,4 @@
-"""One truth per KPI (lib/plan.py): Overview, Diagnosis and the PDCA burn-up show the same value,
+"""One truth per KPI (lib/metrics/plan.py): Overview, Diagnosis and the PDCA burn-up show the same value,
 change, plan, attainment and status for the same KPI, scope and day; a plan is hidden under a
 customer-type filter where it does not apply."""
 from __future__ import annotations
@@ -9,9 +9,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import diagnosis, i18n, metrics, pdca, plan
-from lib.db import Scope
-from lib.periods import Quarter
+from lib.diagnosis import diagnose as diagnosis
+from lib.core import i18n
+from lib.metrics import registry as metrics
+from lib.pdca import plan as pdca
+from lib.metrics import plan
+from lib.core.db import Scope
+from lib.core.periods import Quarter
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 OVERVIEW_KEYS = ("aum", "aum_growth", "new_customers", "fee_income",

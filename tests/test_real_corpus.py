@@ -7,7 +7,7 @@ correct load gives, and TRUE figures computed here with pandas straight from the
 Each file goes through both product paths into a fresh database:
 - the command line (``python -m lib.ingest``, a subprocess), then a second time with no options so
   the remembered mapping (with its value rules and constants) is used;
-- the app path (what lib/ui_ingest.py does): detect.inspect -> mapping.propose -> the manager's
+- the app path (what lib/ui/ingest.py does): detect.inspect -> mapping.propose -> the manager's
   choices -> dry run (the report) -> load, then again with the remembered mapping.
 The report's counts, the load's counts, the CLI's counts and the remembered run's counts must agree,
 and the stored values must match the source (no silent change), and the registry metrics computed
@@ -29,7 +29,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from lib.db import Scope, open_database
+from lib.core.db import Scope, open_database
 from lib.ingest import detect, load, mapping
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -499,8 +499,8 @@ METRIC_CASES = [(c, k, q, v) for c in CASES for k, (q, v) in c.metrics.items()]
 @pytest.mark.parametrize("case,key,quarter,true", METRIC_CASES, ids=[f"{c.file}-{k}" for c, k, _, _ in METRIC_CASES])
 def test_metric_for_the_bank(case, key, quarter, true, work):
     """The registry metric (what the pages show) for the whole bank equals the true figure."""
-    from lib import metrics
-    from lib.periods import Quarter
+    from lib.metrics import registry as metrics
+    from lib.core.periods import Quarter
     db_path = str(work / "q.duckdb")
     r = cli("--db", db_path, "--rejects-dir", str(work), *cli_args(case), src_path(case.file))
     assert r.returncode == 0, f"exit {r.returncode}; stderr: {r.stderr.strip()}"

@@ -1,4 +1,4 @@
-"""The metric registry declares what each metric's SQL needs (lib/metrics.py): its $named
+"""The metric registry declares what each metric's SQL needs (lib/metrics/registry.py): its $named
 parameters, the tables it reads and the ones it cannot do without, and how it adds up. The
 declarations are the facts the code uses (no reading of SQL text); these tests keep them true."""
 from __future__ import annotations
@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from lib import metrics, schema
-from lib.db import Scope
+from lib.metrics import registry as metrics
+from lib.core import schema
+from lib.core.db import Scope
 
 TABLES = {t.name for t in schema.TABLES}
 

@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from lib.db import Scope, open_database
+from lib.core.db import Scope, open_database
 from lib.related import circles, graph, groups, report, risk
 
 B1 = Scope(branch_ids=("B1",))

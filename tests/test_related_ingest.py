@@ -8,8 +8,8 @@ from pathlib import Path
 
 import duckdb
 
-from lib import schema
-from lib.db import Scope, open_database
+from lib.core import schema
+from lib.core.db import Scope, open_database
 from lib.ingest import jobs
 from lib.related import report
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import auth
-from lib.db import Scope, forget_database, get_database, open_database
+from lib.core import auth
+from lib.core.db import Scope, forget_database, get_database, open_database
 from lib.related import report
 from tests.apptest import page_texts
 

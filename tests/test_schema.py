@@ -2,8 +2,8 @@
 import duckdb
 import pytest
 
-from lib import schema
-from lib.db import migrate, open_database
+from lib.core import schema
+from lib.core.db import migrate, open_database
 
 
 def test_ddl_round_trip_creates_every_table_with_its_columns():

@@ -10,8 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import capability, i18n, mentoring, settings, team
-from lib.db import Scope, open_database
+from lib.team import capability
+from lib.core import i18n
+from lib.team import mentoring
+from lib.core import settings
+from lib.team import scorecard as team
+from lib.core.db import Scope, open_database
 
 W_ONE = {k: 0.0 for k in team.DIM_KEYS}
 

@@ -118,8 +118,8 @@ def test_team_page_saves_weights_and_filters_scope(fresh_demo):
     assert len(save) == 1
     save[0].click().run()
     assert not at.exception, [e.message for e in at.exception]
-    from lib import team
-    from lib.db import get_database
+    from lib.team import scorecard as team
+    from lib.core.db import get_database
     assert team.weights(get_database(fresh_demo))["fee_income"] == 5.0
     assert "Saved." in _texts(at)
     assert at.number_input(key="tm_w_fee_income").value == 5.0

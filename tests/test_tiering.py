@@ -7,8 +7,10 @@ from datetime import date
 import numpy as np
 import pytest
 
-from lib import health, privacy, tiers
-from lib.db import Scope, open_database
+from lib.tiering import health
+from lib.core import privacy
+from lib.tiering import tiers
+from lib.core.db import Scope, open_database
 
 
 def _bank():
@@ -189,7 +191,7 @@ def test_health_scores_known_answers(health_bank):
 
 def test_health_expired_assessment_and_distribution(health_bank):
     db, _ = health_bank
-    from lib import settings
+    from lib.core import settings
     settings.put(db, "risk_assessment_validity_days", 100)
     try:
         h = health.health_scores(db, "2026Q2", Scope()).set_index("customer_id")

@@ -9,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from tests.apptest import page_texts
 
-from lib import i18n
-from lib.db import forget_database, open_database
+from lib.core import i18n
+from lib.core.db import forget_database, open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -119,7 +119,7 @@ def test_rules_editor_shows_rules(app_env):
     assert "Private banking from AUM (CNY)" in labels
     assert at.number_input[0].value == 6_000_000.0
     assert any(b.label == "Save rules" for b in at.button)
-    # saving goes through lib.tiers.save_rules (tested in test_tiering.py)
+    # saving goes through lib.tiering.tiers.save_rules (tested in test_tiering.py)
 
 
 def test_empty_database(tmp_path, monkeypatch):

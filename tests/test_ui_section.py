@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 def _script():
     import streamlit as st
 
-    from lib import ui
+    from lib.ui import shell as ui
     with ui.shell():
         chosen = ui.section("demo", {"one": "channels.tab.channels", "two": "channels.tab.campaigns",
                                      "three": "channels.tab.ab"}, {"two": "campaign"})
@@ -48,7 +48,7 @@ def test_a_fragment_rerun_does_not_rerun_the_app(monkeypatch):
     page started on its own (that reruns or runs app.py)."""
     from streamlit.runtime import scriptrunner
 
-    from lib import ui
+    from lib.ui import shell as ui
     ctx = types.SimpleNamespace(fragment_ids_this_run=["f1"])
     monkeypatch.setattr(scriptrunner, "get_script_run_ctx", lambda suppress_warning=False: ctx)
     monkeypatch.setattr(ui.st, "rerun", lambda: pytest.fail("the shell check reran the app"))

@@ -14,10 +14,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import auth, channels, cube, metrics, warmup
-from lib.db import WHOLE_BANK, Scope, forget_database, open_database
+from lib import warmup
+from lib.core import auth
+from lib.channels import campaigns as channels
+from lib.metrics import cube
+from lib.metrics import registry as metrics
+from lib.core.db import WHOLE_BANK, Scope, forget_database, open_database
 from lib.ingest import jobs
-from lib.periods import Quarter
+from lib.core.periods import Quarter
 
 QUARTER = Quarter.parse("2026Q2")
 SNAPS = (date(2026, 3, 31), date(2026, 6, 30))
@@ -235,7 +239,8 @@ def _overview(monkeypatch, path: str, lang: str = "en", page: str = "overview", 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_overview_unassigned_filter_shows_exactly_the_rows_of_no_known_branch(bank, monkeypatch, lang):
-    from lib import i18n, ui
+    from lib.core import i18n
+    from lib.ui import shell as ui
     with_cube, _, src = bank
     label = i18n.t("common.unassigned", lang)
     whole = _overview(monkeypatch, with_cube.path, lang)
@@ -265,7 +270,7 @@ def test_a_dash_card_says_why_on_hover(bank, monkeypatch):
 
 
 def test_sales_mix_counts_sales_of_unknown_customers(bank):
-    from lib import retro
+    from lib.pdca import retro
     _, live, src = bank
     s = src["sales"]
     assert (~s["customer_id"].isin(_ids(src))).sum() > 0  # some sales are of customers never loaded
@@ -278,7 +283,7 @@ def test_sales_mix_counts_sales_of_unknown_customers(bank):
 
 
 def test_diagnosis_drill_of_unassigned_lists_the_branch_codes_not_loaded(bank):
-    from lib import diagnosis
+    from lib.diagnosis import diagnose as diagnosis
     with_cube, live, src = bank
     unknown = set(src["balances"]["customer_id"]) - _ids(src, branch_id=["B1", "B2", "B3"])
     for db in (with_cube, live):
@@ -289,7 +294,7 @@ def test_diagnosis_drill_of_unassigned_lists_the_branch_codes_not_loaded(bank):
 
 
 def test_the_bank_plan_is_not_the_plan_of_unassigned_rows(bank):
-    from lib import plan
+    from lib.metrics import plan
     _, live, _ = bank
     with live.transaction() as cur:
         cur.execute("INSERT INTO targets (quarter, scope, scope_id, metric, target_value) "
@@ -304,7 +309,7 @@ def test_the_bank_plan_is_not_the_plan_of_unassigned_rows(bank):
 
 @pytest.mark.parametrize("page", ["diagnosis", "tiering", "channels", "team", "pdca", "related", "data"])
 def test_every_page_runs_under_the_unassigned_filter(bank, monkeypatch, page):
-    from lib import ui
+    from lib.ui import shell as ui
     with_cube, _, _ = bank
     at = _overview(monkeypatch, with_cube.path, page=page, f_region=ui.UNASSIGNED)
     assert at.session_state["f_region"] == ui.UNASSIGNED

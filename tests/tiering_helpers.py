@@ -8,7 +8,7 @@ _MODELS: dict = {}
 def trained_model(db):
     """The model trained with seed 0 on the demo bank behind `db` (memoised per process: every
     demo copy of a session holds the same data)."""
-    from lib import churn
+    from lib.tiering import churn
     if "demo" not in _MODELS:
         _MODELS["demo"] = churn.train(db, seed=0)
     return _MODELS["demo"]
@@ -16,8 +16,9 @@ def trained_model(db):
 
 def seed_page_model(path: str, model) -> None:
     """Put `model` into the page's process-wide model store for the database at `path`."""
-    from lib import settings, ui_tiering
-    from lib.db import get_database
+    from lib.core import settings
+    from lib.tiering import ui as ui_tiering
+    from lib.core.db import get_database
     db = get_database(path)
     key = (db.path, db.data_version(), float(settings.get(db, "churn_aum_share")))
     ui_tiering._model_store()["models"][key] = model

@@ -22,8 +22,8 @@ import sys
 
 import duckdb
 
-from lib import warmup  # noqa: F401 - after an import, lib.writes tells the warm-up to rebuild the cube
-from lib.i18n import t
+from lib import warmup  # noqa: F401 - after an import, lib.core.writes tells the warm-up to rebuild the cube
+from lib.core.i18n import t
 from lib.ingest import inbox, jobs
 from lib.ingest.errors import IngestError
 from lib.ingest.mapping import EXTRA, IGNORE
@@ -84,7 +84,7 @@ def parse_args(argv):
 
 def _open(db_path: str):
     """The database, or None when another process (the app) holds its lock."""
-    from lib.db import open_database
+    from lib.core.db import open_database
     try:
         return open_database(db_path)
     except duckdb.IOException as e:
@@ -124,7 +124,7 @@ def main(argv=None) -> int:
         ok = True
         if db is not None:
             try:
-                from lib import auth  # the command line runs as the system viewer (it holds the file)
+                from lib.core import auth  # the command line runs as the system viewer (it holds the file)
                 wrote = False
                 for job in job_list:
                     done = _print(jobs.run_job(db, job, viewer=auth.system_viewer(args.user)))

@@ -27,8 +27,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time as dtime
 
-from lib import schema
+from lib.core import schema
 from lib.ingest.errors import IngestError
+from lib.core.i18n import t
+from lib.ingest import mapping
+from lib.ingest import parse
 
 SAMPLE_BYTES = 256 * 1024
 HEADER_SCAN_ROWS = 30
@@ -307,7 +310,6 @@ GENERIC = _generic_forms()
 
 def _fit(col: schema.Column, values: list[str]) -> tuple[float, str | None]:
     """How well sampled values fit a column's type: 0..1 and a reason key when they do not."""
-    from lib.ingest import parse
     vals = [v for v in values if not parse.is_blank(v)]
     if not vals:
         return 1.0, None
@@ -337,7 +339,6 @@ def score_table(tb: schema.Table, headers: list[str], rows: list[list[str]]) -> 
     (a key must be unique, dates must be dates, a name must not be all numbers ...); other columns
     found and headers typical of the table add a little. A table whose rows are events may lack its
     key (built from file and row) when one of its own columns is found."""
-    from lib.ingest import mapping
     targets, chosen = mapping.auto_match(tb.name, headers, keep_extra=True)
     pos = {h: i for i, h in enumerate(headers)}
     col_of = {}
@@ -416,7 +417,6 @@ def guess_tables(headers: list[str], rows: list[list[str]] | None = None,
 
 
 def why(reasons: list[tuple[str, dict]], lang: str = "en") -> str:
-    from lib.i18n import t
     return ("; " if lang != "zh" else "；").join(t(k, lang, **kw) for k, kw in reasons)
 
 

@@ -1,12 +1,12 @@
 """The one exception type of the import layer.
 
-An ``IngestError`` carries an i18n key (``ingest.err.*`` in lib/strings/ingest.py) and its
+An ``IngestError`` carries an i18n key (``ingest.err.*`` in lib/core/strings/ingest.py) and its
 arguments, so the CLI prints it in English and the app shows it in the viewer's language.
 Messages name the file (and row/column when there is one) and say what to do.
 """
 from __future__ import annotations
 
-from lib.i18n import t
+from lib.core.i18n import t
 
 
 class IngestError(Exception):

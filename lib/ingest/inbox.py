@@ -18,6 +18,7 @@ import traceback
 import uuid
 
 from lib.ingest import jobs
+from lib.core import auth
 
 POLL_SECONDS = 0.5
 _workers: dict[str, threading.Thread] = {}
@@ -88,7 +89,6 @@ def process_pending(db, db_path: str) -> int:
                 job = json.load(f)
             # whoever can write the inbox (next to the database file) can write the file itself:
             # the job runs as the system viewer, recorded under the CLI's --user
-            from lib import auth
             who = job.get("user") or job.get("options", {}).get("user")
             result = jobs.run_job(db, job, viewer=auth.system_viewer(who))
         except Exception as e:  # noqa: BLE001 - the CLI must always get an answer

@@ -28,8 +28,9 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-from lib import schema, writes
-from lib.i18n import t
+from lib.core import schema
+from lib.core import writes
+from lib.core.i18n import t
 from lib.ingest import detect, load, mapping
 from lib.ingest.errors import IngestError
 
@@ -175,7 +176,7 @@ def sweep_stale_copies(max_age: float = STALE_SECONDS) -> int:
 
 def after_write(db, wait: bool = False) -> bool:
     """Bring what is derived from the facts (the metric cube) up to date after an import or undo that
-    wrote: ``lib.writes.after_commit`` tells the warm-up (lib/warmup.py), which rebuilds in the
+    wrote: ``lib.core.writes.after_commit`` tells the warm-up (lib/warmup.py), which rebuilds in the
     background for the app and at once for the CLI (`wait`). The one call every ingest writer
     makes; returns whether a rebuild ran (when waited for)."""
     return writes.after_commit(db, "facts", wait=wait)
@@ -183,7 +184,7 @@ def after_write(db, wait: bool = False) -> bool:
 
 # ---------------------------------------------------------------- CLI and inbox jobs
 def run_job(db, job: dict, viewer=None) -> dict:
-    """Run one job for `viewer` (default: the acting viewer, see lib.auth); a role that may not
+    """Run one job for `viewer` (default: the acting viewer, see lib.core.auth); a role that may not
     import or undo gets an error in the result, nothing is written. A file whose every row is
     rejected makes the job fail (nothing was loaded)."""
     out = {"ok": True, "lines": [], "messages": [], "errors": [], "import_ids": []}

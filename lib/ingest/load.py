@@ -29,11 +29,15 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from lib import export, schema
-from lib.i18n import t
+from lib.core import export
+from lib.core import schema
+from lib.core.i18n import t
 from lib.ingest import detect, parse
 from lib.ingest.errors import IngestError
 from lib.ingest.mapping import EXTRA, WIDE_TABLE, Plan, check_required, save as save_mapping, value_map
+from lib.pdca import ledger
+from lib.core import auth
+from lib.core import audit
 
 DETAILS_DDL = ("CREATE TABLE IF NOT EXISTS qd_import_details (import_id BIGINT PRIMARY KEY, parent_id BIGINT, "
                "kind VARCHAR, encoding VARCHAR, delimiter VARCHAR, header_line BIGINT, sheet VARCHAR, "
@@ -446,7 +450,6 @@ def _load_table(cur, src: detect.Source, plan: Plan, tbl: schema.Table, import_i
     rep.issue_counts = [dict(zip(("severity", "code", "column", "rows"), r)) for r in cur.execute(
         "SELECT sev, code, col, count(*) FROM qd_issues GROUP BY ALL ORDER BY sev, count(*) DESC").fetchall()]
     if tbl.name == "ledger":  # also edited in the app: merged field by field, app edits since export kept
-        from lib import ledger
         held = ledger.guard_import(cur, {n: c.header for n, c in cols.items()}, src.headers, lang)
         rep.issues += [Issue(r, h, v, reason, "warning", "ledger_conflict") for r, h, v, reason in held]
         rep.warnings += len(held)
@@ -537,9 +540,8 @@ def _wide_plan(plan: Plan, src: detect.Source) -> Plan | None:
 def run_import(db, src: detect.Source, plan: Plan, *, dry_run: bool = False, user: str | None = None,
                rejects_dir: str | None = None, lang: str = "en", progress=None, viewer=None) -> Report:
     """Validate and load `src` with `plan` in one transaction (rolled back when dry_run).
-    Only roles allowed to import may (`viewer`, default: the acting viewer, see lib.auth); the
+    Only roles allowed to import may (`viewer`, default: the acting viewer, see lib.core.auth); the
     import is written to the audit log in the same transaction."""
-    from lib import audit, auth
     who = auth.check(viewer, "import", db=db, target=f"import {src.file_name}")
     user = user or who.label
     t0 = time.time()
@@ -654,13 +656,12 @@ def undo_import(db, import_id: int, user: str | None = None, viewer=None) -> lis
     """Restore the state before `import_id` (and the balance part of a wide import).
     Returns the ids undone. One transaction. Refused (``IngestError``, audited as access_denied
     when it is about rights) when:
-    - the role may not undo (see lib.auth), or the viewer's scope does not hold every row the
+    - the role may not undo (see lib.core.auth), or the viewer's scope does not hold every row the
       import wrote or replaced, or the table is bank-wide and the viewer is scoped;
     - a later import changed the same rows (undo that one first);
     - it is a customers import whose added customers have rows in other tables (balances, sales,
       leads...) loaded by other imports: undoing it would leave them without their customer, so it
       is refused naming those imports (undo them first); rows of the same wide import go together."""
-    from lib import audit, auth
     who = auth.check(viewer, "undo", db=db, target=f"undo import {import_id}")  # a role refusal is audited there
     try:
         with db.transaction() as cur:
@@ -694,7 +695,6 @@ def undo_import(db, import_id: int, user: str | None = None, viewer=None) -> lis
 
 def may_undo(db, import_id: int, viewer=None) -> bool:
     """Whether `viewer` may undo `import_id` as far as rights go (role and scope)."""
-    from lib import auth
     v = auth.acting(viewer)
     if v is None or not v.can("undo"):
         return False
@@ -728,7 +728,6 @@ def history(db, limit: int = 200, viewer=None):
     """Import history, newest first (a DataFrame). A viewer with a branch or region scope sees only
     imports of branch tables whose every row (written or replaced) is inside that scope: the ones it
     could have made itself and may undo. Whole-bank viewers (and callers with no viewer) see all."""
-    from lib import auth
     v = auth.acting(viewer)
     h = db.query(
         "SELECT import_id, file_name, table_name, file_size, checksum, rows_read, rows_inserted, rows_updated, "

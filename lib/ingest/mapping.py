@@ -19,9 +19,12 @@ import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
-from lib import schema
-from lib.i18n import t as tr
+from lib.core import schema
+from lib.core.i18n import t as tr
 from lib.ingest.errors import IngestError
+from lib.ingest.parse import sample_format
+from lib.ingest.parse import preview_value
+from lib.ingest.parse import NUMBER_FORMATS, FORMAT_LABEL
 
 EXTRA = "+extra"
 IGNORE = "-"
@@ -388,7 +391,6 @@ def apply_overrides(plan: Plan, source, maps: dict[str, str] | None = None,
             raise IngestError("ingest.err.constant_mapped", file=source.file_name, column=col,
                               header=plan.target_of(col))
         plan.constants[col] = v
-    from lib.ingest.parse import NUMBER_FORMATS, FORMAT_LABEL
     by_label = {lbl: k for k, lbl in FORMAT_LABEL.items()}
     for col, fmt in (number_formats or {}).items():
         fmt = by_label.get(fmt, fmt)
@@ -426,8 +428,6 @@ def value_map(column: schema.Column, raws: list[str], user: dict[str, str] | Non
 
 def preview(source, plan: Plan, n: int = 10) -> list[dict]:
     """Converted values of the first rows, per canonical column, for the mapping editor."""
-    from lib.ingest.parse import preview_value
-    from lib.ingest.parse import sample_format
     t = schema.table(plan.table)
     rows = []
     pos = {h: i for i, h in enumerate(source.headers)}

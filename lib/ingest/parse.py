@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from lib.core.i18n import t
 
 NULL_TOKENS = ("", "null", "none", "nan", "n/a", "na", "#n/a", "unknown", "-", "--", "未知", "无", "無", "空")
 TRUE_TOKENS = ("1", "1.0", "y", "yes", "true", "t", "是", "对", "對", "有", "√")
@@ -343,7 +344,6 @@ def prepare_columns(cur, cols: dict, plan, src, rep, lang: str = "en") -> None:
     cells (sets ``fmt`` on the load's column objects), build the branch name -> code lookup
     (``qd_branch_names``: names that are unique and not also a code) and add the file-level notes to
     the report (units read from headers, European formats, duplicated headers)."""
-    from lib.i18n import t
     cur.execute("CREATE OR REPLACE TEMP TABLE qd_branch_names AS SELECT branch_name AS name, min(branch_id) AS id "
                 "FROM branches WHERE branch_name IS NOT NULL AND branch_name NOT IN "
                 "(SELECT branch_id FROM branches WHERE branch_id IS NOT NULL) GROUP BY branch_name HAVING count(*) = 1")

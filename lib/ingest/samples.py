@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lib import schema
+from lib.core import schema
 
 ROWS = 300
 
@@ -129,7 +129,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "data", "samples"))
     args = ap.parse_args(argv)
     from lib import demo
-    from lib.db import open_database
+    from lib.core.db import open_database
     db = open_database(":memory:")
     demo.build_into(db, args.customers, args.seed)
     for spec in SPECS:

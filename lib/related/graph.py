@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 import networkx as nx
 import pandas as pd
 
-from lib.db import Database, Scope
+from lib.core.db import Database, Scope
+from lib.related import levels
 
 RELATIONS = ("shareholder", "guarantee", "controller", "legal_rep", "supply_chain")
 OWNERSHIP = ("shareholder", "controller")  # the edges that make a group
@@ -85,10 +86,9 @@ def _nan_none(v):
 
 def build(db: Database) -> RelGraph:
     """Read the tables and build the graphs (use ``load`` for the cached one)."""
-    from lib.related import risk  # the risk rules name each party's level once, here
     as_of, parties, edges = _load_frames(db)
     edges["share_pct"] = _shares(edges["share_pct"])
-    parties["risk"] = risk.party_levels(parties)
+    parties["risk"] = levels.party_levels(parties)
     f, t_, rel = edges["from_party"].tolist(), edges["to_party"].tolist(), edges["relation"].tolist()
     share = [_nan_none(v) for v in edges["share_pct"].tolist()]
     amount = [_nan_none(v) for v in pd.to_numeric(edges["amount"], errors="coerce").tolist()]
@@ -105,7 +105,7 @@ def build(db: Database) -> RelGraph:
     ownership = nx.DiGraph()
     ownership.add_edges_from((a, b) for a, b, r in zip(f, t_, rel) if r in OWNERSHIP)
     g = RelGraph(as_of, parties, edges, pairs, undirected, guarantees, ownership)
-    risk._risk(View(g, frozenset(), ()))  # the party → level map, built once with the graph
+    g._views["__risk__"] = {p: v for p, v in zip(parties.index, parties["risk"]) if isinstance(v, str)}
     return g
 
 

@@ -1,12 +1,12 @@
 """The Related-party risk page's figures, each a function ``(db, scope, ...)`` that the page runs
-through the data-version cache (``lib.ui.cached``). Ids and raw names only: the page's helpers
+through the data-version cache (``lib.ui.shell.cached``). Ids and raw names only: the page's helpers
 (``lib.related.ui``) mask names and word the reasons in the viewer's language."""
 from __future__ import annotations
 
 import networkx as nx
 import pandas as pd
 
-from lib.db import Database, Scope
+from lib.core.db import Database, Scope
 from lib.related import circles as circles_mod
 from lib.related import graph, groups, risk
 

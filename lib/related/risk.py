@@ -22,14 +22,11 @@ import re
 import networkx as nx
 import pandas as pd
 
-from lib import i18n
+from lib.core import i18n
 from lib.related.graph import View
+from lib.related.levels import BAD_LOANS, DEBT_RATIO_MEDIUM, OVERDUE_HIGH, OVERDUE_MEDIUM, party_levels  # noqa: F401
 
-OVERDUE_HIGH = 90
-OVERDUE_MEDIUM = 30
-DEBT_RATIO_MEDIUM = 0.8
 FLAG_HOPS = 2
-BAD_LOANS = ("substandard", "doubtful", "loss")
 LEVELS = ("high", "medium", "low")
 LEVEL_RANK = {"high": 0, "medium": 1, "low": 2, None: 3}
 STEP_PRIORITY = ("guarantee", "controller", "shareholder", "legal_rep", "supply_chain")
@@ -65,21 +62,6 @@ def facts(row) -> list[tuple[str, str, object]]:
         out.append(("medium", "litigation", None))
     if status == "watch":
         out.append(("medium", "loan_status", status))
-    return out
-
-
-def party_levels(parties: pd.DataFrame) -> pd.Series:
-    """'high' / 'medium' / None for every party row at once (the same rules as ``facts``)."""
-    overdue = pd.to_numeric(parties["overdue_days"], errors="coerce")
-    debt = pd.to_numeric(parties["debt_ratio"], errors="coerce")
-    status = parties["loan_status"].astype(object)
-    flag = lambda c: parties[c].astype(object).fillna(False).astype(bool)  # noqa: E731
-    high = (overdue >= OVERDUE_HIGH) | flag("enforcement") | status.isin(BAD_LOANS)
-    medium = ((overdue >= OVERDUE_MEDIUM) & (overdue < OVERDUE_HIGH)) | (debt >= DEBT_RATIO_MEDIUM) | \
-        flag("litigation") | (status == "watch")
-    out = pd.Series(None, index=parties.index, dtype=object)
-    out[medium.fillna(False).to_numpy()] = "medium"
-    out[high.fillna(False).to_numpy()] = "high"
     return out
 
 

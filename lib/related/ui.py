@@ -12,8 +12,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from lib import charts, i18n, privacy, ui
+from lib.ui import charts
+from lib.core import i18n
+from lib.core import privacy
+from lib.ui import shell as ui
 from lib.related import graph, report, risk
+from lib.core.db import Scope
 
 RISK_COLOR = {"high": "#B00020", "medium": "#E07B00", None: "#8C96A0"}
 LEVEL_BADGE = {"high": "red", "medium": "orange", "low": "gray"}
@@ -92,7 +96,6 @@ def flagged_frame(flagged: pd.DataFrame, scope_arg) -> pd.DataFrame:
 
 
 def _scope(scope_arg):
-    from lib.db import Scope
     return Scope(*scope_arg[1:])
 
 

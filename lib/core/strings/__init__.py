@@ -1,0 +1,1 @@
+"""Translation tables, one module per area; merged by lib.core.i18n."""

@@ -1,0 +1,1 @@
+"""Diagnosis page domain: logic modules and one ui.py of Streamlit helpers."""

@@ -1,1 +1,0 @@
-"""Translation tables, one module per area; merged by lib.i18n."""

@@ -1,0 +1,1 @@
+"""Team page domain: scorecards, capability, mentoring, and one ui.py of Streamlit helpers."""

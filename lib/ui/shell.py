@@ -1,0 +1,611 @@
+"""Streamlit helpers shared by app.py and the pages: language, global filters kept in the
+URL, cached data access keyed on the database's data version, and metric cards.
+
+This is the only module in lib/ that imports Streamlit. Invariants:
+- Filters and language live in st.session_state and are mirrored into st.query_params on
+  every run, so a copied link reproduces the view.
+- Cached results are keyed on (database path, data_version, arguments); an import bumps the
+  data version, so every page shows the new data on its next run.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+import weakref
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from lib import warmup
+from lib.core import audit
+from lib.core import auth
+from lib.ui import charts
+from lib.core import export
+from lib.metrics import gaps
+from lib.core import i18n
+from lib.metrics import registry as metrics
+from lib.metrics import plan
+from lib.core import privacy
+from lib.core import schema
+from lib.core.db import Scope, default_db_path, get_database
+from lib.core.markup import safe, safe_all  # noqa: F401 - every value from data or users goes through it into Markdown
+
+QP_KEYS = {"lang": "lang", "quarter": "q", "region": "region", "branch": "branch", "ctype": "ctype"}
+
+
+def db():
+    """The app's database; its writes warm the metric cube up in the background (lib.warmup)."""
+    d = get_database(default_db_path())
+    if d not in _warm_in_background:
+        _warm_in_background.add(warmup.use(d, "background"))
+    return d
+
+
+_warm_in_background: "weakref.WeakSet" = weakref.WeakSet()
+
+
+_shell = threading.local()
+_shell_reruns = 0
+
+
+@contextmanager
+def shell():
+    """Marks app.py's run; pages check that they run inside it."""
+    _shell.active = True
+    try:
+        yield
+    finally:
+        _shell.active = False
+
+
+def _require_shell() -> None:
+    """Pages run inside app.py's navigation. Streamlit emulates the old pages/-folder
+    multipage mode (running a page file on its own) until st.navigation has run once in the
+    process — a server's first visit straight to /<page> — and on every AppTest run. Switch
+    that mode off and go through app.py: the first time in a process by rerunning (a server's
+    later runs are then normal navigation runs, so widget identities stay stable); after
+    that (only AppTest, which resets the mode on every run) by running app.py inline in this
+    run, which navigates to this page and keeps the run's button events, then stopping the
+    bare page."""
+    global _shell_reruns
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:  # not a script run (e.g. a test formatting a label)
+        return
+    if getattr(_shell, "active", False) or ctx.fragment_ids_this_run:  # a fragment's own rerun: the shell ran before
+        return
+    from streamlit.runtime.pages_manager import PagesManager
+    PagesManager.uses_pages_directory = False
+    if _shell_reruns == 0:  # a server needs this once per process; its later runs navigate normally
+        _shell_reruns += 1
+        st.rerun()
+    import runpy
+    from pathlib import Path
+    runpy.run_path(str(Path(__file__).resolve().parent.parent.parent / "app.py"), run_name="__main__")
+    st.stop()
+
+
+def lang() -> str:
+    _require_shell()
+    return st.session_state.get("lang", i18n.DEFAULT_LANG)
+
+
+def t(key: str, **kw) -> str:
+    return i18n.t(key, lang(), **kw)
+
+
+def money(v) -> str:
+    return i18n.fmt_money(v, lang())
+
+
+def value(v, unit: str) -> str:
+    return i18n.fmt_value(v, unit, lang())
+
+
+def pct(v, digits: int = 1) -> str:
+    return i18n.fmt_pct(v, lang(), digits)
+
+
+def day(d) -> str:
+    return i18n.fmt_date(d, lang())
+
+
+def labelled(df: pd.DataFrame, column: str, prefix: str) -> pd.DataFrame:
+    """A copy of `df` whose category `column` shows translated labels (`prefix.value`)."""
+    out = df.copy()
+    out[column] = out[column].map(  # no value: a row of no known customer (lib.core.db.Scope.takes_unknown_customers)
+        lambda v: t("common.unassigned") if v is None or pd.isna(v) or v == "" else t(f"{prefix}.{v}"))
+    return out
+
+
+def money_column(df: pd.DataFrame, column: str) -> tuple[pd.DataFrame, str]:
+    return charts.scale_money(df, column, lang())
+
+
+def init_state() -> None:
+    """Seed session state from the URL once per session."""
+    if st.session_state.get("_qd_init"):
+        return
+    st.session_state["_qd_init"] = True
+    qp = st.query_params
+    st.session_state["lang"] = i18n.norm_lang(qp.get("lang", i18n.DEFAULT_LANG))
+    for key, param in QP_KEYS.items():
+        if key != "lang" and param in qp:
+            st.session_state[f"f_{key}"] = qp[param]
+    st.session_state["projector"] = projector_requested()
+
+
+def projector_requested() -> bool:
+    """Projector mode as asked for by the URL (``?projector=1``) or the sidebar switch."""
+    if "projector" in st.session_state:
+        return bool(st.session_state["projector"])
+    return str(st.query_params.get("projector", "")).lower() in ("1", "true", "yes", "on")
+
+
+def projector() -> bool:
+    return bool(st.session_state.get("projector", False))
+
+
+def show_personal() -> bool:
+    """Whether this viewer sees customers' personal data in full: never in projector mode,
+    otherwise only when switched on and the viewer's role allows it (lib.core.auth)."""
+    v = viewer()
+    return (bool(st.session_state.get("show_personal", False)) and not projector()
+            and v is not None and v.may_see_personal)
+
+
+# ---------------------------------------------------------------- who is looking (lib.core.auth)
+def viewer() -> "auth.Viewer | None":
+    """The signed-in viewer of this session (set by ``sign_in`` on every run of app.py)."""
+    return st.session_state.get("_qd_viewer")
+
+
+def can(action: str) -> bool:
+    """Whether this session's viewer may `action` (pages hide what the role cannot do; lib
+    refuses it anyway)."""
+    v = viewer()
+    return v is not None and v.can(action)
+
+
+def _session_viewer() -> "auth.Viewer | None":
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return None
+    try:
+        return st.session_state.get("_qd_viewer")
+    except Exception:  # noqa: BLE001 - no session (e.g. a worker thread)
+        return None
+
+
+auth.set_session_resolver(_session_viewer)
+
+
+def _session_db():
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    return db() if get_script_run_ctx(suppress_warning=True) is not None else None
+
+
+auth.set_database_resolver(_session_db)  # a refused write that names no database is audited in the app's
+
+
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets file at all
+        return False
+
+
+def client_address() -> str | None:
+    """The client's IP address as the server saw it (None outside a browser session, e.g. AppTest)."""
+    try:
+        return st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context
+        return None
+
+
+def _do_login() -> None:
+    """The sign-in form's callback (survives the shell's rerun of a page started on its own)."""
+    name = str(st.session_state.get("qd_login_user") or "").strip()
+    res = auth.sign_in(db(), name, st.session_state.get("qd_login_password") or "", client_address())
+    st.session_state["qd_login_password"] = ""
+    v = res.viewer
+    if v is None:  # lib.core.auth throttles guessing per account and address across sessions (no sleeping)
+        # the message is worded in the form's run (a callback runs outside app.py's shell)
+        st.session_state["_qd_login_failed"] = (
+            ("auth.login.wait", {"seconds": max(1, round(res.retry_after))}) if res.outcome == "wait" else
+            ("auth.login.locked", {"until": res.locked_until.strftime("%H:%M")}) if res.outcome == "locked" else
+            ("auth.login.failed", {}))
+        return
+    st.session_state.pop("_qd_login_failed", None)
+    st.session_state["_qd_user"] = name
+    st.session_state["_qd_viewer"] = v
+    st.session_state["_qd_signed_in_logged"] = True  # authenticate() wrote the sign-in to the audit log
+
+
+def _login_form() -> None:
+    st.title(t("auth.login.title"))
+    with st.form("qd_login"):
+        st.text_input(t("auth.login.username"), key="qd_login_user")
+        st.text_input(t("auth.login.password"), type="password", key="qd_login_password")
+        st.form_submit_button(t("auth.login.submit"), type="primary", on_click=_do_login)
+    failed = st.session_state.get("_qd_login_failed")
+    if failed:  # kept until the next attempt (the shell may rerun)
+        key, params = failed if isinstance(failed, tuple) else ("auth.login.failed", {})
+        st.error(t(key, **params), icon=":material/lock:")
+    st.caption(t("auth.login.help"))
+
+
+def sign_in() -> "auth.Viewer":
+    """Who is looking, decided on every run of app.py (a role or scope changed by an admin
+    applies on the next run): the identity provider's account when ``[auth]`` is configured in
+    secrets (``st.login``); else a user name and password when users exist in the database; else
+    local single-user mode (admin, whole bank; labelled in the sidebar). Stops the run with a
+    sign-in screen until someone is signed in."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    if get_script_run_ctx(suppress_warning=True) is None:  # app.py run bare (no session): nobody, nothing
+        return auth.Viewer("(no session)", "viewer", Scope(branch_ids=()), False, None, "bare")
+    d = db()
+    user = st.user
+    v = None
+    if user.get("is_logged_in", False):
+        email = user.get("email")
+        v = auth.oidc_viewer(d, email, user.get("name"))
+        if v is None:
+            st.session_state.pop("_qd_viewer", None)
+            st.warning(t("auth.oidc.no_access", user=safe(email or user.get("name") or "?")), icon=":material/lock:")
+            st.button(t("auth.sign_out"), on_click=st.logout)
+            st.stop()
+        if not st.session_state.get("_qd_signed_in_logged"):
+            audit.record(d, v, "sign_in", {"mode": "oidc"})
+    elif _oidc_configured():
+        st.session_state.pop("_qd_viewer", None)
+        st.title(t("auth.login.title"))
+        st.button(t("auth.oidc.button"), on_click=st.login, type="primary", icon=":material/login:")
+        st.caption(t("auth.login.help"))
+        st.stop()
+    elif auth.sign_in_mode(d, False) == "local":
+        v = auth.local_admin()
+        if not st.session_state.get("_qd_signed_in_logged"):
+            audit.record(d, v, "sign_in", {"mode": "local"})
+    else:
+        name = st.session_state.get("_qd_user")
+        v = auth.viewer_for(d, name) if name else None
+        if v is None:
+            st.session_state.pop("_qd_viewer", None)
+            st.session_state.pop("_qd_user", None)
+            _login_form()
+            st.stop()
+    st.session_state["_qd_signed_in_logged"] = True
+    st.session_state["_qd_viewer"] = v
+    return v
+
+
+def _sign_out() -> None:
+    v = viewer()
+    if v is not None:
+        audit.record(db(), v, "sign_out", {"mode": v.mode})
+    for k in ("_qd_user", "_qd_viewer", "_qd_signed_in_logged"):
+        st.session_state.pop(k, None)
+    if v is not None and v.mode == "oidc":
+        st.logout()
+
+
+def account_box() -> None:
+    """Who is signed in (or the local-mode label) and the sign-out button, in the sidebar."""
+    v = viewer()
+    if v is None:
+        return
+    if v.mode == "local":
+        st.markdown(f":orange-badge[:material/person_alert: {t('auth.local.label')}]", help=t("auth.local.help"))
+        return
+    st.caption(t("auth.signed_in_as", user=safe(v.label), role=t(f"auth.role.{v.role}"),
+                 scope=safe(scope_label(v.scope))))
+    st.button(t("auth.sign_out"), on_click=_sign_out, key="qd_sign_out", icon=":material/logout:")
+
+
+PROJECTOR_CSS = """
+<style>
+html { font-size: 20px; }
+[data-testid="stAppViewContainer"], [data-testid="stMain"] { background: #FFFFFF; color: #000000; }
+[data-testid="stMain"] .block-container { padding: 3.6rem 1.6rem 2rem 1.6rem; max-width: 100%; }
+[data-testid="stMain"] h1 { font-size: 2.3rem; color: #000000; }
+[data-testid="stMain"] h2, [data-testid="stMain"] h3 { color: #000000; }
+[data-testid="stMetricValue"] { font-size: 2.4rem; font-weight: 700; color: #000000; }
+[data-testid="stMetricLabel"] p { font-size: 1.1rem; font-weight: 600; color: #000000; }
+[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] label { color: #000000; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #1A1A1A !important; }
+[data-testid="stVerticalBlockBorderWrapper"] { border-color: #555555 !important; }
+</style>
+"""
+
+
+def _widget_text_css() -> str:
+    """Streamlit's file uploader has built-in English text ("Upload", "200MB per file • CSV…");
+    replace it with the current language's text."""
+    limit = st.get_option("server.maxUploadSize")
+    upload = t("widget.upload").replace('"', "'")
+    hint = t("widget.upload_limit", mb=limit).replace('"', "'")
+    return f"""
+<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{ display: none; }}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {{ content: "{upload}"; }}
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span {{ display: none; }}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {{ content: "{hint}"; font-size: 0.875rem; }}
+</style>
+"""
+
+
+def apply_display_mode() -> None:
+    """Per run: projector styling for charts (thread-local), the projector CSS when on, and
+    the current language for Streamlit's own widget texts."""
+    charts.set_projector(projector())
+    st.html(_widget_text_css() + (PROJECTOR_CSS if projector() else ""))
+
+def sync_query_params() -> None:
+    values = {"lang": lang()}
+    for key, param in QP_KEYS.items():
+        if key == "lang":
+            continue
+        v = st.session_state.get(f"f_{key}")
+        if v not in (None, "", "ALL"):
+            values[param] = v
+    if projector():
+        values["projector"] = "1"
+    for param in list(st.query_params.keys()):
+        if param in (*QP_KEYS.values(), "projector") and param not in values:
+            del st.query_params[param]
+    for k, v in values.items():
+        if st.query_params.get(k) != v:
+            st.query_params[k] = v
+
+
+SECTION_PARAM = "tab"  # ?tab=<section key>: the open section of a page, kept in a copied link
+
+
+def section(page_key: str, options: dict[str, str], icons: dict[str, str] | None = None) -> str:
+    """The page's section switch (a segmented control) and the chosen section's key, so a
+    page runs only the open section's code (``st.tabs`` runs every tab's code on every run).
+
+    `options` maps section keys to label keys (translated with ``t``), in order; the first is
+    the default. `icons` optionally maps section keys to ``:material/…:`` icon names. The
+    choice is kept in the URL as ``?tab=<key>`` (absent for the first section), so a reload or
+    a copied link opens the same section; a value that is not one of this page's sections
+    opens the first. The widget's session key is ``<page_key>_section``; the other URL
+    parameters (language, filters, projector) are kept by ``sync_query_params`` as before."""
+    keys = list(options)
+    state = f"{page_key}_section"
+    if st.session_state.get(state) not in keys:  # a fresh session or page visit: the URL decides
+        asked = st.query_params.get(SECTION_PARAM)
+        st.session_state[state] = asked if asked in keys else keys[0]
+    icons = icons or {}
+    labels = {k: (f":material/{icons[k]}: " if k in icons else "") + t(label) for k, label in options.items()}
+    chosen = st.segmented_control(t("common.section"), keys, required=True, format_func=labels.get, key=state,
+                                  label_visibility="collapsed", width="stretch")
+    chosen = chosen if chosen in keys else keys[0]
+    if chosen == keys[0]:
+        if SECTION_PARAM in st.query_params:
+            del st.query_params[SECTION_PARAM]
+    elif st.query_params.get(SECTION_PARAM) != chosen:
+        st.query_params[SECTION_PARAM] = chosen
+    return chosen
+
+
+# ---------------------------------------------------------------- cached reads
+def _dbkey() -> tuple[str, int]:
+    d = db()
+    return d.path, d.data_version()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _quarters(dbkey: tuple) -> list[str]:
+    return [str(q) for q in metrics.quarters_in_data(db())]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _org(dbkey: tuple) -> pd.DataFrame:
+    return metrics.regions_and_branches(db())
+
+
+@st.cache_data(show_spinner=False, max_entries=2048)
+def _card(dbkey: tuple, key: str, quarter: str, scope_key: tuple) -> dict:
+    return plan.card(db(), key, quarter, Scope(*scope_key))
+
+
+def quarters() -> list[str]:
+    return _quarters(_dbkey())
+
+
+def org() -> pd.DataFrame:
+    return _org(_dbkey())
+
+
+def kpi(key: str, quarter: str, scope: Scope) -> dict:
+    """A KPI as every card shows it (``lib.metrics.plan.card``): value, change against last quarter like
+    for like, plan, expected, attainment and status."""
+    return _card(_dbkey(), key, quarter, scope.cache_key())
+
+
+_CACHED_FUNCTIONS: dict[str, object] = {}  # name -> function run through ``cached`` in this process
+
+
+def cached(fn, *args):
+    """Run ``fn(db, *args)`` through the data-version keyed cache (args must be hashable; a
+    Scope may be passed as it is). The cache is keyed on the function's qualified name, and the
+    function itself is kept here, so the cached call runs exactly `fn`."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    _CACHED_FUNCTIONS.setdefault(name, fn)
+    return _cached_call(_dbkey(), name, tuple(_as_scope(a) for a in args))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_call(dbkey: tuple, name: str, args: tuple):
+    return _CACHED_FUNCTIONS[name](db(), *args)
+
+
+def scope_arg(scope: Scope) -> tuple:
+    """The scope as a plain tuple (kept for helpers that rebuild a Scope from it; ``cached``
+    takes a Scope as it is)."""
+    return ("__scope__", *scope.cache_key())
+
+
+def _as_scope(a):
+    return Scope(*a[1:]) if isinstance(a, tuple) and a and a[0] == "__scope__" else a
+
+
+# ---------------------------------------------------------------- filters
+@dataclass(frozen=True)
+class Filters:
+    quarter: str | None
+    scope: Scope
+
+
+UNASSIGNED = "__unassigned__"  # the "Unassigned" member's value in the region and branch filters (and the URL)
+
+
+def sidebar_filters() -> Filters:
+    """Language switch and the global filters; returns the current selection."""
+    v = viewer()
+    allowed = v.scope if v is not None else Scope(branch_ids=())
+    with st.sidebar:
+        account_box()
+        st.radio(t("filters.language"), list(i18n.LANGS), key="lang", horizontal=True,
+                 format_func=lambda code: i18n.LANG_NAMES[code])
+        st.toggle(t("display.projector"), key="projector", help=t("display.projector_help"))
+        if v is not None and v.may_see_personal:
+            st.toggle(t("display.show_personal"), key="show_personal", disabled=projector(),
+                      help=t("display.show_personal_help"))
+        st.subheader(t("filters.header"))
+        qs = quarters()
+        if qs:
+            if st.session_state.get("f_quarter") not in qs:
+                st.session_state["f_quarter"] = qs[0]
+            st.selectbox(t("filters.quarter"), qs, key="f_quarter")
+        o = auth.allowed_org(org(), allowed)  # a scoped user is offered only their regions/branches
+        # rows of no known branch ("Unassigned") belong to no branch: offered to whole-bank viewers only
+        unassigned = [UNASSIGNED] if allowed.is_whole_bank and cached(metrics.has_unassigned) else []
+        regions = ["ALL", *sorted(o.region.unique()), *unassigned]
+        if st.session_state.get("f_region") not in regions:
+            st.session_state["f_region"] = "ALL"
+        every = t("filters.all")  # labels computed here: AppTest calls format_func outside the run
+        labels = {"ALL": every, UNASSIGNED: t("common.unassigned")}
+        st.selectbox(t("filters.region"), regions, key="f_region",
+                     format_func={r: labels.get(r, r) for r in regions}.get)
+        region = st.session_state["f_region"]
+        sub = o if region == "ALL" else o[o.region == region]
+        names = dict(zip(sub.branch_id, sub.branch_name))
+        branches = ["ALL", *sub.branch_id, *(unassigned if region in ("ALL", UNASSIGNED) else [])]
+        if st.session_state.get("f_branch") not in branches:
+            st.session_state["f_branch"] = "ALL"
+        st.selectbox(t("filters.branch"), branches, key="f_branch",
+                     format_func={b: labels[b] if b in labels else f"{names[b]} ({b})" for b in branches}.get)
+        ctypes = ["ALL", "retail", "corporate"] if allowed.customer_type is None else [allowed.customer_type]
+        if st.session_state.get("f_ctype") not in ctypes:
+            st.session_state["f_ctype"] = "ALL"
+        st.selectbox(t("filters.customer_type"), ctypes, key="f_ctype",
+                     format_func={c: t(f"filters.{c.lower()}") if c != "ALL" else every for c in ctypes}.get)
+    sync_query_params()
+    return current_filters()
+
+
+def current_filters() -> Filters:
+    region = st.session_state.get("f_region", "ALL")
+    branch = st.session_state.get("f_branch", "ALL")
+    ctype = st.session_state.get("f_ctype", "ALL")
+    if UNASSIGNED in (region, branch):  # rows of no known branch (lib.core.db.Scope.unassigned)
+        chosen = Scope(customer_type=None if ctype == "ALL" else ctype, unassigned=True)
+    else:
+        chosen = Scope(region=None if region == "ALL" else region,
+                       branch_ids=None if branch == "ALL" else (branch,),
+                       customer_type=None if ctype == "ALL" else ctype)
+    v = viewer()
+    # never wider than the viewer's own scope (lib.core.auth); nobody signed in sees nothing
+    scope = auth.narrow(v.scope if v is not None else Scope(branch_ids=()), chosen)
+    return Filters(st.session_state.get("f_quarter"), scope)
+
+
+def scope_label(scope: Scope) -> str:
+    parts = []
+    if scope.unassigned:
+        parts.append(t("common.unassigned"))
+    if scope.region:
+        parts.append(scope.region)
+    if scope.branch_ids:
+        names = dict(zip(org().branch_id, org().branch_name))
+        parts.append(", ".join(names.get(b, b) for b in scope.branch_ids))
+    if scope.customer_type:
+        parts.append(t(f"filters.{scope.customer_type}"))
+    return " · ".join(parts) or t("filters.whole_bank")
+
+
+def scope_md(scope: Scope) -> str:
+    """``scope_label`` made safe for Markdown (branch and region names come from data)."""
+    return safe(scope_label(scope))
+
+
+# ---------------------------------------------------------------- widgets
+def export_name(table_name: str) -> str:
+    """The export that fills a canonical table, in the current language."""
+    tb = schema.table(table_name)
+    return f"{tb.name} — {tb.source_zh if lang() == 'zh' else tb.source_en}"
+
+
+def downloads(df: pd.DataFrame, name: str, personal_table: str | None = None, key: str | None = None) -> None:
+    """CSV and XLSX download buttons for a table. Cells that would run as spreadsheet formulas
+    are neutralised; columns the data contract marks personal in `personal_table` are masked
+    unless this viewer may see them."""
+    out = df if personal_table is None else privacy.mask_frame(df, personal_table, allowed=show_personal())
+    key = key or f"dl_{name}"
+    c1, c2, _ = st.columns([1, 1, 4])
+    masked = personal_table is not None and not show_personal()
+    c1.download_button(t("common.download_csv"), functools.partial(export.csv_bytes, out), file_name=f"{name}.csv",
+                       mime="text/csv", key=f"{key}_csv", icon=":material/download:",
+                       on_click=record_export, args=(f"{name}.csv", len(out), masked))
+    # the files are built when a button is clicked (a callable), not on every rerun
+    c2.download_button(t("common.download_xlsx"), functools.partial(export.xlsx_bytes, out), file_name=f"{name}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key=f"{key}_xlsx", icon=":material/table_view:",
+                       on_click=record_export, args=(f"{name}.xlsx", len(out), masked))
+
+
+def record_export(file_name: str, rows: int | None = None, masked: bool | None = None) -> None:
+    """Audit-log one download (a download button's on_click)."""
+    f = current_filters()
+    audit.record(db(), viewer(), "export", {"file": file_name, "rows": rows, "personal_masked": masked,
+                                            "quarter": f.quarter, "scope": scope_label(f.scope)})
+
+
+def demo_banner() -> None:
+    d = db()
+    if d.meta("source") == "demo":
+        as_of = date.fromisoformat(d.meta("demo_as_of", "2026-11-20"))
+        st.info(t("demo.banner", customers=i18n.fmt_count(int(d.meta("demo_customers", "0")), lang()),
+                  as_of=i18n.fmt_date(as_of, lang())), icon=":material/science:")
+
+
+def metric_card(key: str, quarter: str, scope: Scope, container=None) -> None:
+    """st.metric for one registry metric: value, change against last quarter like for like,
+    plan attainment and status — all from ``lib.metrics.plan``, as on the Diagnosis page — with the
+    registry definition as tooltip."""
+    m = metrics.metric(key)
+    k = kpi(key, quarter, scope)
+    delta = None if k["qoq"] is None else plan.fmt_change(k["qoq"], m.unit, lang())
+    if k["plan"] is None:
+        caption = t("overview.no_plan")
+    else:
+        caption = " · ".join([
+            t("overview.plan_pace" if m.kind == "flow" else "overview.plan", plan=value(k["plan"], m.unit),
+              att=i18n.fmt_pct(k["attainment"], lang(), 0)),
+            t(f"diagnosis.status.{k['status']}" if k["status"] else "diagnosis.status.none")])
+    target = container or st
+    help_text = f"{m.definition(lang())}\n\n`{m.formula}`"
+    if k["value"] is None:  # "—": say why on hover (the exports it needs, else nothing to count)
+        why = gaps.needs(metrics.missing_inputs(db(), key, metrics.Quarter.parse(quarter)), lang())
+        help_text = (why or t("empty.unanswerable")) + "\n\n" + help_text
+    with target.container(border=True):
+        st.metric(m.label(lang()), value(k["value"], m.unit), delta=delta,
+                  delta_color="normal" if m.higher_is_better else "inverse",
+                  help=help_text)
+        st.caption(caption)
