@@ -68,7 +68,14 @@ def server(demo_master, tmp_path_factory):
     path = str(tmp_path_factory.mktemp("browser") / "quarterdeck.duckdb")
     shutil.copy(demo_master, path)
     samples = {w for f in os.listdir(ROOT / "data" / "samples") for w in re.findall(r"[A-Za-z]+", f)}
-    allowed = ALLOWED_WORDS | samples | data_words(path) | {path.split("/")[-1].split(".")[0]} | set(re.findall(r"[A-Za-z]+", path))
+    from lib import audit, auth, metrics
+    # the audit log lists its records as stored: action codes, roles, the sign-in mode in the JSON detail, user names
+    recorded = {w for a in audit.ACTIONS for w in a.split("_")} | set(auth.ROLES) | {"mode", auth.LOCAL_NAME}
+    # the Data page's metric registry shows each metric's key, formula and unit as written (like code)
+    recorded |= {w for m in metrics.METRIC_BY_KEY.values() for w in re.findall(r"[A-Za-z]+", f"{m.key} {m.formula} {m.unit}")}
+    recorded |= {"true", "false", "key"}
+    allowed = (ALLOWED_WORDS | samples | data_words(path) | recorded | {path.split("/")[-1].split(".")[0]}
+               | set(re.findall(r"[A-Za-z][A-Za-z'\-]+", path)) | set(re.findall(r"[A-Za-z]+", path)))
     with streamlit_server(path) as url:
         yield url, allowed
 
@@ -95,6 +102,31 @@ def untranslated(text: str, allowed: set[str]) -> list[str]:
     return sorted(w for w in words if not _segments(w.strip("-'"), allowed))
 
 
+def section_buttons(page, path: str):
+    """The buttons of a page's section switch (``ui.section``: a segmented control keyed ``<page>_section``)."""
+    return page.locator(f".st-key-{path or 'diagnosis'}_section button")
+
+
+def test_section_switch_is_kept_in_the_link(server, browser):
+    """Clicking a section puts ?tab=<section> in the URL and runs only that section; a reload
+    (or the copied link) opens the same section."""
+    url, _ = server
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.goto(f"{url}/channels?lang=en")
+    wait_for_app(page)
+    assert page.get_by_text("Campaign board").count() == 0
+    section_buttons(page, "channels").filter(has_text="Campaigns").click()
+    page.get_by_text("Campaign board").first.wait_for(timeout=60_000)
+    wait_for_app(page)
+    page.wait_for_function("() => location.search.includes('tab=campaigns')", timeout=15_000)
+    assert "lang=en" in page.url
+    page.reload()
+    wait_for_app(page)
+    page.get_by_text("Campaign board").first.wait_for(timeout=60_000)
+    assert page.get_by_text("Channel mix by week").count() == 0
+    page.close()
+
+
 @pytest.mark.parametrize("lang,mode,size", COMBOS)
 def test_every_page_renders_without_errors(server, browser, lang, mode, size):
     url, allowed = server
@@ -104,6 +136,7 @@ def test_every_page_renders_without_errors(server, browser, lang, mode, size):
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     query = f"lang={lang}" + ("&projector=1" if mode == "projector" else "")
+    every_section = mode == "normal" and size == "1920x1080"  # each section's text once per language
     try:
         for path in app_pages():
             page.goto(f"{url}/{path}?{query}")
@@ -112,6 +145,15 @@ def test_every_page_renders_without_errors(server, browser, lang, mode, size):
             title = page.locator("[data-testid='stMain'] h1").first.inner_text()
             assert title.strip()
             text = page.evaluate(VISIBLE_TEXT_JS)
+            buttons = section_buttons(page, path)
+            for i in range(1, buttons.count() if every_section else 0):  # only the open section is rendered
+                buttons.nth(i).click()
+                wait_for_app(page)
+                assert page.locator("[data-testid='stException']").count() == 0, (path, i)
+                text += "\n" + page.evaluate(VISIBLE_TEXT_JS)
+            if every_section and buttons.count():
+                buttons.first.click()
+                wait_for_app(page)
             assert "⟦" not in text, path
             if lang == "zh":
                 assert re.search(r"[\u4e00-\u9fff]", title), (path, title)
