@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 
-from lib import schema
-from lib.db import open_database
+from lib.core import schema
+from lib.core.db import open_database
 from tests.browser import ARTIFACTS, ROOT, app_pages, chromium, streamlit_server, wait_for_app
 
 COMBOS = [(lang, mode, size) for lang in ("en", "zh") for mode in ("normal", "projector")
@@ -68,7 +68,9 @@ def server(demo_master, tmp_path_factory):
     path = str(tmp_path_factory.mktemp("browser") / "quarterdeck.duckdb")
     shutil.copy(demo_master, path)
     samples = {w for f in os.listdir(ROOT / "data" / "samples") for w in re.findall(r"[A-Za-z]+", f)}
-    from lib import audit, auth, metrics
+    from lib.core import audit
+    from lib.core import auth
+    from lib.metrics import registry as metrics
     # the audit log lists its records as stored: action codes, roles, the sign-in mode in the JSON detail, user names
     recorded = {w for a in audit.ACTIONS for w in a.split("_")} | set(auth.ROLES) | {"mode", auth.LOCAL_NAME}
     # the Data page's metric registry shows each metric's key, formula and unit as written (like code)

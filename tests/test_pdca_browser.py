@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from lib import ledger
-from lib.db import forget_database, open_database
+from lib.pdca import ledger
+from lib.core.db import forget_database, open_database
 from tests.browser import CHROMIUM, chromium, streamlit_server, wait_for_app, wait_for_idle
 
 pytestmark = pytest.mark.skipif(not __import__("os").path.exists(CHROMIUM), reason="needs /usr/bin/chromium")
