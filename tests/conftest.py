@@ -65,3 +65,15 @@ def acting_system_viewer():
     from lib.core import auth
     with auth.acting_as(auth.system_viewer("pytest")):
         yield
+
+
+LANES = ("unit", "app", "e2e")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Each test carries the marker of its folder: tests/unit (no Streamlit), tests/app (AppTest),
+    tests/e2e (a real server: Chromium, websocket sessions, kill -9, the benchmark)."""
+    for item in items:
+        parts = item.path.parts
+        lane = next((p for p in LANES if p in parts[-2:-1]), "e2e" if "browser" in item.path.name else "unit")
+        item.add_marker(getattr(pytest.mark, lane))

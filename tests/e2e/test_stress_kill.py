@@ -23,7 +23,7 @@ from lib.ingest import inbox
 from tests.stress_helpers import AS_OF, assert_all_or_nothing, import_state, integrity_check, make_wide_csv, server
 from tests.wsclient import Session
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ROWS = 20_000
 ROUNDS = int(os.environ.get("QD_KILL_ROUNDS", "20"))
 

@@ -12,7 +12,7 @@ from tests.apptest import page_texts
 from lib.core import i18n
 from lib.core.db import forget_database, open_database
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 PAGE = "pages/tiering.py"
 TABS = ("tiering.tab.tiers", "tiering.tab.health", "tiering.tab.churn", "tiering.tab.compliance")

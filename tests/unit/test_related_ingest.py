@@ -13,7 +13,7 @@ from lib.core.db import Scope, open_database
 from lib.ingest import jobs
 from lib.related import report
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RELATIONS_CSV = "\n".join([
     "担保人,被担保人,关系类型,担保金额,持股比例,起始日期",
     "C1,C2,互保,3000万,,2024-01-01",

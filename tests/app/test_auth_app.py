@@ -19,7 +19,7 @@ from lib.core.db import Scope, forget_database, get_database
 from tests.apptest import open_section
 from lib.core.periods import Quarter
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 USERS = {  # e-mail (identity provider account) -> role, scope
     "admin@bank.example": ("admin", Scope()),
     "editor@bank.example": ("editor", Scope()),

@@ -12,7 +12,7 @@ from tests.apptest import across_sections, open_section, page_texts, section_swi
 from lib.pdca import ledger
 from lib.pdca import plan as pdca
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 PAGE = "pages/pdca.py"
 

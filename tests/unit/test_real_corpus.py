@@ -32,7 +32,7 @@ import pytest
 from lib.core.db import Scope, open_database
 from lib.ingest import detect, load, mapping
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CORPUS = os.path.join(ROOT, "tests", "corpus", "real")
 LINE_RE = re.compile(r"^(\S+) table=(\w+) read=(\d+) inserted=(\d+) updated=(\d+) unchanged=(\d+) "
                      r"rejected=(\d+) import_id=(\d+)$")

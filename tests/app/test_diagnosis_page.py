@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.apptest import across_sections, section_switch
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
+APP = Path(__file__).resolve().parents[2] / "app.py"
 
 
 def _run(params: dict) -> AppTest:

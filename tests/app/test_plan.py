@@ -17,7 +17,7 @@ from lib.metrics import plan
 from lib.core.db import Scope
 from lib.core.periods import Quarter
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
+APP = Path(__file__).resolve().parents[2] / "app.py"
 OVERVIEW_KEYS = ("aum", "aum_growth", "new_customers", "fee_income",
                  "churn_rate", "products_per_customer", "conversion_rate", "active_share")
 

@@ -15,7 +15,7 @@ from lib.core.db import forget_database
 from tests import partial_fixture as pf
 from tests.apptest import page_texts
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 @pytest.fixture(scope="module")

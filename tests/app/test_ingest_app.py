@@ -10,7 +10,7 @@ import pytest
 
 from lib.core.db import forget_database, get_database, open_database
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 GBK = ("客户明细\n客户号,客户名称,客户类型,网点号,客户状态,会员等级\n"
        "CX001,张三,个人,B001,正常,金卡\nCX002,李四,对公,B002,销户,\nCX003,王五,外星人,B001,正常,\n"
        "合计,,,,,\n").encode("gbk")

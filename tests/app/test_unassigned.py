@@ -220,7 +220,7 @@ def test_balances_without_any_customers_file_give_the_bank_aum(tmp_path):
 
 
 # ---------------------------------------------------------------- the app (AppTest)
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def _overview(monkeypatch, path: str, lang: str = "en", page: str = "overview", **state):

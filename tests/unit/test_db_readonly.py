@@ -15,7 +15,7 @@ import pytest
 
 from lib.core.db import DatabaseUnwritable, open_database, storage_problem
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Run as an unprivileged user (root ignores file permissions): everything is imported first.
 CHILD = r"""

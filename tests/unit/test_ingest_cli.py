@@ -12,7 +12,7 @@ import pytest
 
 from lib.core.db import open_database
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HDR = "customer_id,customer_name,customer_type,branch_id,open_date,status,acquisition_cost"
 LINE_RE = re.compile(r"^(\S+) table=(\w+) read=(\d+) inserted=(\d+) updated=(\d+) unchanged=(\d+) "
                      r"rejected=(\d+) import_id=(\d+)$")

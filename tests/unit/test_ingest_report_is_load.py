@@ -15,7 +15,7 @@ from lib.core.db import open_database
 from lib.ingest import jobs, load, mapping
 from lib.ingest.errors import IngestError
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CORPUS = sorted(
     [p for p in glob.glob(os.path.join(ROOT, "data", "samples", "*")) if os.path.isfile(p)]
     + [p for p in glob.glob(os.path.join(ROOT, "tests", "corpus", "real", "*"))

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.apptest import across_sections, open_section, page_texts, section_switch
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 PAGE = "pages/team.py"
 

@@ -17,7 +17,7 @@ from lib.core import settings
 from lib.tiering import tiers
 from lib.core.db import Scope, get_database, open_database
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _raise_wealth(rules: dict) -> dict:

@@ -25,7 +25,7 @@ import pytest
 from tests.stress_helpers import AS_OF, make_wide_csv, server
 from tests.wsclient import Session
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SESSIONS = int(os.environ.get("QD_STRESS_SESSIONS", "20"))
 ROWS = int(os.environ.get("QD_STRESS_ROWS", "100000"))
 

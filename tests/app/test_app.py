@@ -8,7 +8,7 @@ from lib.metrics import registry as metrics
 from lib.core.db import open_database
 from tests.apptest import open_section
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def run_app(query: dict | None = None, page: str | None = "pages/overview.py") -> AppTest:

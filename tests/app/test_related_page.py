@@ -14,7 +14,7 @@ from lib.core.db import Scope, forget_database, get_database, open_database
 from lib.related import report
 from tests.apptest import page_texts
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 PAGE = "pages/related.py"
 

@@ -19,7 +19,7 @@ from lib.core import settings
 from lib.core.db import Scope, open_database
 from lib.ingest import jobs, load
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HDR = "customer_id,customer_name,customer_type,branch_id,rm_id,status,acquisition_cost"
 Q = "2026Q4"
 

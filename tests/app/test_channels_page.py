@@ -16,7 +16,7 @@ from tests.apptest import across_sections, open_section, page_texts, section_swi
 
 from lib.core.db import forget_database, open_database
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 SAMPLES = ROOT / "data" / "samples"
 PAGE = "pages/channels.py"

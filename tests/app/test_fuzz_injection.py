@@ -17,7 +17,7 @@ from lib.core.db import Scope, forget_database, open_database
 from lib.ingest import jobs
 from lib.core.periods import Quarter
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PAYLOADS = ["East' OR '1'='1", "B001'); DROP TABLE customers; --", "retail\" OR 1=1 --",
             "2026Q3'; DELETE FROM balances; --", "$sc_region", "?", "%", "_", "\\'; CHECKPOINT; --",
             "'; ATTACH '/tmp/x.duckdb' AS x; --"]

@@ -21,7 +21,7 @@ from lib.core import settings
 from lib.core.db import Scope, open_database
 from lib.ingest import jobs, load
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 11, 20, 9, 0, 0)
 
 

@@ -11,7 +11,7 @@ from lib.core.db import open_database
 from lib.ingest import detect, jobs, load, mapping, samples
 from lib.ingest.errors import IngestError
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLES = os.path.join(ROOT, "data", "samples")
 HDR = "customer_id,customer_name,customer_type,branch_id,open_date,status,acquisition_cost"
 
