@@ -145,15 +145,34 @@ def lead_totals(db: Database, scope: Scope) -> dict:
 
 
 def channel_summary(db: Database, quarter: str, scope: Scope) -> pd.DataFrame:
-    """Quarter totals per channel (from ``channel_weekly``) with conversion rate =
-    conversions / leads; sorted by leads."""
-    w = channel_weekly(db, quarter, scope)
+    """Quarter totals per channel: the leads contacted in the quarter and what became of them
+    (conversions, new customers and AUM inflow of those leads, whenever they converted) -- the
+    same lead cohort and the same query as the channel funnel, so the table's conversions are the
+    funnel's "converted" step -- and the sales amount of the quarter (sales table, by sale date).
+    Conversion rate = conversions / leads (the registry's ``conversion_rate``); sorted by leads."""
     cols = ["leads", "conversions", "new_customers", "aum_inflow", "sales_amount"]
-    if w.empty:
+    lv = _cohort_levels(db, quarter, scope, "channel")
+    w = channel_weekly(db, quarter, scope)
+    if lv.empty and w.empty:
         return pd.DataFrame(columns=["channel", *cols, "conversion_rate"])
-    s = w.groupby("channel", as_index=False)[cols].sum()
+    conv = lv[lv["level"] == len(STAGES)]
+    s = pd.DataFrame({
+        "leads": lv.groupby("grp")["n"].sum(),
+        "conversions": conv.groupby("grp")["n"].sum(),
+        "new_customers": conv.groupby("grp")["new_customers"].sum(),
+        "aum_inflow": conv.groupby("grp")["aum_inflow"].sum(),
+    })
+    sales = w.groupby("channel")["sales_amount"].sum()
+    s = s.join(sales, how="outer").fillna(0)
+    s.index.name = "channel"
+    s = s.reset_index()
+    for c in ("leads", "conversions", "new_customers"):
+        s[c] = s[c].astype("int64")
+    for c in ("aum_inflow", "sales_amount"):
+        s[c] = s[c].astype(float)
     s["conversion_rate"] = s["conversions"] / s["leads"].where(s["leads"] > 0)
-    return s.sort_values(["leads", "sales_amount"], ascending=False).reset_index(drop=True)
+    return s.sort_values(["leads", "sales_amount"], ascending=False).reset_index(drop=True)[
+        ["channel", *cols, "conversion_rate"]]
 
 
 # ---------------------------------------------------------------- funnel
@@ -163,6 +182,14 @@ def funnel(db: Database, quarter: str, scope: Scope, by: str = "channel",
     per channel (``by="channel"``) or per campaign (``by="campaign"``); ``campaign_id`` limits it
     to one campaign (all its leads, whatever the quarter).
     Columns: grp, step, step_no, leads, share_of_contacted, drop_from_previous."""
+    return funnel_from_levels(_cohort_levels(db, quarter, scope, by, campaign_id))
+
+
+def _cohort_levels(db: Database, quarter: str, scope: Scope, by: str = "channel",
+                   campaign_id: str | None = None) -> pd.DataFrame:
+    """The one lead-cohort query behind the funnel and the channel totals: leads contacted in the
+    quarter (or every lead of `campaign_id`) per group and furthest stage reached (level 1..4),
+    with the new customers and AUM inflow among them. Columns: grp, level, n, new_customers, aum_inflow."""
     if by not in ("channel", "campaign"):
         raise ValueError(f"unknown funnel grouping {by!r}")
     q = _q(quarter)
@@ -179,12 +206,15 @@ def funnel(db: Database, quarter: str, scope: Scope, by: str = "channel",
     if by == "campaign":
         where.append("l.campaign_id IS NOT NULL")
     df = db.query(f"""
-        SELECT {grp} AS grp, {_LEVEL} AS level, count(*) AS n
+        SELECT {grp} AS grp, {_LEVEL} AS level, count(*) AS n,
+               count(*) FILTER (WHERE coalesce(l.is_new_customer, false)) AS new_customers,
+               coalesce(sum(coalesce(l.aum_inflow, 0)), 0) AS aum_inflow
         FROM leads l LEFT JOIN campaigns cp ON cp.campaign_id = l.campaign_id
         LEFT JOIN customers c ON c.customer_id = l.customer_id
         WHERE {' AND '.join(where)}
         GROUP BY ALL""", params)
-    return funnel_from_levels(df)
+    df["aum_inflow"] = df["aum_inflow"].astype(float)
+    return df
 
 
 def funnel_from_levels(df: pd.DataFrame) -> pd.DataFrame:
