@@ -205,6 +205,7 @@ class Builder:
             self.customers_chunk(start, min(self.n, start + CHUNK))
             self.log(f"customers {min(self.n, start + CHUNK):,}/{self.n:,} ({time.time() - t0:.1f}s)")
         self.campaigns_and_leads()
+        self.sprint_offers_and_reserve()
         self.rm_activities()
         self.referrals()
         self.assessments()
@@ -599,6 +600,85 @@ class Builder:
             self.insert("sales", df.drop(columns=["ptype"]))
 
     # ---------------------------------------------------------------- RM activities
+    # -- the sprint (lib/pdca/plan.py): offers, next-quarter reserve, and refusals in the push weeks
+    SPRINT_OFFERS = (  # channel, product, name, cost per lead, conversion
+        ("branch", "P001", "Sprint: points for deposits reaching a target", 25, 0.20),
+        ("app", "P001", "Sprint: waived account-opening fees", 15, 0.12),
+    )
+
+    def sprint_offers_and_reserve(self) -> None:
+        """Two sprint offers per quarter in weeks 10-12 (campaigns flagged sprint_offer; the running
+        quarter's are planned, without leads yet); reserve leads (spring allocation bookings) of
+        high-net-worth customers contacted in the sprint weeks, a third of them converted early in the
+        next quarter; and refusals (stage 'refused', 客户拒签) among the lost leads, most in the
+        push weeks. Its own random stream, so the rest of the demo bank is unchanged."""
+        rng = np.random.default_rng([self.seed, 7_100])
+        camps, leads = [], []
+        n_lead = 0
+        cust = self.db.query("SELECT customer_id FROM customers WHERE customer_type = 'retail'")
+        for i, q in enumerate(self.quarters):
+            start, end = q.week_start(10), q.week_end(12)
+            for j, (ch, pid, name, cpl, conv) in enumerate(self.SPRINT_OFFERS):
+                cid = f"SPR{i * 2 + j + 1:03d}"
+                n = max(30, int(self.n * 0.008 * rng.uniform(0.8, 1.2)))
+                camps.append({"campaign_id": cid, "campaign_name": f"{q} {name}", "channel": ch, "start_date": start,
+                              "end_date": end, "cost": round(n * cpl * rng.uniform(0.9, 1.1), 2),
+                              "target_tier": "mass", "product_id": pid, "sprint_offer": True})
+                if start > self.as_of:
+                    continue
+                span = (min(end, self.as_of) - start).days
+                ex = cust.sample(n=n, replace=True, random_state=int(rng.integers(1 << 31))).customer_id.to_numpy()
+                won = rng.random(n) < conv
+                for k in range(n):
+                    n_lead += 1
+                    d = start + timedelta(days=int(rng.integers(0, span + 1)))
+                    amount = float(np.round(rng.lognormal(np.log(120_000), 0.7), 2)) if won[k] else None
+                    leads.append({"lead_id": f"LS{n_lead:07d}", "campaign_id": cid, "customer_id": ex[k],
+                                  "contact_date": d, "channel": ch, "stage": "converted" if won[k] else "contacted",
+                                  "converted": bool(won[k]), "product_id": pid, "amount": amount,
+                                  "converted_date": min(d + timedelta(days=int(rng.integers(1, 8))), self.as_of)
+                                  if won[k] else None, "aum_inflow": amount, "is_new_customer": False,
+                                  "reserve": False})
+            # next quarter's reserve: bookings of high-net-worth customers in the sprint weeks
+            if start > self.as_of:
+                continue
+            snap = max((d for d in self.snaps if d <= start), default=None)
+            hnw = self.db.query("SELECT b.customer_id FROM v_balances b JOIN customers c USING (customer_id) "
+                                "WHERE b.as_of = ? AND b.aum >= 500000 AND c.customer_type = 'retail' "
+                                "ORDER BY b.customer_id", [snap])["customer_id"].to_numpy()
+            if not len(hnw):
+                continue
+            n = min(len(hnw), max(12, int(self.n * 0.006)))
+            nxt = q.next()
+            for c in rng.choice(hnw, size=n, replace=False):
+                n_lead += 1
+                d = start + timedelta(days=int(rng.integers(0, (min(end, self.as_of) - start).days + 1)))
+                pid = str(rng.choice(["P012", "P021", "P030"]))
+                done_day = nxt.start + timedelta(days=int(rng.integers(3, 30)))
+                won = rng.random() < 0.35 and done_day <= self.as_of
+                amount = float(np.round(rng.lognormal(np.log(800_000), 0.5), -3))
+                leads.append({"lead_id": f"LS{n_lead:07d}", "campaign_id": None, "customer_id": c, "contact_date": d,
+                              "channel": str(rng.choice(["mobile_rm", "branch"])),
+                              "stage": "converted" if won else "reserved", "converted": bool(won),
+                              "converted_date": done_day if won else None, "product_id": pid, "amount": amount,
+                              "aum_inflow": amount if won else None, "is_new_customer": False, "reserve": True})
+        self.insert("campaigns", pd.DataFrame(camps))
+        df = pd.DataFrame(leads)
+        for c in ("contact_date", "converted_date"):
+            df[c] = pd.to_datetime(df[c])
+        self.insert("leads", df)
+        # refusals: lost leads whose customer refused to sign, most in the push weeks
+        lost = self.db.query("SELECT lead_id, contact_date FROM leads WHERE stage = 'lost' ORDER BY lead_id")
+        if len(lost):
+            wk = np.array([Quarter.of(d).week_of(d) for d in pd.to_datetime(lost["contact_date"]).dt.date])
+            p = np.where((wk >= 3) & (wk <= 8), 0.65, 0.35)
+            ids = lost.loc[rng.random(len(lost)) < p, "lead_id"].tolist()
+            cur = self.db.cursor()
+            try:
+                cur.execute("UPDATE leads SET stage = 'refused' WHERE list_contains(?, lead_id)", [ids])
+            finally:
+                cur.close()
+
     def rm_activities(self) -> None:
         rng = np.random.default_rng([self.seed, 8_000])
         rows = []
@@ -730,7 +810,7 @@ class Builder:
                       "wealth_conversion", "fee_income", "active_share", "corp_deposits", "corp_loans",
                       "active_corporate_clients", "new_corporate_clients", "net_new_money", "large_client_revenue",
                       "large_client_cost_income", "small_biz_revenue", "small_biz_risk_share", "supply_chain_usage",
-                      "fx_usage")
+                      "fx_usage", "refusal_rate")
     RM_TARGETS = ("aum", "new_customers", "fee_income")
 
     def targets_and_peers(self) -> None:

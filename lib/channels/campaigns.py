@@ -25,6 +25,9 @@ Definitions (also shown on the Channels page, strings ``channels.def.*``):
 - **ROI** = attributable revenue / cost (revenue per 1 yuan spent). The playbook's "1:2" means
   1 yuan spent for 2 earned, i.e. ROI 2.0; campaigns below the configured threshold are flagged
   "stop or fix".
+- **Sprint offers** (``campaigns.sprint_offer``, e.g. points for deposits reaching a target, waived
+  account-opening fees) are campaigns of the sprint weeks: on the board with the same ROI, marked.
+  A campaign that starts after the data's last lead contact has no ROI yet and is not flagged.
 - Under a region / branch / customer-type filter, a campaign's cost is allocated to the scope in
   proportion to its leads in the scope.
 - **Referral reward** = flat amount per converted referral + share x first-year revenue, where
@@ -41,7 +44,7 @@ from lib.core.db import Database, Scope
 from lib.core.periods import Quarter
 
 STAGES = ("contacted", "interested", "applied", "converted")
-STAGE_LEVEL = {"contacted": 1, "lost": 1, "interested": 2, "applied": 3, "converted": 4}
+STAGE_LEVEL = {"contacted": 1, "lost": 1, "refused": 1, "reserved": 1, "interested": 2, "applied": 3, "converted": 4}
 UNKNOWN = "unknown"
 
 # Flag reasons are judged against the median campaign on the board.
@@ -277,7 +280,10 @@ def campaign_board(db: Database, quarter: str, scope: Scope, annual_margin: floa
           SELECT cp.campaign_id, cp.campaign_name, cp.channel,
                  coalesce(cp.start_date, ld.lo, cp.end_date) AS start_date,
                  coalesce(cp.end_date, ld.hi, cp.start_date) AS end_date,
-                 coalesce(cp.cost, 0) AS full_cost, coalesce(ld.all_leads, 0) AS all_leads
+                 coalesce(cp.cost, 0) AS full_cost, coalesce(ld.all_leads, 0) AS all_leads,
+                 coalesce(cp.sprint_offer, false) AS sprint_offer,
+                 coalesce(coalesce(cp.start_date, ld.lo, cp.end_date)
+                          <= (SELECT max(contact_date) FROM leads), true) AS started
           FROM campaigns cp LEFT JOIN ld USING (campaign_id)
           WHERE coalesce(cp.start_date, ld.lo, cp.end_date) <= $q_end
             AND coalesce(cp.end_date, ld.hi, cp.start_date) >= $q_start
@@ -323,7 +329,7 @@ def campaign_board(db: Database, quarter: str, scope: Scope, annual_margin: floa
                coalesce(agg.leads, 0) AS leads, coalesce(agg.conversions, 0) AS conversions,
                coalesce(agg.new_customers, 0) AS new_customers,
                coalesce(agg.aum_inflow, 0) AS aum_inflow, coalesce(agg.fee_income, 0) AS fee_income,
-               coalesce(agg.aum_revenue, 0) AS aum_revenue
+               coalesce(agg.aum_revenue, 0) AS aum_revenue, camp.sprint_offer, camp.started
         FROM camp LEFT JOIN agg USING (campaign_id)
         ORDER BY camp.start_date, camp.campaign_id""",
         {**lp, "q_start": q.start, "q_end": q.end, "margin": float(annual_margin), "whole": whole})
@@ -340,6 +346,9 @@ def _board_ratios(df: pd.DataFrame) -> pd.DataFrame:
     df["conversion_rate"] = df["conversions"] / df["leads"].where(df["leads"] > 0)
     df["acquisition_cost"] = df["cost"] / df["new_customers"].where(df["new_customers"] > 0)
     df["roi"] = df["revenue"] / df["cost"].where(df["cost"] > 0)
+    if "started" in df:  # a campaign that starts after the data's last lead has no ROI yet (not judged)
+        df["started"] = df["started"].astype(bool)
+        df["roi"] = df["roi"].where(df["started"])
     df["cost_per_lead"] = df["cost"] / df["leads"].where(df["leads"] > 0)
     df["revenue_per_conversion"] = df["revenue"] / df["conversions"].where(df["conversions"] > 0)
     return df
@@ -378,6 +387,7 @@ def flag_campaigns(df: pd.DataFrame, roi_threshold: float) -> pd.DataFrame:
             "conversions", "conversion_rate", "new_customers", "acquisition_cost", "aum_inflow",
             "fee_income", "aum_revenue", "revenue", "roi", "cost_per_lead", "revenue_per_conversion",
             "flagged", "reasons"]
+    cols += [c for c in ("sprint_offer", "started") if c in df]  # sprint offers (campaigns.sprint_offer)
     return df[cols]
 
 

@@ -160,7 +160,7 @@ def funnel_table(f: pd.DataFrame, group_label=channel_label) -> pd.DataFrame:
 BOARD_MONEY = {"cost": "channels.col.cost", "acquisition_cost": "channels.col.acquisition_cost",
                "aum_inflow": "channels.col.aum_contribution", "fee_income": "channels.col.fee_income",
                "revenue": "channels.col.revenue", "cost_per_lead": "channels.col.cost_per_lead"}
-BOARD_ORDER = ["status", "campaign_name", "channel", "start_date", "end_date", "cost", "leads", "conversions",
+BOARD_ORDER = ["status", "campaign_name", "kind", "channel", "start_date", "end_date", "cost", "leads", "conversions",
                "conversion_rate", "new_customers", "acquisition_cost", "aum_inflow", "fee_income", "revenue",
                "roi", "cost_per_lead", "reasons"]
 
@@ -168,6 +168,8 @@ BOARD_ORDER = ["status", "campaign_name", "channel", "start_date", "end_date", "
 def status_label(row) -> str:
     if row["flagged"]:
         return t("channels.status.flagged")
+    if not row.get("started", True):
+        return t("channels.status.not_started")
     if pd.isna(row["roi"]):
         return t("channels.status.no_cost")
     return t("channels.status.ok")
@@ -179,6 +181,8 @@ def board_display(board: pd.DataFrame) -> pd.DataFrame:
     df["status"] = df.apply(status_label, axis=1) if len(df) else pd.Series(dtype=str)
     df["channel"] = df["channel"].map(channel_label)
     df["reasons"] = df["reasons"].map(reasons_text)
+    offer = df["sprint_offer"] if "sprint_offer" in df else pd.Series(False, index=df.index)
+    df["kind"] = [t("channels.kind.sprint_offer") if o else "" for o in offer.fillna(False)]
     return df[BOARD_ORDER]
 
 
@@ -195,7 +199,7 @@ def board_headers() -> dict[str, str]:
     """Plain column titles for the CSV (money in CNY)."""
     cny = "CNY" if ui.lang() == "en" else "元"
     return {"status": t("channels.col.flag"), "campaign_name": t("channels.col.campaign"),
-            "channel": t("channels.col.channel"), "start_date": t("channels.col.start"),
+            "kind": t("channels.col.kind"), "channel": t("channels.col.channel"), "start_date": t("channels.col.start"),
             "end_date": t("channels.col.end"), "leads": t("channels.col.leads"),
             "conversions": t("channels.col.conversions"), "conversion_rate": t("channels.col.conversion_rate"),
             "new_customers": t("channels.col.new_customers"), "roi": t("channels.col.roi"),
@@ -208,7 +212,7 @@ def board_table(display: pd.DataFrame) -> None:
     df, cfg = _scaled(df, BOARD_MONEY)
     st.dataframe(df, hide_index=True, width="stretch", column_config={
         **cfg, "status": t("channels.col.flag"), "campaign_name": t("channels.col.campaign"),
-        "channel": t("channels.col.channel"),
+        "kind": t("channels.col.kind"), "channel": t("channels.col.channel"),
         "start_date": st.column_config.DateColumn(t("channels.col.start")),
         "end_date": st.column_config.DateColumn(t("channels.col.end")),
         "leads": st.column_config.NumberColumn(t("channels.col.leads"), format="localized"),

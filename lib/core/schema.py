@@ -20,7 +20,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-SCHEMA_VERSION = 12  # 12: relations, outside_parties (related-party risk)
+SCHEMA_VERSION = 14  # 12: relations, outside_parties (related-party risk); 13: mentor_journal,
+# training_enrolments, qd_playbook_cases (team: journal, training programmes, playbook);
+# 14: leads.reserve, campaigns.sprint_offer (next-quarter reserve, sprint offers)
 
 SYSTEM_COLUMNS = (
     ("extra_attrs", "MAP(VARCHAR, VARCHAR)"),
@@ -138,6 +140,12 @@ LEAD_STAGE = {
     "applied": ("applied", "application", "已申请", "已申請", "申请"),
     "converted": ("converted", "won", "success", "已成交", "成交", "已转化", "已轉化"),
     "lost": ("lost", "rejected", "failed", "未成交", "失败", "放弃"),
+    # the customer refused to sign (客户拒签): the refusal rate's numerator (lib/metrics/registry.py)
+    "refused": ("refused", "declined", "refusal", "拒签", "拒簽", "客户拒签", "客戶拒簽", "拒绝签约", "拒絕簽約",
+                "拒绝", "拒絕"),
+    # booked for next quarter (下季度线索储备, e.g. a spring allocation booking); see leads.reserve
+    "reserved": ("reserved", "reserve", "booked", "booking", "储备", "儲備", "预约", "預約", "已预约", "已預約",
+                 "下季度储备", "下季度儲備"),
 }
 ACTIVITY_TYPE = {
     "visit": ("visit", "拜访", "拜訪", "上门拜访", "面访"),
@@ -314,6 +322,10 @@ TABLES: tuple[Table, ...] = (
             _money("cost", False, "费用", "成本", "活动费用", "費用", "budget", "spend"),
             Column("target_tier", "VARCHAR", False, ("目标客群", "目標客群", "target_segment", "segment")),
             _id("product_id", False, "products.product_id", *PRODUCT_ID_SYN),
+            Column("sprint_offer", "BOOLEAN", False, ("冲刺优惠", "衝刺優惠", "冲刺活动", "衝刺活動", "冲刺期优惠",
+                                                       "是否冲刺优惠", "sprint", "is_sprint_offer", "sprint_promo"),
+                   doc_en="an offer of the sprint weeks (e.g. points for deposits reaching a target, waived fees)",
+                   doc_zh="冲刺周的优惠活动（如存款达标送积分、免开户费）"),
         ),
         "Campaigns", "营销活动", "Campaign management export", "营销系统导出",
         date_column="start_date", synonyms=("活动", "活動", "营销", "campaign"),
@@ -334,6 +346,11 @@ TABLES: tuple[Table, ...] = (
             _money("amount", False, *AMOUNT_SYN),
             _money("aum_inflow", False, "资产流入", "新增aum", "新增资产", "資產流入", "inflow", "new_money"),
             Column("is_new_customer", "BOOLEAN", False, ("是否新客", "新客户", "新客戶", "new_customer", "is_new")),
+            Column("reserve", "BOOLEAN", False, ("储备", "儲備", "是否储备", "是否儲備", "下季度储备", "下季度儲備",
+                                                  "储备线索", "儲備線索", "预约", "預約", "是否预约", "是否預約",
+                                                  "is_reserve", "next_quarter_reserve", "booked", "reserved"),
+                   doc_en="booked for next quarter (下季度线索储备); stage 'reserved' counts too",
+                   doc_zh="下季度线索储备（如春季配置预约）；阶段为“储备/预约”的线索同样计入"),
         ),
         "Leads", "线索", "Campaign / CRM leads export", "营销或CRM线索导出",
         date_column="contact_date", synonyms=("线索", "線索", "商机", "lead", "leads"),

@@ -49,8 +49,10 @@ DEFAULTS: dict[str, Any] = {
     # (aggregate: "average" of the mentees, their "minimum", or "none" = mentees do not count)
     "mentor_rule": {"aggregate": "average", "share": 0.2},
     "capability_weak_score": 70,     # assessment score below which a dimension is a weak spot
-    # PDCA phases (lib/pdca/plan.py): first and last week of each; week 13 (6-8 days) joins the sprint
-    "pdca_phases": {"prepare": [1, 1], "push": [2, 9], "sprint": [10, 13]},
+    # PDCA phases (lib/pdca/plan.py): first and last week of each, the playbook's 12 weeks (preparation 1,
+    # push 2-9, sprint 10-12) and week 13 (6-8 days) for wrap-up and next quarter's preparation; a
+    # wrap-up of null lets the sprint run to week 13
+    "pdca_phases": {"prepare": [1, 1], "push": [2, 9], "sprint": [10, 12], "wrapup": [13, 13]},
 }
 
 

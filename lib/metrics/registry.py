@@ -109,6 +109,18 @@ WHERE l.contact_date BETWEEN $q_start AND $q_end {prod}
 GROUP BY ALL"""
 
 
+# Customer refusal rate (客户拒签率): leads whose stage is 'refused' and that did not convert, over all
+# leads contacted in the quarter (the conversion rate's denominator, prospects counted as there).
+_REFUSAL = """
+SELECT {grp} AS grp, count(*) FILTER (WHERE l.stage = 'refused' AND NOT coalesce(l.converted, false)) AS num,
+       count(*) AS den
+FROM leads l LEFT JOIN customers c ON c.customer_id = l.customer_id
+LEFT JOIN branches br ON br.branch_id = c.branch_id
+WHERE l.contact_date BETWEEN $q_start AND $q_end
+  AND ({scope} OR ($whole_bank AND c.customer_id IS NULL))
+GROUP BY ALL"""
+
+
 def _churn_sql(retained: bool) -> str:
     churned = ("((c.status = 'closed' AND c.close_date BETWEEN $q_start AND $q_end)"
                " OR c.end_aum < $churn_share * c.start_aum)")
@@ -335,6 +347,14 @@ GROUP BY ALL""",
            params=("product_types", "q_end", "q_start", "whole_bank"),
            tables=("branches", "customers", "products", "leads"), required=("products", "leads"), additive="ratio",
            consts=(("product_types", ("wealth", "fund", "insurance")),)),
+    Metric("refusal_rate", "Customer refusal rate", "客户拒签率",
+           "Leads contacted in the quarter whose customer refused to sign (stage 'refused' / 拒签, not "
+           "converted), as a share of all leads contacted in the quarter. Lower is better; the push phase's "
+           "typical problem.",
+           "本季度触达线索中客户拒签（阶段为“拒签”且未成交）的比例，越低越好；推进期的典型问题。",
+           "refused leads / contacted leads", "pct", False, "rate", "all", _REFUSAL,
+           params=("q_end", "q_start", "whole_bank"),
+           tables=("branches", "customers", "leads"), required=("leads",), additive="ratio"),
     Metric("fee_income", "Fee income", "中间业务收入",
            "Fee income of sales made in the quarter.",
            "本季度销售产生的中间业务收入。",

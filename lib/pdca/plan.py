@@ -4,8 +4,14 @@ with a run-rate forecast, the weekly review's KPI comparison and notes, and the 
 No Streamlit here. Definitions:
 - Weeks come from ``lib.core.periods``: calendar quarters, week 1 starts on the quarter's first day
   (whatever the weekday), weeks are 7 days, week 13 runs from day 85 to the last day (6-8 days).
-- Phases (setting ``pdca_phases``): preparation (week 1), push (weeks 2-9), sprint and next
-  quarter's pipeline (weeks 10-13). Phases must be contiguous and cover weeks 1..13.
+- Phases (setting ``pdca_phases``): the playbook's 12 weeks -- preparation (week 1), push (weeks 2-9),
+  sprint and next quarter's pipeline (weeks 10-12) -- and week 13 for wrap-up and next quarter's
+  preparation. Phases must be contiguous and cover weeks 1..13; the wrap-up may be left out (None),
+  then the sprint runs to week 13 (settings saved before the wrap-up existed read that way).
+- Next-quarter reserve (下季度线索储备): leads flagged ``reserve`` or at stage ``reserved``, counted in
+  the quarter they were contacted (built mostly in the sprint) and carried into the next quarter's
+  pipeline view; the expected amount is the lead's ``amount``.
+- Sprint offers: campaigns flagged ``sprint_offer``; the timeline draws them in the sprint row.
 - Milestones: saved per quarter in ``qd_pdca_milestones``; until a quarter's milestones are
   saved, the playbook's defaults are shown. Ledger due dates and campaigns come from the data.
 - Burn-up of a key target (a registry metric with a target for the quarter in the viewer's
@@ -39,7 +45,8 @@ from lib.core import writes
 from lib.core.db import WHOLE_BANK, Database, Scope
 from lib.core.periods import WEEKS, Quarter
 
-PHASES = ("prepare", "push", "sprint")
+PHASES = ("prepare", "push", "sprint", "wrapup")
+OPTIONAL_PHASES = ("wrapup",)  # may be None: the phase before it then ends in the last week
 PREFERRED_TARGETS = ("new_customers", "fee_income", "net_new_money", "aum", "corp_deposits", "wealth_penetration")
 AGENDA = ("diagnosis", "tiering", "channels", "team", "pdca")
 AGENDA_FILES = {"diagnosis": ("pages/diagnosis.py",), "tiering": ("pages/tiering.py", "pages/tiers.py"),
@@ -51,24 +58,35 @@ def _q(quarter) -> Quarter:
 
 
 # ---------------------------------------------------------------- weeks and phases
-def get_phases(db: Database) -> dict[str, tuple[int, int]]:
+def _span(v) -> tuple[int, int] | None:
+    return None if v is None else (int(v[0]), int(v[1]))
+
+
+def _parse_phases(raw) -> dict[str, tuple[int, int] | None]:
+    """Phases from a setting or a form: every phase a (first, last) week pair, an optional one None
+    when missing."""
+    return {p: _span(raw.get(p)) if p in OPTIONAL_PHASES else _span(raw[p]) for p in PHASES}
+
+
+def get_phases(db: Database) -> dict[str, tuple[int, int] | None]:
     raw = settings.get(db, "pdca_phases")
     try:
-        ph = {p: (int(raw[p][0]), int(raw[p][1])) for p in PHASES}
+        ph = _parse_phases(raw)
         return ph if not validate_phases(ph) else _default_phases()
-    except (KeyError, TypeError, ValueError, IndexError):
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return _default_phases()
 
 
-def _default_phases() -> dict[str, tuple[int, int]]:
-    return {p: tuple(v) for p, v in settings.DEFAULTS["pdca_phases"].items()}
+def _default_phases() -> dict[str, tuple[int, int] | None]:
+    return _parse_phases(settings.DEFAULTS["pdca_phases"])
 
 
 def validate_phases(ph: dict) -> list[str]:
-    """Error codes (empty when fine): the phases follow each other from week 1 to week 13."""
+    """Error codes (empty when fine): the phases follow each other from week 1 to week 13 (an
+    optional phase left out, None, is skipped)."""
     try:
-        spans = [(int(ph[p][0]), int(ph[p][1])) for p in PHASES]
-    except (KeyError, TypeError, ValueError, IndexError):
+        spans = [s for s in _parse_phases(ph).values() if s is not None]
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return ["phases"]
     expected = 1
     for a, b in spans:
@@ -81,14 +99,21 @@ def validate_phases(ph: dict) -> list[str]:
 def save_phases(db: Database, ph: dict) -> None:
     if validate_phases(ph):
         raise ValueError(i18n.t("pdca.err.phases", "en", weeks=WEEKS))
-    settings.put(db, "pdca_phases", {p: [int(ph[p][0]), int(ph[p][1])] for p in PHASES})  # bumps the version
+    ph = _parse_phases(ph)
+    settings.put(db, "pdca_phases", {p: None if s is None else [s[0], s[1]] for p, s in ph.items()})  # bumps the version
 
 
 def phase_of_week(ph: dict, n: int) -> str:
     for p in PHASES:
-        if ph[p][0] <= n <= ph[p][1]:
+        if ph.get(p) is not None and ph[p][0] <= n <= ph[p][1]:
             return p
-    return PHASES[-1]
+    return [p for p in PHASES if ph.get(p) is not None][-1]
+
+
+def phase_weeks(ph: dict, phase: str) -> list[int]:
+    """The weeks of a phase (empty when the phase is left out)."""
+    s = ph.get(phase)
+    return [] if s is None else list(range(s[0], s[1] + 1))
 
 
 def weeks(quarter, ph: dict | None = None) -> pd.DataFrame:
@@ -105,7 +130,8 @@ def phase_spans(quarter, ph: dict) -> pd.DataFrame:
     """One row per phase: phase, first_week, last_week, start, end (end inclusive)."""
     q = _q(quarter)
     return pd.DataFrame([{"phase": p, "first_week": a, "last_week": b, "start": q.week_start(a), "end": q.week_end(b)}
-                         for p, (a, b) in ((p, ph[p]) for p in PHASES)])
+                         for p, (a, b) in ((p, ph[p]) for p in PHASES if ph.get(p) is not None)],
+                        columns=["phase", "first_week", "last_week", "start", "end"])
 
 
 # ---------------------------------------------------------------- milestones
@@ -113,7 +139,7 @@ def default_milestones(quarter, ph: dict, lang: str = "en") -> pd.DataFrame:
     q = _q(quarter)
     push_mid = (ph["push"][0] + ph["push"][1]) // 2
     rows = [(q.start, "kickoff"), (q.week_end(ph["prepare"][1]), "training"), (q.week_end(push_mid), "midpoint"),
-            (q.week_start(ph["sprint"][0]), "sprint"), (q.week_end(min(12, WEEKS)), "pipeline"), (q.end, "retro")]
+            (q.week_start(ph["sprint"][0]), "sprint"), (q.week_end(ph["sprint"][1]), "pipeline"), (q.end, "retro")]
     return pd.DataFrame([{"day": d, "label": i18n.t(f"pdca.ms.{k}", lang), "week": q.week_of(d), "source": "default"}
                          for d, k in rows])
 
@@ -170,10 +196,12 @@ def save_milestones(db: Database, quarter: str, rows: list[dict], user: str, lan
 # ---------------------------------------------------------------- calendar items from the data
 def campaigns(db: Database, quarter: str) -> pd.DataFrame:
     """Campaigns overlapping the quarter, clipped to it: campaign_id, campaign_name, channel,
-    start, end, first_week, last_week (a campaign without an end date runs to the quarter's end)."""
+    sprint_offer, start, end, first_week, last_week (a campaign without an end date runs to the
+    quarter's end)."""
     q = _q(quarter)
     df = db.query("""
-SELECT campaign_id, campaign_name, channel, greatest(start_date, ?::DATE) AS start,
+SELECT campaign_id, campaign_name, channel, coalesce(sprint_offer, false) AS sprint_offer,
+       greatest(start_date, ?::DATE) AS start,
        least(coalesce(end_date, ?::DATE), ?::DATE) AS "end"
 FROM campaigns WHERE start_date <= ? AND coalesce(end_date, ?::DATE) >= ?
 ORDER BY start, campaign_id""", [q.start, q.end, q.end, q.end, q.end, q.start])
@@ -181,7 +209,71 @@ ORDER BY start, campaign_id""", [q.start, q.end, q.end, q.end, q.end, q.start])
         df[c] = [pd.Timestamp(v).date() for v in df[c]]
     df["first_week"] = [q.week_of(d) for d in df["start"]]
     df["last_week"] = [q.week_of(d) for d in df["end"]]
+    df["sprint_offer"] = df["sprint_offer"].astype(bool)
     return df
+
+
+def sprint_offers(camp: pd.DataFrame, ph: dict) -> pd.DataFrame:
+    """The quarter's sprint offers (``campaigns`` rows flagged sprint_offer) with ``in_sprint``: whether
+    they run inside the sprint weeks (an offer outside them is still listed, so it can be moved)."""
+    df = camp[camp["sprint_offer"]].copy()
+    sw = phase_weeks(ph, "sprint")
+    df["in_sprint"] = [bool(sw) and a <= sw[-1] and b >= sw[0] for a, b in zip(df["first_week"], df["last_week"])]
+    return df.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- next-quarter reserve
+RESERVE = "(coalesce(l.reserve, false) OR coalesce(l.stage, '') = 'reserved')"
+RESERVE_COLS = ["lead_id", "customer_id", "rm_id", "rm_name", "branch_id", "contact_date", "week", "phase",
+                "channel", "campaign_name", "product_name", "amount", "converted", "converted_date"]
+
+
+def reserve_leads(db: Database, quarter: str, scope: Scope = WHOLE_BANK) -> pd.DataFrame:
+    """Reserve leads contacted in `quarter` (built for the next one), in the viewer's scope: the
+    lead, its customer's RM and branch (the lead's prospects only in the whole bank, RM empty), the
+    contact day's week and phase, channel, campaign, product, expected amount and whether it has
+    converted since. Sorted by amount, largest first."""
+    q = _q(quarter)
+    sc, params = scope.customer_filter("c", "sc")
+    df = db.query(f"""
+SELECT l.lead_id, l.customer_id, c.rm_id, s.rm_name, c.branch_id, l.contact_date, l.channel,
+       cp.campaign_name, p.product_name, l.amount, coalesce(l.converted, false) OR l.stage = 'converted' AS converted,
+       l.converted_date
+FROM leads l LEFT JOIN customers c ON c.customer_id = l.customer_id
+LEFT JOIN staff s ON s.rm_id = c.rm_id
+LEFT JOIN campaigns cp ON cp.campaign_id = l.campaign_id
+LEFT JOIN products p ON p.product_id = l.product_id
+WHERE {RESERVE} AND l.contact_date BETWEEN $q_start AND $q_end AND {sc}
+ORDER BY l.amount DESC NULLS LAST, l.lead_id""", {**params, "q_start": q.start, "q_end": q.end})
+    ph = get_phases(db)
+    df["contact_date"] = [pd.Timestamp(v).date() for v in df["contact_date"]]
+    df["week"] = [q.week_of(d) for d in df["contact_date"]]
+    df["phase"] = [phase_of_week(ph, w) for w in df["week"]]
+    df["amount"] = pd.to_numeric(df["amount"], errors="coerce").astype(float)
+    df["converted"] = df["converted"].fillna(False).astype(bool)
+    return df[RESERVE_COLS]
+
+
+def reserve_summary(df: pd.DataFrame) -> dict:
+    """Count, expected amount, converted count and amount, and the split by RM (rm_id, rm_name,
+    leads, amount; leads without an RM under rm_id None) of reserve leads."""
+    by_rm = (df.assign(rm_id=df["rm_id"].astype(object).where(df["rm_id"].notna(), None))
+             .groupby(["rm_id", "rm_name"], dropna=False, as_index=False)
+             .agg(leads=("lead_id", "count"), amount=("amount", "sum"))
+             .sort_values(["amount", "leads"], ascending=False).reset_index(drop=True))
+    conv = df[df["converted"]]
+    return {"leads": int(len(df)), "amount": float(df["amount"].sum()), "converted": int(len(conv)),
+            "converted_amount": float(conv["amount"].sum()), "by_rm": by_rm}
+
+
+def pipeline_reserve(db: Database, quarter: str, scope: Scope = WHOLE_BANK) -> dict:
+    """The reserve carried into `quarter`'s plan: the previous quarter's reserve leads (what the
+    sprint booked for this quarter) and how many of them have converted so far; plus the reserve
+    built in this quarter for the next one. Keys: carried_from, carried (``reserve_summary``), built."""
+    q = _q(quarter)
+    prev = str(q.prev())
+    return {"carried_from": prev, "carried": reserve_summary(reserve_leads(db, prev, scope)),
+            "built": reserve_summary(reserve_leads(db, str(q), scope)), "next": str(q.next())}
 
 
 def ledger_due(db: Database, quarter: str) -> pd.DataFrame:
@@ -195,9 +287,10 @@ def ledger_due(db: Database, quarter: str) -> pd.DataFrame:
 def timeline(db: Database, quarter: str, lang: str = "en") -> dict:
     """Everything the Gantt shows: weeks, phases, milestones, campaigns, ledger due dates."""
     ph = get_phases(db)
+    camp = campaigns(db, quarter)
     return {"weeks": weeks(quarter, ph), "phases": phase_spans(quarter, ph), "phase_weeks": ph,
-            "milestones": milestones(db, quarter, lang, ph), "campaigns": campaigns(db, quarter),
-            "ledger_due": ledger_due(db, quarter)}
+            "milestones": milestones(db, quarter, lang, ph), "campaigns": camp,
+            "sprint_offers": sprint_offers(camp, ph), "ledger_due": ledger_due(db, quarter)}
 
 
 # ---------------------------------------------------------------- burn-up
@@ -306,9 +399,10 @@ def burnup(db: Database, key: str, quarter: str, scope: Scope) -> dict:
             df.loc[df.week == n, "forecast"] = actual + (fc["forecast"] - actual) * w
     for c in ("actual", "plan", "last_quarter", "forecast"):
         df[c] = pd.to_numeric(df[c], errors="coerce")
+    ph = get_phases(db)
     return {"key": key, "kind": m.kind, "unit": m.unit, "higher_is_better": m.higher_is_better,
             "target": target, "actual": actual, "start": start, "as_of": as_of, "week": week_now,
-            "share": share, "frame": df, **fc}
+            "share": share, "frame": df, "phases": ph, "phase": phase_of_week(ph, week_now), **fc}
 
 
 def burnups(db: Database, keys: tuple[str, ...], quarter: str, scope: Scope) -> dict[str, dict]:
@@ -427,6 +521,24 @@ def save_review(db: Database, quarter: str, week: int, notes: str, user: str, he
         cur.execute("DELETE FROM qd_pdca_reviews WHERE quarter = ? AND week = ?", [quarter, week])
         cur.execute("INSERT INTO qd_pdca_reviews VALUES (?, ?, ?, ?, ?, now())",
                     [quarter, week, notes or "", held_at, user])
+
+
+def review_focus(db: Database, quarter: str, week: int, scope: Scope = WHOLE_BANK) -> dict:
+    """What the weekly review of `week` looks at besides the KPIs, by the week's phase: the phase,
+    the sprint offers running that week, and -- in the sprint and the wrap-up -- the reserve built
+    for next quarter so far (``reserve_summary``); in the first weeks (preparation, push) the reserve
+    carried in from last quarter."""
+    ph = get_phases(db)
+    phase = phase_of_week(ph, week)
+    offers = sprint_offers(campaigns(db, quarter), ph)
+    offers = offers[(offers["first_week"] <= week) & (offers["last_week"] >= week)].reset_index(drop=True)
+    out = {"phase": phase, "week": week, "offers": offers, "reserve": None, "carried": None,
+           "next": str(_q(quarter).next()), "prev": str(_q(quarter).prev())}
+    if phase in ("sprint", "wrapup"):
+        out["reserve"] = reserve_summary(reserve_leads(db, quarter, scope))
+    else:
+        out["carried"] = reserve_summary(reserve_leads(db, out["prev"], scope))
+    return out
 
 
 def last_meeting(db: Database, quarter: str, week: int) -> datetime:

@@ -44,17 +44,32 @@ def test_thirteenth_week_takes_the_last_days():
 
 def test_default_phases_and_validation(db):
     ph = pdca.get_phases(db)
-    assert ph == {"prepare": (1, 1), "push": (2, 9), "sprint": (10, 13)}
+    # the playbook's 12 weeks (preparation 1, push 2-9, sprint 10-12), week 13 wrap-up
+    assert ph == {"prepare": (1, 1), "push": (2, 9), "sprint": (10, 12), "wrapup": (13, 13)}
     w = pdca.weeks("2026Q4", ph)
-    assert list(w.phase.value_counts().reindex(pdca.PHASES)) == [1, 8, 4]
+    assert list(w.phase.value_counts().reindex(pdca.PHASES)) == [1, 8, 3, 1]
+    assert pdca.phase_of_week(ph, 12) == "sprint" and pdca.phase_of_week(ph, 13) == "wrapup"
+    assert pdca.validate_phases({"prepare": (1, 2), "push": (3, 9), "sprint": (10, 12), "wrapup": (13, 13)}) == []
+    # without a wrap-up the sprint runs to week 13 (also how a setting saved before the wrap-up reads)
     assert pdca.validate_phases({"prepare": (1, 2), "push": (3, 9), "sprint": (10, 13)}) == []
+    assert pdca.validate_phases({"prepare": (1, 2), "push": (3, 9), "sprint": (10, 13), "wrapup": None}) == []
     assert pdca.validate_phases({"prepare": (1, 1), "push": (3, 9), "sprint": (10, 13)}) == ["phases"]  # gap
     assert pdca.validate_phases({"prepare": (1, 1), "push": (2, 9), "sprint": (10, 12)}) == ["phases"]  # short
+    assert pdca.validate_phases({"prepare": (1, 1), "push": (2, 9), "sprint": (10, 12),
+                                 "wrapup": (12, 13)}) == ["phases"]  # overlap
     with pytest.raises(ValueError):
         pdca.save_phases(db, {"prepare": (1, 1), "push": (2, 10), "sprint": (10, 13)})
-    pdca.save_phases(db, {"prepare": (1, 2), "push": (3, 10), "sprint": (11, 13)})
-    assert pdca.get_phases(db)["sprint"] == (11, 13)
+    v0 = db.data_version()
+    pdca.save_phases(db, {"prepare": (1, 2), "push": (3, 10), "sprint": (11, 12), "wrapup": (13, 13)})
+    assert db.data_version() != v0  # saved through lib.core.settings: the data version moves
+    assert pdca.get_phases(db)["sprint"] == (11, 12)
     assert settings.get(db, "pdca_phases")["push"] == [3, 10]
+    pdca.save_phases(db, {"prepare": (1, 1), "push": (2, 9), "sprint": (10, 13), "wrapup": None})
+    ph = pdca.get_phases(db)
+    assert ph["wrapup"] is None and pdca.phase_of_week(ph, 13) == "sprint"
+    assert list(pdca.phase_spans("2026Q4", ph)["phase"]) == ["prepare", "push", "sprint"]
+    settings.put(db, "pdca_phases", {"prepare": [1, 1], "push": [2, 9], "sprint": [10, 13]})  # an older setting
+    assert pdca.get_phases(db) == {"prepare": (1, 1), "push": (2, 9), "sprint": (10, 13), "wrapup": None}
 
 
 def test_milestones_default_then_saved(db):
