@@ -6,6 +6,7 @@ import streamlit as st
 from lib.core import auth
 from lib.ui import shell as ui
 from lib.ui import ingest as ui_ingest
+from lib.ui import preload
 from lib.pdca import ui as ui_pdca
 from lib.core.db import Config, DatabaseUnwritable
 from lib.demo import ensure_demo
@@ -20,6 +21,7 @@ with ui.shell():
     if not Path(config.db_path).exists():
         with st.spinner(ui.t("demo.building")):
             ensure_demo(config.db_path, config.demo_customers, config.demo_seed)
+    preload.start(ui.db())  # once per process: the pages' imports and the warm-up on a background thread
 
     viewer = ui.sign_in()  # stops with a sign-in screen until someone is signed in (lib.core.auth)
     ui_ingest.start_inbox()

@@ -16,10 +16,18 @@ returns at once; ``sync`` (the command line) rebuilds before returning; ``off`` 
 a handle opened by a script or a test) leaves the cube stale, so pages compute live until
 ``refresh`` runs. A rebuild runs only when the cube's stamp no longer matches (a write of facts, or
 of a setting the cube depends on); ledger and plan edits never rebuild it.
+
+Pre-build: in the app (``background``), after the cube is current, ``prebuild`` builds what pages
+open with for the new data version, once per version and for every session: the related-party graph
+with the whole bank's flags and circles (``PREBUILD``), then what upper layers registered with
+``on_prebuild`` (``lib.ui.shell`` replays the heavy cached page tables sessions asked for under the
+previous version). ``lib.ui.preload`` runs the same warm-up once when the app's process starts.
 """
 from __future__ import annotations
 
 import argparse
+import logging
+import threading
 import time
 import weakref
 from contextlib import contextmanager
@@ -29,14 +37,17 @@ from lib.metrics import cube
 from lib.diagnosis import diagnose as diagnosis
 from lib.metrics import registry as metrics
 from lib.pdca import plan as pdca
+from lib.related import graph as related_graph
+from lib.related import report as related
 from lib.tiering import tiers
 from lib.core import writes
-from lib.core.db import Database, default_db_path, open_database
+from lib.core.db import Database, Scope, default_db_path, open_database
 
 # the first stage replaces the cube; the second reads the first stage's figures (the cards)
 FIRST = (metrics.cube_jobs, diagnosis.cube_jobs, tiers.cube_jobs, bundles.cube_jobs)
 THEN = (diagnosis.trend_cube_jobs, pdca.cube_jobs)
 MODES = ("off", "sync", "background")
+log = logging.getLogger(__name__)
 
 _modes: "weakref.WeakKeyDictionary[Database, str]" = weakref.WeakKeyDictionary()
 _held_back: "weakref.WeakKeyDictionary[Database, bool]" = weakref.WeakKeyDictionary()
@@ -74,9 +85,59 @@ def refresh_if_stale(db: Database, log=None) -> bool:
     return True
 
 
+# ---------------------------------------------------------------- pre-building
+def _related(db: Database) -> None:
+    """The related-party graph (~20 s at 100k parties) and the whole bank's flags and circles."""
+    if related.has_relations(db):
+        related_graph.load(db)
+        related.summary(db, Scope())
+
+
+# the domains' shared caches a page opens with, built once per data version in the app process
+PREBUILD = (_related,)
+_openers: list = []  # upper layers' prebuilders (lib.ui.shell: the pages' cached openings), run after PREBUILD
+_prebuilt: "weakref.WeakKeyDictionary[Database, int]" = weakref.WeakKeyDictionary()
+_prebuild_lock = threading.Lock()
+
+
+def on_prebuild(fn):
+    """Register ``fn(db)`` to run in every pre-build, after the domains' own (decorator; idempotent)."""
+    if fn not in _openers:
+        _openers.append(fn)
+    return fn
+
+
+def prebuild(db: Database) -> list[str]:
+    """Build what pages open with for `db`'s current data version, once per version (after the cube
+    is current, so the figures read it). A failing step is logged and skipped: the page then builds
+    it itself. Stops early when the database closes or a newer write arrives (its own warm-up
+    follows). Returns the steps that ran."""
+    done: list[str] = []
+    with _prebuild_lock:
+        version = db.data_version()
+        if _prebuilt.get(db) == version:
+            return done
+        for fn in (*PREBUILD, *_openers):
+            if db.closing.is_set() or db.data_version() != version:
+                return done
+            try:
+                fn(db)
+                done.append(f"{fn.__module__}.{fn.__qualname__}")
+            except Exception:  # noqa: BLE001 - a page computes what was not pre-built
+                log.exception("pre-build step %s failed", fn.__qualname__)
+        _prebuilt[db] = version
+    return done
+
+
+def _refresh_and_prebuild(db: Database) -> None:
+    refresh_if_stale(db)
+    prebuild(db)
+
+
 def refresh_in_background(db: Database) -> None:
-    """``refresh_if_stale`` on a daemon thread (writes in a row are coalesced, see lib.metrics.cube)."""
-    cube.in_background(db, lambda: refresh_if_stale(db))
+    """``refresh_if_stale`` and then ``prebuild`` on a daemon thread (writes in a row are coalesced,
+    see lib.metrics.cube). Also what the app runs once when its process starts (lib.ui.preload)."""
+    cube.in_background(db, lambda: _refresh_and_prebuild(db))
 
 
 def wait(db: Database, timeout: float = 600) -> None:

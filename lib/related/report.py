@@ -56,6 +56,14 @@ def flagged(db: Database, scope: Scope) -> pd.DataFrame:
     client, name, branch_id, industry, level, hops, path, circle, group_head, group_size,
     loans, guarantees, exposure."""
     view = graph.scoped(db, scope)
+    key = ("__flagged__", view.hidden)  # kept with the shared graph: summary, list and picker read it once
+    hit = view.graph._views.get(key)
+    if hit is None:
+        hit = view.graph._views[key] = _flagged(view)
+    return hit.copy()
+
+
+def _flagged(view: graph.View) -> pd.DataFrame:
     df = risk.flags(view, _circles(view))
     cols = ["client", "name", "branch_id", "industry", "level", "hops", "path", "circle",
             "group_head", "group_size", "loans", "guarantees", "exposure"]

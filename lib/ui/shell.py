@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 import weakref
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -105,6 +107,11 @@ def value(v, unit: str) -> str:
     return i18n.fmt_value(v, unit, lang())
 
 
+def card_value(v, unit: str) -> str:
+    """A metric card's value: compact unit, at most 4 significant digits (``charts.card_value``)."""
+    return charts.card_value(v, unit, lang())
+
+
 def pct(v, digits: int = 1) -> str:
     return i18n.fmt_pct(v, lang(), digits)
 
@@ -126,23 +133,47 @@ def money_column(df: pd.DataFrame, column: str) -> tuple[pd.DataFrame, str]:
 
 
 def init_state() -> None:
-    """Seed session state from the URL once per session."""
-    if st.session_state.get("_qd_init"):
+    """Seed session state from the URL once per session, and again on arrival after
+    ``switch_page`` (the browser forgets the sidebar widgets' values across ``st.switch_page``,
+    so the parameters passed to the switch decide the view, as on a fresh visit)."""
+    reseed = st.session_state.pop("_qd_reseed", None)
+    if st.session_state.get("_qd_init") and reseed is None:
         return
     st.session_state["_qd_init"] = True
-    qp = st.query_params
+    qp = st.query_params if reseed is None else reseed
     st.session_state["lang"] = i18n.norm_lang(qp.get("lang", i18n.DEFAULT_LANG))
     for key, param in QP_KEYS.items():
-        if key != "lang" and param in qp:
+        if key == "lang":
+            continue
+        if param in qp:
             st.session_state[f"f_{key}"] = qp[param]
-    st.session_state["projector"] = projector_requested()
+        elif reseed is not None:
+            st.session_state.pop(f"f_{key}", None)
+    if reseed is None:
+        st.session_state["projector"] = projector_requested()
+        return
+    st.session_state["projector"] = _truthy(qp.get("projector"))
+    for k in [k for k in st.session_state if str(k).endswith("_section")]:
+        del st.session_state[k]  # the target page opens the section its URL names (``section``)
+
+
+def _truthy(v) -> bool:
+    return str(v or "").lower() in ("1", "true", "yes", "on")
+
+
+def switch_page(page: str, params: dict) -> None:
+    """``st.switch_page`` to `page` with `params` as its URL (language, projector and filters
+    included, see ``view_params``); the target page takes its view from them."""
+    params = {k: str(v) for k, v in params.items() if v is not None}
+    st.session_state["_qd_reseed"] = params
+    st.switch_page(page, query_params=params)
 
 
 def projector_requested() -> bool:
     """Projector mode as asked for by the URL (``?projector=1``) or the sidebar switch."""
     if "projector" in st.session_state:
         return bool(st.session_state["projector"])
-    return str(st.query_params.get("projector", "")).lower() in ("1", "true", "yes", "on")
+    return _truthy(st.query_params.get("projector"))
 
 
 def projector() -> bool:
@@ -306,18 +337,38 @@ def account_box() -> None:
     st.button(t("auth.sign_out"), on_click=_sign_out, key="qd_sign_out", icon=":material/logout:")
 
 
+# Every card's value and label show whole at every width: the value's type scales with its card
+# (a container query) and wraps rather than being cut with "…" (Streamlit's default).
+CARD_CSS = """
+<style>
+[data-testid="stMetric"] { container-type: inline-size; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] *, [data-testid="stMetricLabel"],
+[data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  overflow-wrap: anywhere; }
+[data-testid="stMetricValue"] { font-size: clamp(1.2rem, 17cqi, 2.25rem); line-height: 1.2; }
+[data-testid="stMetricValue"] > div { font-size: inherit; }
+</style>
+"""
+
 PROJECTOR_CSS = """
 <style>
 html { font-size: 20px; }
 [data-testid="stAppViewContainer"], [data-testid="stMain"] { background: #FFFFFF; color: #000000; }
-[data-testid="stMain"] .block-container { padding: 3.6rem 1.6rem 2rem 1.6rem; max-width: 100%; }
-[data-testid="stMain"] h1 { font-size: 2.3rem; color: #000000; }
+[data-testid="stMain"] .block-container { padding: 2.8rem 1.6rem 2rem 1.6rem; max-width: 100%; }
+[data-testid="stMain"] h1 { font-size: 1.9rem; color: #000000; padding: 0.2rem 0 0.4rem 0; }
 [data-testid="stMain"] h2, [data-testid="stMain"] h3 { color: #000000; }
-[data-testid="stMetricValue"] { font-size: 2.4rem; font-weight: 700; color: #000000; }
+[data-testid="stMetricValue"] { font-size: clamp(1.3rem, 18cqi, 2.4rem); font-weight: 700; color: #000000; }
 [data-testid="stMetricLabel"] p { font-size: 1.1rem; font-weight: 600; color: #000000; }
 [data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] label { color: #000000; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #1A1A1A !important; }
 [data-testid="stVerticalBlockBorderWrapper"] { border-color: #555555 !important; }
+/* tables read from the back of the room: the grid (a canvas) drawn larger */
+[data-testid="stDataFrame"], [data-testid="stTable"] { zoom: 1.25; }
+[data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1rem; }
+/* buttons show their whole label */
+[data-testid="stMain"] button p, [data-testid="stDownloadButton"] button p { white-space: nowrap; font-size: 1rem; }
+[data-testid="stMain"] button { min-height: 2.6rem; }
 </style>
 """
 
@@ -342,9 +393,10 @@ def apply_display_mode() -> None:
     """Per run: projector styling for charts (thread-local), the projector CSS when on, and
     the current language for Streamlit's own widget texts."""
     charts.set_projector(projector())
-    st.html(_widget_text_css() + (PROJECTOR_CSS if projector() else ""))
+    st.html(_widget_text_css() + CARD_CSS + (PROJECTOR_CSS if projector() else ""))
 
-def sync_query_params() -> None:
+def view_params() -> dict[str, str]:
+    """The URL parameters of this session's view: language, filters (when not "all") and projector."""
     values = {"lang": lang()}
     for key, param in QP_KEYS.items():
         if key == "lang":
@@ -354,6 +406,11 @@ def sync_query_params() -> None:
             values[param] = v
     if projector():
         values["projector"] = "1"
+    return values
+
+
+def sync_query_params() -> None:
+    values = view_params()
     for param in list(st.query_params.keys()):
         if param in (*QP_KEYS.values(), "projector") and param not in values:
             del st.query_params[param]
@@ -442,7 +499,46 @@ def cached(fn, *args):
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _cached_call(dbkey: tuple, name: str, args: tuple):
-    return _CACHED_FUNCTIONS[name](db(), *args)
+    # st.cache_data is process-wide: the key is (database path, data version, function, arguments with
+    # the Scope as a tuple), never the session; a session asking for a key being computed waits for it
+    t0 = time.perf_counter()
+    out = _CACHED_FUNCTIONS[name](db(), *args)
+    _remember(name, args, time.perf_counter() - t0)
+    return out
+
+
+# the heavy cached calls of this process, most recently computed last: after a write the warm-up
+# computes them again for the new data version (``_prebuild_openings``), so sessions find them ready
+PREBUILD_MAX = 48  # calls kept
+PREBUILD_MIN_S = 0.05  # a call cheaper than this is not worth pre-building
+_recent: "OrderedDict[tuple, float]" = OrderedDict()
+_recent_lock = threading.Lock()
+
+
+def _remember(name: str, args: tuple, seconds: float) -> None:
+    with _recent_lock:
+        _recent.pop((name, args), None)
+        if seconds >= PREBUILD_MIN_S:
+            _recent[(name, args)] = seconds
+            while len(_recent) > PREBUILD_MAX:
+                _recent.popitem(last=False)
+
+
+@warmup.on_prebuild
+def _prebuild_openings(d) -> int:
+    """lib.warmup's pre-build: the remembered heavy calls for `d`'s current data version, most recent
+    first (stops when a newer write arrives: its own warm-up follows). Returns the calls made."""
+    if d not in _warm_in_background:  # not the app's database (a script's or a test's own handle)
+        return 0
+    with _recent_lock:
+        todo = list(reversed(_recent))
+    version, n = d.data_version(), 0
+    for name, args in todo:
+        if d.closing.is_set() or d.data_version() != version:
+            break
+        _cached_call((d.path, version), name, args)
+        n += 1
+    return n
 
 
 def scope_arg(scope: Scope) -> tuple:
@@ -558,7 +654,8 @@ def downloads(df: pd.DataFrame, name: str, personal_table: str | None = None, ke
     unless this viewer may see them."""
     out = df if personal_table is None else privacy.mask_frame(df, personal_table, allowed=show_personal())
     key = key or f"dl_{name}"
-    c1, c2, _ = st.columns([1, 1, 4])
+    row = st.container(horizontal=True, gap="small")  # buttons as wide as their labels (never "Downloa…")
+    c1 = c2 = row
     masked = personal_table is not None and not show_personal()
     c1.download_button(t("common.download_csv"), functools.partial(export.csv_bytes, out), file_name=f"{name}.csv",
                        mime="text/csv", key=f"{key}_csv", icon=":material/download:",
@@ -580,6 +677,9 @@ def record_export(file_name: str, rows: int | None = None, masked: bool | None =
 def demo_banner() -> None:
     d = db()
     if d.meta("source") == "demo":
+        if projector():  # the room sees the quarter's numbers first: one small badge, no banner
+            st.badge(t("demo.badge"), icon=":material/science:", color="gray")
+            return
         as_of = date.fromisoformat(d.meta("demo_as_of", "2026-11-20"))
         st.info(t("demo.banner", customers=i18n.fmt_count(int(d.meta("demo_customers", "0")), lang()),
                   as_of=i18n.fmt_date(as_of, lang())), icon=":material/science:")
@@ -605,7 +705,7 @@ def metric_card(key: str, quarter: str, scope: Scope, container=None) -> None:
         why = gaps.needs(metrics.missing_inputs(db(), key, metrics.Quarter.parse(quarter)), lang())
         help_text = (why or t("empty.unanswerable")) + "\n\n" + help_text
     with target.container(border=True):
-        st.metric(m.label(lang()), value(k["value"], m.unit), delta=delta,
+        st.metric(m.label(lang()), card_value(k["value"], m.unit), delta=delta,
                   delta_color="normal" if m.higher_is_better else "inverse",
                   help=help_text)
         st.caption(caption)
