@@ -211,6 +211,7 @@ class Builder:
         self.assessments()
         self.surveys()
         self.ledger()
+        self.team_plan()
         self.targets_and_peers()
         self.related_parties()
         with self.db.transaction() as cur:
@@ -803,6 +804,71 @@ class Builder:
         for c in ("due_date", "resolved_on"):
             df[c] = pd.to_datetime(df[c])
         self.insert("ledger", df)
+
+    # ---------------------------------------------------------------- mentor journal, training, playbook
+    JOURNAL_NEEDS = (
+        ("Retiree couple wants steady income; deposits maturing next month",
+         "Laddered 90/180-day wealth products plus a large-denomination CD; avoid R3+ for C2 tolerance"),
+        ("Young family saving for school fees, salary paid elsewhere",
+         "Move payroll to us with the fee waiver, then a monthly fund plan matched to C3"),
+        ("Small-business owner needs working capital before the festival season",
+         "Business loan pre-approval with the corporate account; refer to the corporate RM for payroll"),
+        ("High-net-worth client asks about overseas education remittance",
+         "FX settlement with the cross-border desk; insurance for education savings as a second step"),
+        ("Customer worried about fund losses after the market fell",
+         "Review risk tolerance first, then rebalance towards R2 wealth; no new equity funds this quarter"),
+    )
+
+    def team_plan(self) -> None:
+        """Mentor's customer journal (most months logged, some missed), training enrolments in the
+        plan's programmes, and two innovation cases for the current quarter's playbook."""
+        rng = np.random.default_rng([self.seed, 12_000])
+        staff = self.org.staff
+        pairs = staff[staff.mentor_rm_id.notna()]
+        months = pd.period_range(HISTORY_START, self.as_of, freq="M").strftime("%Y-%m").tolist()
+        books = self.db.query("SELECT rm_id, min(customer_id) AS c FROM customers GROUP BY rm_id")
+        book = dict(zip(books.rm_id, books.c))
+        rows = []
+        for k, r in enumerate(pairs.itertuples()):
+            hired = f"{pd.Timestamp(r.hire_date):%Y-%m}" if r.hire_date is not None and not pd.isna(r.hire_date) else ""
+            diligent = rng.random() < 0.7
+            for m in months:
+                if m < hired or rng.random() > (0.95 if diligent else 0.55) or (m == months[-1] and k % 3 == 0):
+                    continue
+                needs, logic = self.JOURNAL_NEEDS[int(rng.integers(len(self.JOURNAL_NEEDS)))]
+                rows.append({"entry_id": f"MJ-{r.mentor_rm_id}-{r.rm_id}-{m}-001", "mentor_rm_id": r.mentor_rm_id,
+                             "mentee_rm_id": r.rm_id, "month": m, "customer_id": book.get(r.rm_id),
+                             "needs": needs, "matching_logic": logic, "created_by": "demo",
+                             "created_on": pd.Timestamp(m + "-25")})
+        self.insert("mentor_journal", pd.DataFrame(rows))
+        q, nq = Quarter.of(self.as_of), Quarter.of(self.as_of).next()
+        enr = []
+        for r in staff.itertuples():
+            junior = r.hire_date is not None and not pd.isna(r.hire_date) and pd.Timestamp(r.hire_date).year >= 2025
+            prog = ("okr_training" if r.role == "branch manager" else "onboarding_camp" if junior
+                    else ["wealth_master_class", "digital_marketing_camp"][int(rng.integers(2))])
+            if rng.random() < 0.45 or junior:
+                done = rng.random() < 0.5
+                start = q.week_start(int(rng.integers(1, 8)))
+                enr.append({"rm_id": r.rm_id, "programme": prog, "quarter": str(q), "status": "done" if done else "enrolled",
+                            "enrolled_on": pd.Timestamp(start),
+                            "completed_on": pd.Timestamp(start + timedelta(days=30)) if done else None})
+            if rng.random() < 0.2:
+                enr.append({"rm_id": r.rm_id, "programme": "digital_marketing_camp", "quarter": str(nq),
+                            "status": "enrolled", "enrolled_on": pd.Timestamp(self.as_of), "completed_on": None})
+        df = pd.DataFrame(enr).drop_duplicates(["rm_id", "programme", "quarter"])
+        self.insert("training_enrolments", df)
+        rms = staff[staff.role != "branch manager"].rm_id.tolist()
+        cases = [("Payroll-led family banking", "potential (white-collar)",
+                  "Signed the payroll of a 300-employee firm and held a lunchtime wealth clinic in its office",
+                  "46 new retail customers, 12 fund plans in four weeks"),
+                 ("Spring allocation bookings for private clients", "private / wealth",
+                  "Pre-booked January allocation meetings with the top 30 clients during the sprint",
+                  "18 bookings carried into next quarter's lead reserve")]
+        self.insert("qd_playbook_cases", pd.DataFrame([
+            {"case_id": f"PB-{q}-{i + 1:03d}", "quarter": str(q), "title": t, "rm_id": rms[(i * 7) % len(rms)],
+             "segment": seg, "what_done": what, "result": res, "created_by": "demo",
+             "created_at": pd.Timestamp(self.as_of)} for i, (t, seg, what, res) in enumerate(cases)]))
 
     # ---------------------------------------------------------------- plan and peers
     TARGET_METRICS = ("aum", "aum_growth", "new_customers", "acquisition_cost", "churn_rate", "retention_rate",

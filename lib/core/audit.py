@@ -7,7 +7,8 @@ cursor (``cur=``) so the audit row commits or rolls back together with the chang
 Actions recorded: ``sign_in``, ``sign_in_failed``, ``sign_out``, ``import``, ``undo``,
 ``ledger_edit``, ``setting``, ``export``, ``user_saved``, ``user_deleted``, ``access_denied`` (a refused
 write: who, action, target), ``sign_in_throttled`` / ``sign_in_locked`` (an account or client address
-reached the delay or the lock of lib.core.auth's sign-in throttle), ``sign_in_unlocked`` (an admin lifted it).
+reached the delay or the lock of lib.core.auth's sign-in throttle), ``sign_in_unlocked`` (an admin lifted it),
+``team_edit`` (a playbook case, a mentor's journal entry or a training enrolment written in the app).
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from datetime import datetime
 import pandas as pd
 
 ACTIONS = ("sign_in", "sign_in_failed", "sign_out", "import", "undo", "ledger_edit", "setting", "export",
-           "user_saved", "user_deleted", "access_denied", "sign_in_throttled", "sign_in_locked", "sign_in_unlocked")
+           "user_saved", "user_deleted", "access_denied", "sign_in_throttled", "sign_in_locked", "sign_in_unlocked",
+           "team_edit")
 
 _INSERT = ("INSERT INTO qd_audit SELECT coalesce(max(audit_id), 0) + 1, ?, ?, ?, ?, ? FROM qd_audit")
 

@@ -20,9 +20,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-SCHEMA_VERSION = 14  # 12: relations, outside_parties (related-party risk); 13: mentor_journal,
-# training_enrolments, qd_playbook_cases (team: journal, training programmes, playbook);
-# 14: leads.reserve, campaigns.sprint_offer (next-quarter reserve, sprint offers)
+SCHEMA_VERSION = 15  # 12: relations, outside_parties (related-party risk);
+# 14: leads.reserve, campaigns.sprint_offer (next-quarter reserve, sprint offers);
+# 15: mentor_journal, training_enrolments, qd_playbook_cases (team: journal, training programmes, playbook)
 
 SYSTEM_COLUMNS = (
     ("extra_attrs", "MAP(VARCHAR, VARCHAR)"),
@@ -484,6 +484,56 @@ TABLES: tuple[Table, ...] = (
     ),
 )
 
+TRAINING_STATUS = {
+    "enrolled": ("enrolled", "registered", "signed up", "已报名", "已報名", "报名", "報名", "在训", "在訓", "培训中",
+                 "培訓中"),
+    "done": ("done", "completed", "finished", "passed", "已完成", "完成", "结业", "結業", "已结业", "已結業"),
+}
+TRAINING_PROGRAMME = {  # the plan's programmes by tier (lib/team/training.py)
+    "onboarding_camp": ("onboarding_camp", "onboarding camp", "onboarding", "30-day onboarding camp",
+                        "新人训练营", "新人訓練營", "30天新人训练营", "30天新人訓練營", "入职训练营", "入職訓練營"),
+    "wealth_master_class": ("wealth_master_class", "wealth master class", "wealth-management master class",
+                            "财富管理大师班", "財富管理大師班", "财富大师班", "財富大師班"),
+    "digital_marketing_camp": ("digital_marketing_camp", "digital marketing camp", "digital-marketing camp",
+                               "数字化营销训练营", "數位化行銷訓練營", "数字营销训练营", "數字營銷訓練營"),
+    "okr_training": ("okr_training", "okr training", "okr", "OKR培训", "OKR培訓", "OKR管理培训", "OKR管理培訓"),
+}
+TEAM_TABLES: tuple[Table, ...] = (
+    Table(
+        "mentor_journal", ("entry_id",), (
+            _id("entry_id", True, None, "日志编号", "日誌編號", "记录编号", "記錄編號", "journal_id", "log_id"),
+            _id("mentor_rm_id", True, "staff.rm_id", "导师工号", "師傅工號", "导师编号", "導師編號", "师傅工号",
+                "mentor", "mentor_id"),
+            _id("mentee_rm_id", True, "staff.rm_id", "徒弟工号", "徒弟工號", "学员工号", "學員工號", "mentee",
+                "mentee_id", "apprentice_id"),
+            Column("month", "VARCHAR", True, ("月份", "日志月份", "日誌月份", "log_month", "period_month"),
+                   doc_en="the month logged, YYYY-MM", doc_zh="日志所属月份，格式 YYYY-MM"),
+            _id("customer_id", False, "customers.customer_id", *CUSTOMER_ID_SYN),
+            Column("needs", "VARCHAR", True, ("客户需求", "客戶需求", "需求分析", "customer_needs", "needs_noted")),
+            Column("matching_logic", "VARCHAR", False, ("产品匹配逻辑", "產品匹配邏輯", "匹配逻辑", "匹配邏輯",
+                                                        "product_matching", "matching")),
+            Column("created_by", "VARCHAR", False, ("填写人", "填寫人", "记录人", "記錄人", "author")),
+            _date("created_on", False, "填写日期", "填寫日期", "记录日期", "記錄日期", "logged_on"),
+        ),
+        "Mentor's customer journal", "客户经营日志（师徒）", "Mentoring log kept by senior RMs", "师傅客户经理月度日志",
+        synonyms=("客户经营日志", "客戶經營日誌", "经营日志", "journal", "mentor_journal"),
+    ),
+    Table(
+        "training_enrolments", ("rm_id", "programme", "quarter"), (
+            _id("rm_id", True, "staff.rm_id", *RM_ID_SYN),
+            _cat("programme", TRAINING_PROGRAMME, True, "培训项目", "培訓項目", "培训班", "培訓班", "课程", "課程",
+                 "program", "course"),
+            Column("quarter", "VARCHAR", True, ("季度", "培训季度", "培訓季度", "period", "qtr")),
+            _cat("status", TRAINING_STATUS, True, "培训状态", "培訓狀態", "状态", "狀態", "progress"),
+            _date("enrolled_on", False, "报名日期", "報名日期", "enrolment_date", "enrollment_date"),
+            _date("completed_on", False, "结业日期", "結業日期", "完成日期", "completion_date", "finished_on"),
+        ),
+        "Training enrolments", "培训报名与结业", "Training / HR enrolment export", "培训或人力报名导出",
+        date_column="enrolled_on", synonyms=("培训报名", "培訓報名", "培训", "enrolment", "training"),
+    ),
+)
+TABLES = TABLES + TEAM_TABLES
+
 TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 
 
@@ -509,6 +559,10 @@ SYSTEM_TABLES_DDL = (
     " label VARCHAR, kind VARCHAR, username VARCHAR, saved_at TIMESTAMP)",
     "CREATE TABLE IF NOT EXISTS qd_pdca_reviews (quarter VARCHAR, week INTEGER, notes VARCHAR,"
     " held_at TIMESTAMP, username VARCHAR, saved_at TIMESTAMP)",
+    # team (lib/team/playbook.py): innovation cases of the quarter's playbook, written by editors in the app
+    "CREATE TABLE IF NOT EXISTS qd_playbook_cases (case_id VARCHAR, quarter VARCHAR, title VARCHAR, rm_id VARCHAR,"
+    " segment VARCHAR, what_done VARCHAR, result VARCHAR, created_by VARCHAR, created_at TIMESTAMP,"
+    " updated_by VARCHAR, updated_at TIMESTAMP)",
     # access control (lib/core/auth.py, lib/core/audit.py): users with role and scope, append-only audit log
     "CREATE TABLE IF NOT EXISTS qd_users (username VARCHAR PRIMARY KEY, display_name VARCHAR, role VARCHAR,"
     " region VARCHAR, branch_ids VARCHAR, customer_type VARCHAR, personal BOOLEAN, disabled BOOLEAN,"

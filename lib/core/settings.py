@@ -44,11 +44,16 @@ DEFAULTS: dict[str, Any] = {
     "team_weights": {"target_attainment": 0.20, "aum_growth": 0.15, "product_penetration": 0.10,
                      "new_customers": 0.10, "fee_income": 0.10, "cross_referrals": 0.05,
                      "visits": 0.08, "calls": 0.06, "digital_tools": 0.06, "livestreams": 0.04,
-                     "training_hours": 0.06},
+                     "training_hours": 0.06, "mentor_journal": 0.05},
     # mentor rule: share of the mentor's target attainment that comes from their mentees
     # (aggregate: "average" of the mentees, their "minimum", or "none" = mentees do not count)
     "mentor_rule": {"aggregate": "average", "share": 0.2},
     "capability_weak_score": 70,     # assessment score below which a dimension is a weak spot
+    # training programme for each capability weak spot (lib/team/training.py): dimension -> programme
+    "training_map": {"product_knowledge": "onboarding_camp", "sales_skills": "onboarding_camp",
+                     "compliance": "onboarding_camp", "service": "wealth_master_class",
+                     "risk_management": "wealth_master_class", "digital_tools": "digital_marketing_camp",
+                     "management": "okr_training", "leadership": "okr_training"},
     # PDCA phases (lib/pdca/plan.py): first and last week of each, the playbook's 12 weeks (preparation 1,
     # push 2-9, sprint 10-12) and week 13 (6-8 days) for wrap-up and next quarter's preparation; a
     # wrap-up of null lets the sprint run to week 13

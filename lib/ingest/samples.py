@@ -52,6 +52,8 @@ SPECS = (
     Spec("ledger", "ledger_台账.csv", "zh"),
     Spec("outside_parties", "outside_parties_关联方.csv", "zh", "gbk"),
     Spec("relations", "relations_关联关系.csv", "zh"),
+    Spec("mentor_journal", "mentor_journal_客户经营日志.csv", "zh"),
+    Spec("training_enrolments", "training_enrolments.csv"),
 )
 ORDER = [s.table for s in SPECS]
 _CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -16,6 +16,7 @@ import pandas as pd
 
 from lib.core import i18n
 from lib.pdca import ledger
+from lib.team import playbook
 from lib.metrics import registry as metrics
 from lib.pdca import plan as pdca
 from lib.metrics import plan
@@ -186,8 +187,23 @@ def build_html(db: Database, quarter: str, scope: Scope, keys: tuple[str, ...], 
     parts.append(f"<h2>{_e(t('pdca.pack.notes'))}</h2>")
     notes = pdca.review(db, quarter, week)["notes"]
     parts.append(f'<div class="notes">{_e(notes) if notes.strip() else _e(t("pdca.pack.no_notes"))}</div>')
+    parts.append(playbook_html(db, quarter, scope, lang))
     parts.append(f"<footer>{_e(t('pdca.pack.footer'))}</footer></body></html>")
     return "".join(parts)
+
+
+def playbook_html(db: Database, quarter: str, scope: Scope, lang: str) -> str:
+    """The playbook of the quarter (lib.team.playbook: stars and innovation cases) as a section."""
+    t = lambda k, **kw: i18n.t(k, lang, **kw)  # noqa: E731
+    pb = playbook.entries(db, quarter, scope, lang)
+    out = [f"<h2>{_e(t('team.pb.pack_header'))}</h2>"]
+    if pb.empty:
+        return out[0] + f'<div class="meta">{_e(t("team.pb.none"))}</div>'
+    rows = [[t(f"team.pb.kind.{r.kind}"), r.title, r.rm_name or "—", r.team or "—", r.what or "—", r.result or "—"]
+            for r in pb.itertuples()]
+    out.append(_table([t("team.pb.pick"), t("team.pb.field.title"), t("team.pb.field.rm_id"),
+                       t("team.pb.field.segment"), t("team.pb.what"), t("team.pb.result_label")], rows))
+    return "".join(out)
 
 
 def _print_pdf(html_text: str) -> bytes:

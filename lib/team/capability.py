@@ -114,7 +114,8 @@ def training_plan(sc: pd.DataFrame, limit: float, lang: str, team_by: str | None
                   team_id: str | None = None) -> pd.DataFrame:
     """Suggested training for next quarter, one row per weak spot (lowest average first):
     priority, dimension, label, course, participants (names of RMs under the threshold),
-    n_participants, mean, gap."""
+    participant_ids, n_participants, mean, gap. The programme each weak spot maps to and who is
+    enrolled come from lib.team.training."""
     sub = members(sc, team_by, team_id)
     weak = weak_spots(profile(sc, limit, team_by, team_id))
     rows = []
@@ -125,9 +126,10 @@ def training_plan(sc: pd.DataFrame, limit: float, lang: str, team_by: str | None
             "team.cap.course.generic", lang, dim=dim_label(w.dimension, lang))
         rows.append({"priority": i, "dimension": w.dimension, "label": dim_label(w.dimension, lang),
                      "course": course, "participants": list(below["rm_name"]),
+                     "participant_ids": list(below["rm_id"]),
                      "n_participants": len(below), "mean": w.mean, "gap": w.gap})
     return pd.DataFrame(rows, columns=["priority", "dimension", "label", "course", "participants",
-                                       "n_participants", "mean", "gap"])
+                                       "participant_ids", "n_participants", "mean", "gap"])
 
 
 def teams(sc: pd.DataFrame, team_by: str) -> pd.DataFrame:

@@ -14,6 +14,12 @@ No Streamlit here. Definitions:
   Diagnosis page's "at risk" line), ``slipping`` when it is above it but at least ``SLIP`` (10 pp)
   lower than when the pair started, ``on_track`` otherwise, ``no_target`` without attainment. Behind and slipping pairs are
   the ones *falling behind*.
+- Mentor's customer journal (客户经营日志, ``lib.team.journal``): one entry a month is due per pair
+  from the mentee's hire month on; each pair shows this month's entry as ``done``, ``due`` (this
+  month's entry still to write) or ``overdue`` (an ended month of the quarter has none), and the
+  months written ÷ months due. That completion, over all of a mentor's pairs, is the mentor's
+  ``mentor_journal`` behaviour dimension, so it counts in the mentor's behaviour score and total
+  score with the weight of the ``team_weights`` setting (missing while no journal is kept at all).
 """
 from __future__ import annotations
 
@@ -27,12 +33,15 @@ from lib.core import settings
 from lib.team import scorecard as team
 from lib.core.db import Database, Scope
 from lib.core.periods import Quarter
+from lib.team import journal
 
 STATUSES = ("behind", "slipping", "on_track", "no_target")
 SLIP = 0.10  # a fall of at least this much attainment since pairing (10 pp) is slipping
 COLUMNS = ["mentor_rm_id", "mentor_name", "mentee_rm_id", "mentee_name", "branch_id", "branch_name", "line",
            "paired_since", "attainment", "attainment_start", "change", "trend", "trend_quarters", "status",
-           "mentor_own", "mentor_credit", "mentor_counted", "mentor_score", "mentor_score_without", "score_effect"]
+           "mentor_own", "mentor_credit", "mentor_counted", "mentor_score", "mentor_score_without", "score_effect",
+           "hire_date", "journal_status", "journal_due", "journal_done", "journal_missing", "journal_month",
+           "journal_completion"]
 
 
 def pair_status(attainment: float | None, change: float | None, at_risk: float) -> str:
@@ -93,8 +102,10 @@ def pairs(db: Database, quarter: str, scope: Scope, w: dict | None = None, rule:
             "mentor_counted": with_rule.at[m, "target_attainment"], "mentor_score": with_rule.at[m, "score"],
             "mentor_score_without": without.at[m, "score"],
             "score_effect": with_rule.at[m, "score"] - without.at[m, "score"],
+            "hire_date": r.hire_date,
         })
-    out = pd.DataFrame(rows, columns=COLUMNS)
+    out = journal.pair_statuses(db, q, metrics.period(db, q).period_end,
+                                pd.DataFrame(rows, columns=COLUMNS[:COLUMNS.index("journal_status")]))[COLUMNS]
     order = {s: i for i, s in enumerate(STATUSES)}
     out["_o"] = out["status"].map(order)
     return out.sort_values(["_o", "attainment", "mentee_rm_id"]).drop(columns="_o").reset_index(drop=True)

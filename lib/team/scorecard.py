@@ -16,7 +16,9 @@ No Streamlit here. Definitions (the page and the tests rely on them):
   (registry), ``cross_referrals`` (converted referrals the RM made in the quarter).
 - Behaviour dimensions: quantities of the quarter's activities by type — ``visits``, ``calls``,
   ``digital_tools`` (digital-tool uses), ``livestreams``, ``training_hours``. An RM without
-  activity rows has 0 of each (not "unknown").
+  activity rows has 0 of each (not "unknown"). ``mentor_journal``: for mentors, the share of their
+  pairs' months due with a customer-journal entry (``lib.team.journal``); missing for RMs without
+  mentees and for everyone while the journal table is empty.
 - A dimension is *missing* (NaN) when the data cannot give it: AUM growth or products per
   customer of an empty book, target attainment without RM targets. Staff with neither customers
   in scope nor RM targets (e.g. a branch manager) have no performance dimensions at all: they
@@ -52,6 +54,7 @@ from lib.metrics import plan
 from lib.core import settings
 from lib.core.db import Database, Scope
 from lib.core.periods import Quarter
+from lib.team import journal
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("digital_tools", "behaviour", "count"),
     Dimension("livestreams", "behaviour", "count"),
     Dimension("training_hours", "behaviour", "hours"),
+    Dimension("mentor_journal", "behaviour", "pct"),
 )
 DIM_KEYS = tuple(d.key for d in DIMENSIONS)
 PERFORMANCE = tuple(d.key for d in DIMENSIONS if d.group == "performance")
@@ -250,6 +254,7 @@ def raw_dimensions(db: Database, quarter: Quarter | str, scope: Scope) -> pd.Dat
             v = v.fillna(0.0)
         df[dim] = v.to_numpy()
     df = df.merge(att, how="left", left_on="rm_id", right_index=True)
+    df["mentor_journal"] = journal.mentor_completion(db, q, metrics.period(db, q).period_end, df).to_numpy()
     no_book = (df["book"] <= 0) & df["target_attainment"].isna()
     df.loc[no_book, list(PERFORMANCE)] = np.nan
     df["has_book"] = ~no_book

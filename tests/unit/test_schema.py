@@ -32,7 +32,8 @@ def test_ddl_is_idempotent():
 def test_every_table_from_the_design_is_in_the_contract():
     assert {t.name for t in schema.TABLES} == {
         "branches", "staff", "customers", "balances", "products", "sales", "campaigns", "leads", "activities",
-        "referrals", "targets", "peer_benchmarks", "assessments", "surveys", "ledger", "relations", "outside_parties"}
+        "referrals", "targets", "peer_benchmarks", "assessments", "surveys", "ledger", "relations", "outside_parties",
+        "mentor_journal", "training_enrolments"}
 
 
 @pytest.mark.parametrize("t", schema.TABLES, ids=lambda t: t.name)

@@ -132,6 +132,7 @@ STRINGS = {
     "audit.action.sign_in_throttled": {"en": "sign-ins slowed down", "zh": "登录已限速"},
     "audit.action.sign_in_locked": {"en": "sign-in locked", "zh": "登录已锁定"},
     "audit.action.sign_in_unlocked": {"en": "sign-in unlocked", "zh": "登录已解锁"},
+    "audit.action.team_edit": {"en": "team edit (playbook, journal, training)", "zh": "团队编辑（手册、日志、培训）"},
     # ---- sign-in throttle
     "auth.login.wait": {
         "en": "Too many failed sign-ins. Wait {seconds} s and try again.",
