@@ -156,7 +156,7 @@ def timeline_chart(tl: dict, quarter: str, now: date) -> go.Figure:
         fig.add_trace(go.Scatter(
             x=[pd.Timestamp(d) + pd.Timedelta(hours=12) for d in ms["day"]], y=[ms_row] * len(ms), mode="markers",
             marker=dict(symbol="diamond", size=16, color="#1F4E79", line=dict(color="white", width=1)),
-            name=t("pdca.tl.legend.milestone"), text=list(ms["label"]),
+            name=t("pdca.tl.legend.milestone"), text=charts.esc_all(ms["label"]),
             hovertemplate="%{text}<br>%{x|%Y-%m-%d}<extra></extra>"))
     due = tl["ledger_due"]
     if len(due):
@@ -501,11 +501,19 @@ def agenda_bar() -> None:
         go_to(steps[0])
 
 
+AGENDA_END_SECTION = "review"  # the meeting ends on the weekly review's summary (KPIs, due items, notes, pack)
+
+
 def go_to(step: tuple[str, str]) -> None:
-    params = {k: st.query_params.get(k) for k in st.query_params.keys()}
+    """Switch to an agenda step keeping every URL parameter (language, projector, filters and the
+    rest); a page's section is not carried to another page, and the last step opens the summary."""
+    params = {k: st.query_params.get(k) for k in st.query_params.keys() if k != ui.SECTION_PARAM}
+    params.update(ui.view_params())
     params["agenda"] = step[0]
+    if step[0] == pdca.AGENDA[-1]:
+        params[ui.SECTION_PARAM] = AGENDA_END_SECTION
     st.session_state["pdca_agenda"] = step[0]
-    st.switch_page(step[1], query_params=params)
+    ui.switch_page(step[1], params)
 
 
 # ---------------------------------------------------------------- retrospective

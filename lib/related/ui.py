@@ -184,6 +184,11 @@ def network_chart(cv: dict, client: str, k: int, label) -> go.Figure:
     """Nodes coloured by risk (the client in navy), squares for outside companies, edges coloured and
     dashed by relation type, one legend entry per colour; hover gives names, facts and amounts."""
     lang = ui.lang()
+    raw_label = label
+
+    def label(p):  # names come from data: shown as text, never as markup (lib.ui.charts.esc)
+        return charts.esc(raw_label(p))
+
     nodes, edges = cv["nodes"], cv["edges"]
     pos = dict(zip(nodes["party"], zip(nodes["x"], nodes["y"])))
     fig = go.Figure()

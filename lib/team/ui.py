@@ -281,11 +281,11 @@ def quadrant_chart(card: pd.DataFrame, quarter: str, highlight: list[str]) -> go
         fig.add_trace(go.Scatter(
             x=sub["behaviour"], y=sub["performance"], mode="markers", name=t(f"team.quad.{q}"),
             marker=dict(size=13, color=QUAD_COLOURS[q], line=dict(color="white", width=1)),
-            customdata=list(zip(sub["rm_name"], sub["branch_name"], sub["score"].round(0))),
+            customdata=list(zip(charts.esc_all(sub["rm_name"]), charts.esc_all(sub["branch_name"]), sub["score"].round(0))),
             hovertemplate="%{customdata[0]} · %{customdata[1]}<br>%{x:.0f} / %{y:.0f} · %{customdata[2]}<extra></extra>"))
     hl = df[df["rm_id"].isin(highlight)]
     if len(hl):
-        fig.add_trace(go.Scatter(x=hl["behaviour"], y=hl["performance"], mode="markers+text", text=hl["rm_name"],
+        fig.add_trace(go.Scatter(x=hl["behaviour"], y=hl["performance"], mode="markers+text", text=charts.esc_all(hl["rm_name"]),
                                  textposition="top center", textfont=dict(size=15, color="#111"),
                                  marker=dict(size=20, color="rgba(0,0,0,0)", line=dict(color="#111", width=2.5)),
                                  showlegend=False, hoverinfo="skip"))

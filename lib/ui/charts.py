@@ -7,6 +7,10 @@ thicker lines, fewer axis ticks and a darker palette, without the pages knowing 
 """
 from __future__ import annotations
 
+import math
+import re
+import html
+import re
 import threading
 
 import pandas as pd
@@ -75,7 +79,92 @@ def _single_date(fig: go.Figure, lang: str) -> None:
     fig.update_xaxes(type="category")
 
 
+# ---------------------------------------------------------------- escaping data for Plotly
+# Plotly renders a subset of HTML in trace text, hover text, legend names and axis labels
+# (<a href>, <b>, <i>, <br>, <span style>...). A branch, RM, campaign or client name from an
+# upload must show as the text it is, never become a link or markup.
+_APP_TAGS = re.compile(r"<(?!/?(?:br|b|i|sup|sub|extra)\s*/?>)", re.IGNORECASE)
+
+
+def esc(value) -> str:
+    """A value from data made safe for any Plotly text: ``<``, ``>`` and ``&`` as entities (shown as
+    themselves). Idempotent, so a name escaped here and again by ``style`` shows once, not as
+    "&amp;lt;"."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return html.escape(html.unescape(str(value)), quote=False)
+
+
+def esc_all(values) -> list[str]:
+    return [esc(v) for v in values]
+
+
+def _defuse_text(value):
+    """App-made hover/label text keeps its own <br>, <b>, <extra>...; any other tag (a link, an
+    image, a styled span -- only data can bring those) is shown as text."""
+    return _APP_TAGS.sub("&lt;", value) if isinstance(value, str) else value
+
+
+def _esc_array(values):
+    if values is None or isinstance(values, str):
+        return esc(values) if isinstance(values, str) else values
+    try:
+        items = list(values)
+    except TypeError:
+        return values
+    if not any(isinstance(v, str) for v in items):
+        return values
+    return [esc(v) if isinstance(v, str) else v for v in items]
+
+
+def _defuse_array(values):
+    if isinstance(values, str):
+        return _defuse_text(values)
+    if values is None:
+        return values
+    try:
+        items = list(values)
+    except TypeError:
+        return values
+    if not any(isinstance(v, (str, list, tuple)) for v in items):
+        return values
+    return [_defuse_array(v) if isinstance(v, (list, tuple)) else _defuse_text(v) for v in items]
+
+
+def defuse(fig: go.Figure) -> go.Figure:
+    """Escape every data string of `fig` before Plotly renders it: category values on the axes
+    (x, y, theta, labels), trace and legend names and the axes' category lists fully; text, hover
+    text and custom data except the app's own formatting tags. Run by ``style`` on every chart."""
+    for tr in fig.data:
+        for attr in ("x", "y", "theta", "labels", "ids"):
+            if attr in tr and tr[attr] is not None:
+                tr[attr] = _esc_array(tr[attr])
+        for attr in ("legendgroup", "offsetgroup"):  # not shown, but kept free of markup like the names
+            if attr in tr and isinstance(tr[attr], str):
+                tr[attr] = esc(tr[attr])
+        if "name" in tr and isinstance(tr.name, str):
+            raw, tr.name = tr.name, esc(tr.name)
+            # plotly express writes a colour group's value into the hover template ("region=<value>")
+            if raw != tr.name and isinstance(getattr(tr, "hovertemplate", None), str):
+                tr.hovertemplate = tr.hovertemplate.replace(raw, tr.name)
+        for attr in ("text", "hovertext", "customdata", "hovertemplate", "texttemplate"):
+            if attr in tr and tr[attr] is not None:
+                tr[attr] = _defuse_array(tr[attr])
+    for key in list(fig.layout):
+        if key.startswith(("xaxis", "yaxis")) or key == "polar":
+            ax = fig.layout[key]
+            for attr in ("categoryarray", "ticktext"):
+                if attr in ax and ax[attr] is not None:
+                    ax[attr] = _esc_array(ax[attr])
+    for ann in fig.layout.annotations or ():
+        ann.text = _defuse_text(ann.text)
+    if fig.layout.title and fig.layout.title.text:
+        fig.layout.title.text = _defuse_text(fig.layout.title.text)
+    return fig
+
+
 def style(fig: go.Figure, lang: str = "en", height: int = 380) -> go.Figure:
+    defuse(fig)
     _single_date(fig, lang)
     _localise_dates(fig, lang)
     if projector():
@@ -127,3 +216,24 @@ def unassigned(df: pd.DataFrame, column: str, lang: str) -> pd.DataFrame:
     blank = out[column].isna() | (out[column].astype(str).str.strip() == "")
     out[column] = out[column].astype(object).where(~blank, i18n.t("common.unassigned", lang))
     return out
+
+
+_UNIT_DIVISOR = {"亿": 1e8, "万": 1e4, "B": 1e9, "M": 1e6, "K": 1e3}
+_NUMBER = re.compile(r"^(?P<pre>-?¥?)(?P<num>[\d,]+(?:\.\d+)?)(?P<unit>亿|万|B|M|K)?(?P<post>.*)$")
+
+
+def card_value(v, unit: str, lang: str, significant: int = 4) -> str:
+    """A metric card's value: the registry unit's format (``i18n.fmt_value``: 万/亿 in Chinese, K/M/B
+    in English) with at most `significant` significant digits (125.62亿元 -> 125.6亿元, 1989.2万元 ->
+    1989万元), so a card's value stays short enough to show whole."""
+    text = i18n.fmt_value(v, unit, lang)
+    m = _NUMBER.match(text)
+    if (unit not in ("cny", "count") or m is None or "." not in m["num"] or v is None
+            or (isinstance(v, float) and math.isnan(v))):
+        return text
+    scaled = abs(float(v)) / _UNIT_DIVISOR.get(m["unit"] or "", 1.0)
+    decimals = len(m["num"].split(".")[1])
+    while decimals and len(str(int(round(scaled, decimals)))) + decimals > significant:
+        decimals -= 1
+    num = f"{scaled:,.{decimals}f}" if "," in m["num"] else f"{scaled:.{decimals}f}"
+    return f"{m['pre']}{num}{m['unit'] or ''}{m['post']}"

@@ -49,7 +49,7 @@ def test_rejected_rows_file_is_formula_safe(db, tmp_path):
 def test_cli_rejects_file_is_formula_safe(tmp_path):
     import subprocess
     import sys
-    from tests.test_ingest_cli import ROOT
+    from tests.unit.test_ingest_cli import ROOT
     dbp = str(tmp_path / "q.duckdb")
     open_database(dbp).close()
     f = evil_file(tmp_path)
