@@ -5,6 +5,7 @@ import streamlit as st
 from lib.core import audit
 from lib.core import auth
 from lib.ui import shell as ui
+from lib.ui import tables
 
 st.title(ui.t("admin.title"))
 if not ui.can("admin"):
@@ -75,7 +76,7 @@ if section == "users":
         st.info(ui.t("admin.users.empty"), icon=":material/person_add:")
     else:
         shown = table.assign(role=table["role"].map(lambda r: ui.t(f"auth.role.{r}")))
-        st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        tables.dataframe(shown, hide_index=True, width="stretch", column_config={
             c: ui.t(f"admin.col.{c}") for c in auth.USER_COLUMNS})
     msg = st.session_state.get("adm_msg")  # the last save's outcome (kept: the shell may rerun the page)
     if msg:
@@ -105,7 +106,7 @@ if section == "users":
         names_by_id = dict(zip(org["branch_id"], org["branch_name"]))
         c2.multiselect(ui.t("admin.form.branches"), org["branch_id"].tolist(), key=_k("branches"),
                        default=[b for b in (u.branch_ids or ()) if b in names_by_id] if u else [],
-                       format_func=lambda b: f"{names_by_id.get(b, b)} ({b})")
+                       format_func=lambda b: f"{names_by_id.get(b, b)} ({b})", placeholder=ui.t("common.choose"))
     c1.selectbox(ui.t("admin.form.customer_type"), CTYPES, key=_k("ctype"),
                  index=CTYPES.index(u.customer_type) if u and u.customer_type else 0,
                  format_func={c: ui.t("filters.all") if c == "ALL" else ui.t(f"filters.{c}") for c in CTYPES}.get)
@@ -127,10 +128,10 @@ if section == "audit":
     who = c2.text_input(ui.t("admin.audit.user"), key="adm_audit_user")
     log = audit.entries(ui.db(), action=None if action == "ALL" else action, user=who.strip() or None)
     st.caption(ui.t("admin.audit.count", n=len(log)))
-    st.dataframe(log, hide_index=True, width="stretch", column_config={
-        "audit_id": None, **{c: ui.t(f"admin.audit.col.{c}") for c in ("happened_at", "username", "role", "action",
-                                                                         "detail")}})
-    ui.downloads(log, "audit-log", key="adm_audit_dl")
+    log = tables.audit_frame(log, ui.lang())  # action codes, roles and JSON details in words
+    heads = {c: ui.t(f"admin.audit.col.{c}") for c in ("happened_at", "username", "role", "action", "detail")}
+    tables.dataframe(log, hide_index=True, width="stretch", column_config={"audit_id": None, **heads})
+    ui.downloads(log.drop(columns=["audit_id"]).rename(columns=heads), "audit-log", key="adm_audit_dl")
 
 if section == "locks":
     st.caption(ui.t("admin.locks.intro", throttle=auth.THROTTLE_AFTER, lock=auth.LOCK_AFTER, minutes=auth.LOCK_MINUTES))
@@ -141,7 +142,7 @@ if section == "locks":
         st.info(ui.t("admin.locks.empty"), icon=":material/lock_open:")
     else:
         kinds = {k: ui.t(f"admin.locks.kind.{k}") for k in ("account", "address")}
-        st.dataframe(locks.assign(kind=locks["kind"].map(kinds)), hide_index=True, width="stretch",
+        tables.dataframe(locks.assign(kind=locks["kind"].map(kinds)), hide_index=True, width="stretch",
                      column_config={c: ui.t(f"admin.locks.col.{c}") for c in auth.THROTTLE_COLUMNS})
         picks = [f"{k}:{v}" for k, v in zip(locks["kind"], locks["key"])]
         labels = {p: f"{kinds[p.partition(':')[0]]} {p.partition(':')[2]}" for p in picks}

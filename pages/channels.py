@@ -98,7 +98,7 @@ if section == "campaigns":
             display = uc.board_display(board)
             c1, c2 = st.columns([3, 1])
             chosen = c1.multiselect(ui.t("channels.board.filter_channel"), sorted(display["channel"].unique()),
-                                    key="ch_board_channels")
+                                    key="ch_board_channels", placeholder=ui.t("common.choose"))
             flagged_only = c2.toggle(ui.t("channels.board.flagged_only"), key="ch_board_flagged")
             shown = uc.filter_board(display, chosen, flagged_only)
             uc.board_table(shown)
@@ -170,7 +170,7 @@ if section == "products":
         types = ui.cached(bundles.product_types)
         held_set = st.multiselect(ui.t("channels.prod.next_pick"), types,
                                   default=[t for t in ("deposit", "wealth") if t in types],
-                                  format_func=uc.ptype_label, key="ch_next_set")
+                                  format_func=uc.ptype_label, key="ch_next_set", placeholder=ui.t("common.choose"))
         holders, nxt = ui.cached(bundles.next_product, scope, tuple(sorted(held_set)))
         if not holders:
             st.info(ui.t("channels.prod.next_none"), icon=":material/info:")

@@ -45,28 +45,34 @@ if section == "timeline":
     tl = ui.cached(pdca.timeline, quarter, lang)
     st.plotly_chart(up.timeline_chart(tl, quarter, now), width="stretch")
     st.caption(ui.t("pdca.weeks_note"))
-    left, right = st.columns([2, 3])
-    with left:
-        new_phases = up.phases_form(phases)
-        if new_phases is not None:
-            if pdca.validate_phases(new_phases):
-                st.error(ui.t("pdca.err.phases", weeks=progress["weeks"]), icon=":material/error:")
-            else:
-                pdca.save_phases(ui.db(), new_phases)
-                up.flash("success", ui.t("pdca.saved"))
-                st.rerun()
-    with right:
-        rows = up.milestones_editor(tl["milestones"], quarter)
-        if rows is not None:
-            errors = pdca.validate_milestones(quarter, rows, lang)
-            if errors:
-                st.error("\n".join(f"- {ui.safe(e)}" for e in errors), icon=":material/error:")
-            else:
-                pdca.save_milestones(ui.db(), quarter, rows, user, lang)
-                up.flash("success", ui.t("pdca.saved"))
-                st.rerun()
+    new_phases = up.phases_form(phases)  # the quarter's structure (lib.core.settings "pdca_phases")
+    if new_phases is not None:
+        if pdca.validate_phases(new_phases):
+            st.error(ui.t("pdca.err.phases", weeks=progress["weeks"]), icon=":material/error:")
+        else:
+            pdca.save_phases(ui.db(), new_phases)
+            up.flash("success", ui.t("pdca.saved"))
+            st.rerun()
+    rows = up.milestones_editor(tl["milestones"], quarter)
+    if rows is not None:
+        errors = pdca.validate_milestones(quarter, rows, lang)
+        if errors:
+            st.error("\n".join(f"- {ui.safe(e)}" for e in errors), icon=":material/error:")
+        else:
+            pdca.save_milestones(ui.db(), quarter, rows, user, lang)
+            up.flash("success", ui.t("pdca.saved"))
+            st.rerun()
     st.markdown(f"**{ui.t('pdca.tl.campaigns')}**")
     up.campaigns_table(tl["campaigns"])
+    st.markdown(f"**{ui.t('pdca.tl.offers')}**")
+    up.offers_table(tl["sprint_offers"])
+    st.markdown(f"### {ui.t('pdca.rs.header')}")
+    st.caption(ui.t("pdca.rs.help"))
+    pr = ui.cached(pdca.pipeline_reserve, quarter, scope)
+    up.reserve_block(ui.t("pdca.rs.carried", prev=pr["carried_from"]), pr["carried"], pr["carried_leads"],
+                     pr["carried_from"], "pdca_rs_carried")
+    up.reserve_block(ui.t("pdca.rs.built", quarter=quarter, next=pr["next"]), pr["built"], pr["built_leads"],
+                     quarter, "pdca_rs_built")
 
 # ---------------------------------------------------------------- burn-up
 if section == "burnup":
@@ -76,7 +82,7 @@ if section == "burnup":
     else:
         chosen = st.multiselect(ui.t("pdca.bu.pick"), keys_all, default=pdca.default_targets(keys_all),
                                 format_func=lambda k: metrics.metric(k).label(lang), key="pdca_targets",
-                                help=ui.t("pdca.bu.pick_help"))
+                                help=ui.t("pdca.bu.pick_help"), placeholder=ui.t("common.choose"))
     bus = ui.cached(pdca.burnups, tuple(chosen), quarter, scope) if chosen else {}
     if bus:
         up.burnup_summary(bus)
@@ -122,6 +128,7 @@ if section == "review":
     st.subheader(ui.t("pdca.rv.header", week=week_now, start=ui.day(q.week_start(week_now)),
                       end=ui.day(q.week_end(week_now))))
     up.agenda_bar()
+    up.review_focus(ui.cached(pdca.review_focus, quarter, week_now, scope))  # the week's phase: offers, reserve
     review_keys = tuple(st.session_state.get("pdca_targets") or pdca.default_targets(keys_all))
     if review_keys:
         st.markdown(f"### {ui.t('pdca.rv.kpis')}")

@@ -4,7 +4,10 @@ quarter's training, and mentor pairs. Figures come from lib.team.scorecard, lib.
 import streamlit as st
 
 from lib.team import capability
+from lib.team import journal
 from lib.team import mentoring
+from lib.team import playbook
+from lib.team import training
 from lib.core import settings
 from lib.team import scorecard as team
 from lib.ui import shell as ui
@@ -32,16 +35,16 @@ ranked = card[card["rank"].notna()]
 ut.seed_rms(list(card["rm_id"]), list(ranked["rm_id"].head(1)) or list(card["rm_id"].head(1)))
 ut.keep_rms_in_url()  # in every section: the chosen RMs are highlighted in the scorecard and capability too
 
-section = ui.section("team", {s: f"team.tab.{s}" for s in ("scorecard", "radar", "capability", "mentors")},
+section = ui.section("team", {s: f"team.tab.{s}" for s in ("scorecard", "radar", "capability", "mentors", "playbook")},
                      {"scorecard": "leaderboard", "radar": "radar", "capability": "school",
-                      "mentors": "diversity_3"})  # only the open section runs
+                      "mentors": "diversity_3", "playbook": "menu_book"})  # only the open section runs
 
 
 @st.fragment
 def rm_radars(card, team_by: str) -> None:
     """Picking RMs reruns only their radars (and keeps the choice in the URL)."""
     picked = st.multiselect(ui.t("team.radar.pick"), list(card["rm_id"]), key="tm_rms", max_selections=ut.MAX_RMS,
-                            format_func=ut.rm_label(card), help=ui.t("team.radar.pick_help"))
+                            format_func=ut.rm_label(card), help=ui.t("team.radar.pick_help"), placeholder=ui.t("common.choose"))
     ut.keep_rms_in_url()
     if not picked:
         st.info(ui.t("team.radar.none"), icon=":material/info:")
@@ -84,7 +87,7 @@ if section == "radar":
     profiles = team.team_profiles(card, team_by)
     names = ut.team_label(card, team_by)
     teams = st.multiselect(ui.t("team.radar.teams_pick"), list(profiles.index), default=list(profiles.index[:2]),
-                           max_selections=ut.MAX_TEAMS, format_func=names, key=f"tm_teams_{team_by}")
+                           max_selections=ut.MAX_TEAMS, format_func=names, key=f"tm_teams_{team_by}", placeholder=ui.t("common.choose"))
     if teams:
         st.plotly_chart(ut.teams_radar(profiles.loc[teams], names, ui.t("team.radar.teams_title", quarter=f.quarter)),
                         width="stretch")
@@ -124,10 +127,22 @@ if section == "capability":
         ut.capability_table(prof, limit)
         st.caption(ui.t("team.cap.threshold_help"))
         st.subheader(ui.t("team.cap.training"), anchor=False)
+        st.caption(ui.t("team.train.caption"))
         plan = capability.training_plan(sc, limit, lang, tb, tv)
+        plan_qs = training.plan_quarters(f.quarter)
+        enr = ui.cached(training.enrolments, tuple(plan_qs))
         if not plan.empty:
-            shown_plan = ut.training_list(plan)
+            plan = training.with_progress(plan, sc, enr, training.mapping(ui.db()), lang)
+            shown_plan = ut.training_programme_list(plan)
             ut.download(shown_plan, f"team-training-{f.quarter}", "tm_dl_training")
+        ut.mapping_form(capability.dimensions(sc))
+        st.subheader(ui.t("team.train.enrolments", quarters=" · ".join(plan_qs)), anchor=False)
+        ut.enrolment_form(card, plan_qs, rm)
+        if enr.empty:
+            st.info(ui.t("team.train.none"), icon=":material/info:")
+        else:
+            shown_enr = ut.enrolment_table(enr)
+            ut.download(shown_enr, f"team-enrolments-{f.quarter}", "tm_dl_enrolments")
 
 # ---------------------------------------------------------------- mentors
 if section == "mentors":
@@ -146,3 +161,20 @@ if section == "mentors":
         shown_pairs = ut.pairs_table(pairs)
         ut.download(shown_pairs.drop(columns=["trend"]), f"team-mentors-{f.quarter}", "tm_dl_mentors")
         st.caption(ui.t("team.mentor.note", at_risk=ui.pct(at_risk, 0)))
+
+        st.subheader(ui.t("team.journal.header"), anchor=False)
+        st.caption(ui.t("team.journal.caption"))
+        ut.journal_overview(pairs)
+        ut.journal_form(pairs, journal.current_month(ui.db(), f.quarter))
+        entries = ui.cached(journal.entries, None, None, f.quarter)
+        if entries.empty:
+            st.info(ui.t("team.journal.none"), icon=":material/info:")
+        else:
+            ut.download(ut.journal_table(entries), f"team-journal-{f.quarter}", "tm_dl_journal")
+
+# ---------------------------------------------------------------- playbook
+if section == "playbook":
+    st.subheader(ui.t("team.pb.header", quarter=f.quarter), anchor=False)
+    st.caption(ui.t("team.pb.caption"))
+    ut.playbook_list(playbook.entries(ui.db(), f.quarter, scope, lang, team_by, card))
+    ut.playbook_form(f.quarter, ui.cached(playbook.cases, f.quarter), card)

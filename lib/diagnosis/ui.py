@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lib.ui import charts
+from lib.ui import tables
 from lib.diagnosis import diagnose as diagnosis
 from lib.core import i18n
 from lib.metrics import registry as metrics
@@ -161,7 +162,7 @@ def kpi_picker(keys: list[str], default: str | None = None) -> str:
     default = default if default in keys else keys[0]
     seed("kpi", keys, default)
     st.selectbox(ui.t("diagnosis.drill.kpi"), keys, key="d_kpi",
-                 format_func=lambda k: metrics.metric(k).label(ui.lang()))
+                 format_func={k: metrics.metric(k).label(ui.lang()) for k in keys}.get)  # labels made in the run
     keep_in_url("kpi", None)  # always in the URL: the default follows the data
     return st.session_state["d_kpi"]
 
@@ -178,7 +179,7 @@ def drill_pickers(options: pd.DataFrame, scope) -> tuple[str | None, str | None]
         seed("region", regions, ALL)
         with left:
             st.selectbox(ui.t("diagnosis.drill.region"), regions, key="d_region",
-                         format_func=lambda r: ui.t("diagnosis.drill.all_regions") if r == ALL else r)
+                         format_func={r: ui.t("diagnosis.drill.all_regions") if r == ALL else r for r in regions}.get)
         keep_in_url("region", ALL)
         region = None if st.session_state["d_region"] == ALL else st.session_state["d_region"]
     sub = options if region is None else options[options["region"] == region]
@@ -187,7 +188,8 @@ def drill_pickers(options: pd.DataFrame, scope) -> tuple[str | None, str | None]
     seed("branch", branches, ALL)
     with right:
         st.selectbox(ui.t("diagnosis.drill.branch"), branches, key="d_branch",
-                     format_func=lambda b: ui.t("diagnosis.drill.all_branches") if b == ALL else f"{names[b]} ({b})")
+                     format_func={b: ui.t("diagnosis.drill.all_branches") if b == ALL else f"{names[b]} ({b})"
+                                  for b in branches}.get)
     keep_in_url("branch", ALL)
     branch = None if st.session_state["d_branch"] == ALL else st.session_state["d_branch"]
     return region, branch
@@ -197,7 +199,7 @@ def grain_picker() -> str:
     options = ["week", "month"]
     seed("grain", options, "week")
     st.segmented_control(ui.t("diagnosis.trend.grain"), options, key="d_grain", required=True,
-                         format_func=lambda g: ui.t(f"diagnosis.trend.{g}"))
+                         format_func={g: ui.t(f"diagnosis.trend.{g}") for g in options}.get)
     keep_in_url("grain", "week")
     return st.session_state.get("d_grain") or "week"
 
@@ -247,7 +249,7 @@ def drill_table(df: pd.DataFrame, key: str) -> None:
         "attainment": [i18n.fmt_pct(_num(v), lang, 0) for v in df["attainment"]],
         "status": [ui.t(f"diagnosis.status.{s}" if _status(s) else "diagnosis.status.none") for s in df["status"]],
     })
-    st.dataframe(out, hide_index=True, width="stretch", column_config={
+    tables.dataframe(out, hide_index=True, width="stretch", column_config={
         "rank": ui.t("diagnosis.col.rank"), "name": ui.t("diagnosis.col.name"), "grp": ui.t("diagnosis.col.id"),
         "value": ui.t("diagnosis.col.actual"), "expected": ui.t("diagnosis.col.expected"),
         "attainment": ui.t("diagnosis.col.attainment"), "status": ui.t("diagnosis.col.status"),
@@ -280,5 +282,5 @@ def plan_table(display: pd.DataFrame, show_peers: bool, show_plan: bool) -> None
     hidden = ([] if show_peers else ["peer", "vs_peer"]) + ([] if show_plan else ["plan", "expected", "attainment",
                                                                                    "status"])
     cols = [c for c in display.columns if c not in hidden]
-    st.dataframe(display[cols], hide_index=True, width="stretch", height=38 + 35 * len(display),
+    tables.dataframe(display[cols], hide_index=True, width="stretch", height=38 + 35 * len(display),
                  column_config={c: ui.t(f"diagnosis.col.{c}") for c in cols})

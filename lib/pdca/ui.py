@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lib.ui import charts
+from lib.ui import tables
 from lib.core import export
 from lib.core import i18n
 from lib.pdca import ledger
@@ -28,7 +29,7 @@ from lib.core.periods import Quarter
 t = ui.t
 GOOD, BAD, PLAN, LAST, FORECAST = "#2E8B57", "#C0392B", "#5D6D7E", "#8E44AD", "#E07B00"
 STATUS_COLOUR = {"on_track": GOOD, "at_risk": "#B35F00", "off_track": BAD}  # lib.metrics.plan statuses
-PHASE_COLOURS = {"prepare": "#17A2B8", "push": "#1F4E79", "sprint": "#E07B00"}
+PHASE_COLOURS = {"prepare": "#17A2B8", "push": "#1F4E79", "sprint": "#E07B00", "wrapup": "#5D6D7E"}
 
 
 # ---------------------------------------------------------------- plumbing
@@ -122,6 +123,10 @@ def phase_label(p: str) -> str:
 
 
 # ---------------------------------------------------------------- timeline
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def timeline_chart(tl: dict, quarter: str, now: date) -> go.Figure:
     q = Quarter.parse(quarter)
     fig = go.Figure()
@@ -147,17 +152,26 @@ def timeline_chart(tl: dict, quarter: str, now: date) -> go.Figure:
         if name.startswith(f"{quarter} "):
             name = name[len(quarter) + 1:]
         y = name if len(name) <= 28 else name[:26] + "…"
-        bar(y, r.start, r.end, charts.PALETTE[(i % 6) + 1 if (i % 6) + 1 != 2 else 6],
-            t("pdca.tl.legend.campaign"), label("channels.channel", r.channel), "campaign", False)
+        if getattr(r, "sprint_offer", False):  # a sprint offer: the sprint's colour, hatched, in its own legend entry
+            bar(y, r.start, r.end, PHASE_COLOURS["sprint"], t("pdca.tl.legend.sprint_offer"),
+                t("pdca.tl.sprint_offer", name=label("channels.channel", r.channel)), "sprint_offer",
+                not any(tr.legendgroup == "sprint_offer" for tr in fig.data))
+            fig.data[-1].marker.pattern = dict(shape="/", fgcolor="white", fgopacity=0.35)
+        else:
+            bar(y, r.start, r.end, charts.PALETTE[(i % 6) + 1 if (i % 6) + 1 != 2 else 6],
+                t("pdca.tl.legend.campaign"), label("channels.channel", r.channel), "campaign", False)
         rows.append(y)
     ms_row = t("pdca.tl.row.milestones")
     ms = tl["milestones"]
     if len(ms):
-        fig.add_trace(go.Scatter(
-            x=[pd.Timestamp(d) + pd.Timedelta(hours=12) for d in ms["day"]], y=[ms_row] * len(ms), mode="markers",
-            marker=dict(symbol="diamond", size=16, color="#1F4E79", line=dict(color="white", width=1)),
-            name=t("pdca.tl.legend.milestone"), text=charts.esc_all(ms["label"]),
-            hovertemplate="%{text}<br>%{x|%Y-%m-%d}<extra></extra>"))
+        ms = ms.sort_values("day")
+        fig.add_trace(go.Scatter(  # each diamond labelled on the chart, alternately above and below
+            x=[pd.Timestamp(d) + pd.Timedelta(hours=12) for d in ms["day"]], y=[ms_row] * len(ms),
+            mode="markers+text", marker=dict(symbol="diamond", size=16, color="#1F4E79", line=dict(color="white", width=1)),
+            name=t("pdca.tl.legend.milestone"), text=[_short(v, 18) for v in charts.esc_all(ms["label"])],
+            textposition=["top center" if i % 2 == 0 else "bottom center" for i in range(len(ms))],
+            textfont=dict(size=13, color="#1F4E79"), cliponaxis=False,
+            hovertext=charts.esc_all(ms["label"]), hovertemplate="%{hovertext}<br>%{x|%Y-%m-%d}<extra></extra>"))
     due = tl["ledger_due"]
     if len(due):
         fig.add_trace(go.Scatter(
@@ -170,34 +184,42 @@ def timeline_chart(tl: dict, quarter: str, now: date) -> go.Figure:
     fig.update_xaxes(type="date", range=[pd.Timestamp(q.start) - pd.Timedelta(days=1), pd.Timestamp(q.end) + pd.Timedelta(days=2)],
                      tickvals=[pd.Timestamp(d) for d in starts],
                      ticktext=[f"W{n}" for n in range(1, q.weeks + 1)], tickangle=0, showgrid=True,
-                     gridcolor="#D5DBE1", side="top",
-                     title_text=t("pdca.tl.axis", start=i18n.fmt_date(q.start, ui.lang()),
-                                  end=i18n.fmt_date(q.end, ui.lang())))
+                     gridcolor="#D5DBE1", side="top", automargin=True, title_text="")
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(rows)), title_text="", automargin=True)
     if q.start <= now <= q.end:
         x = pd.Timestamp(now) + pd.Timedelta(hours=12)
         fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", line=dict(color=BAD, width=3, dash="dot"))
         fig.add_annotation(x=x, y=0, yref="paper", yanchor="top", text=f"<b>{t('pdca.tl.today')}</b>",
                            showarrow=False, font=dict(color=BAD, size=15))
-    height = 170 + 34 * len(rows)
-    fig.update_layout(barmode="overlay", bargap=0.25, title_text=t("pdca.tl.chart_title", quarter=quarter))
+    height = 230 + 40 * len(rows)  # the milestone row carries labels above and below its diamonds
+    span = t("pdca.tl.axis", start=i18n.fmt_date(q.start, ui.lang()), end=i18n.fmt_date(q.end, ui.lang()))
+    fig.update_layout(barmode="overlay", bargap=0.25)
     charts.style(fig, ui.lang(), height=height)
-    fig.update_layout(margin=dict(l=10, r=10, t=110, b=40),
+    # the title and its subtitle (the quarter's dates) stacked above the week ticks, never on them
+    fig.update_layout(title=dict(text=t("pdca.tl.chart_title", quarter=quarter), subtitle=dict(text=span),
+                                 x=0, xanchor="left", y=0.99, yanchor="top", yref="container", automargin=True),
+                      margin=dict(l=10, r=10, t=40, b=40),
                       legend=dict(orientation="h", yanchor="top", y=-0.02, xanchor="left", x=0))
     return fig
 
 
 def phases_form(phases: dict) -> dict | None:
-    """Editable first / last week per phase; returns the new phases when saved."""
+    """Editable first / last week per phase (the wrap-up can be switched off: the sprint then runs to
+    week 13); returns the new phases when saved."""
     with st.form("pdca_phases_form", border=True):
         st.markdown(f"**{t('pdca.tl.edit_phases')}**")
-        cols = st.columns(3)
+        cols = st.columns(len(pdca.PHASES))
         new = {}
         for c, p in zip(cols, pdca.PHASES):
             c.markdown(f"{phase_label(p)}  \n:gray[{t(f'pdca.phase.desc.{p}')}]")
-            a = c.number_input(t("pdca.tl.first"), 1, 13, int(phases[p][0]), key=f"pdca_ph_{p}_a")
-            b = c.number_input(t("pdca.tl.last"), 1, 13, int(phases[p][1]), key=f"pdca_ph_{p}_b")
-            new[p] = (int(a), int(b))
+            cur = phases.get(p) or (13, 13)
+            on = True
+            if p in pdca.OPTIONAL_PHASES:
+                on = c.checkbox(t("pdca.tl.wrapup_on"), value=phases.get(p) is not None, key=f"pdca_ph_{p}_on",
+                                help=t("pdca.tl.wrapup_help"))
+            a = c.number_input(t("pdca.tl.first"), 1, 13, int(cur[0]), key=f"pdca_ph_{p}_a")
+            b = c.number_input(t("pdca.tl.last"), 1, 13, int(cur[1]), key=f"pdca_ph_{p}_b")
+            new[p] = (int(a), int(b)) if on else None
         if clicked(t("pdca.save"), "pdca_phases_save", form=True, icon=":material/save:",
                    disabled=not ui.can("settings")):
             return new
@@ -226,11 +248,96 @@ def campaigns_table(camp: pd.DataFrame) -> None:
     df = camp.copy()
     df["channel"] = df["channel"].map(lambda c: label("channels.channel", c))
     df["weeks"] = [f"{a}–{b}" if a != b else f"{a}" for a, b in zip(df["first_week"], df["last_week"])]
-    st.dataframe(df[["campaign_name", "channel", "start", "end", "weeks"]], hide_index=True, width="stretch",
+    tables.dataframe(df[["campaign_name", "channel", "start", "end", "weeks"]], hide_index=True, width="stretch",
                  column_config={"campaign_name": t("pdca.tl.col.campaign"), "channel": t("pdca.tl.col.channel"),
                                 "start": st.column_config.DateColumn(t("pdca.tl.col.start"), format="YYYY-MM-DD"),
                                 "end": st.column_config.DateColumn(t("pdca.tl.col.end"), format="YYYY-MM-DD"),
                                 "weeks": t("pdca.tl.col.weeks")})
+
+
+def offers_table(offers: pd.DataFrame) -> None:
+    """The quarter's sprint offers with their weeks (an offer outside the sprint weeks is marked)."""
+    if offers.empty:
+        st.caption(t("pdca.tl.offers_none"))
+        return
+    df = offers.copy()
+    df["channel"] = df["channel"].map(lambda c: label("channels.channel", c))
+    df["weeks"] = [(f"{a}–{b}" if a != b else f"{a}") + ("" if ok else f" ({t('pdca.tl.offer_outside')})")
+                   for a, b, ok in zip(df["first_week"], df["last_week"], df["in_sprint"])]
+    st.dataframe(df[["campaign_name", "channel", "start", "end", "weeks"]], hide_index=True, width="stretch",
+                 key="pdca_offers", column_config={
+                     "campaign_name": t("pdca.tl.col.campaign"), "channel": t("pdca.tl.col.channel"),
+                     "start": st.column_config.DateColumn(t("pdca.tl.col.start"), format="YYYY-MM-DD"),
+                     "end": st.column_config.DateColumn(t("pdca.tl.col.end"), format="YYYY-MM-DD"),
+                     "weeks": t("pdca.tl.col.weeks")})
+
+
+# ---------------------------------------------------------------- next-quarter reserve
+def reserve_kpis(s: dict) -> None:
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("pdca.rs.leads"), f"{s['leads']:,}", border=True)
+    c2.metric(t("pdca.rs.amount"), ui.money(s["amount"]), border=True)
+    c3.metric(t("pdca.rs.converted"), t("pdca.rs.converted_value", n=f"{s['converted']:,}",
+                                        amount=ui.money(s["converted_amount"])), border=True)
+
+
+def reserve_by_rm(s: dict, key: str) -> None:
+    df = s["by_rm"].copy()
+    df["rm"] = [t("pdca.rs.unassigned") if i is None or pd.isna(i) else (f"{n} ({i})" if isinstance(n, str) else str(i))
+                for i, n in zip(df["rm_id"], df["rm_name"])]
+    div, unit = charts.money_unit(float(df["amount"].abs().max()) if len(df) else 0, ui.lang())
+    df["amount"] = df["amount"] / div
+    st.dataframe(df[["rm", "leads", "amount"]], hide_index=True, width="stretch", key=key, column_config={
+        "rm": t("pdca.rs.col.rm"), "leads": st.column_config.NumberColumn(t("pdca.rs.col.leads"), format="%d"),
+        "amount": st.column_config.NumberColumn(f"{t('pdca.rs.col.amount')} ({unit})", format="%.2f")})
+
+
+def reserve_list(df: pd.DataFrame, key: str) -> None:
+    show = df[["lead_id", "customer_id", "rm_name", "contact_date", "week", "phase", "channel", "product_name",
+               "amount", "converted"]].copy()
+    show["phase"] = show["phase"].map(phase_label)
+    show["channel"] = show["channel"].map(lambda c: label("channels.channel", c))
+    show["converted"] = [t("pdca.rs.yes") if c else "" for c in show["converted"]]
+    for c in ("customer_id", "rm_name", "product_name"):
+        show[c] = show[c].astype(object).where(show[c].notna(), "—")
+    st.dataframe(show, hide_index=True, width="stretch", key=key, column_config={
+        **{c: t(f"pdca.rs.col.{c}") for c in ("lead_id", "customer_id", "week", "phase", "channel", "product_name",
+                                             "converted")},
+        "rm_name": t("pdca.rs.col.rm"),
+        "contact_date": st.column_config.DateColumn(t("pdca.rs.col.contact_date"), format="YYYY-MM-DD"),
+        "amount": st.column_config.NumberColumn(t("pdca.rs.col.amount"), format="localized")})
+
+
+def reserve_block(title: str, s: dict, leads: pd.DataFrame, quarter: str, key: str) -> None:
+    """One reserve (built in a quarter for the next): count, expected amount and conversions so far,
+    the split by RM, and the list."""
+    st.markdown(f"**{title}**")
+    if not s["leads"]:
+        st.caption(t("pdca.rs.none", quarter=quarter))
+        return
+    reserve_kpis(s)
+    left, right = st.columns([2, 3])
+    with left:
+        st.caption(t("pdca.rs.by_rm"))
+        reserve_by_rm(s, f"{key}_rm")
+    with right:
+        st.caption(t("pdca.rs.list"))
+        reserve_list(leads, f"{key}_list")
+
+
+def review_focus(f: dict) -> None:
+    """The week's phase and what the review looks at for it (sprint offers, the reserve)."""
+    st.info(t("pdca.rv.phase", phase=phase_label(f["phase"]), desc=t(f"pdca.phase.desc.{f['phase']}")),
+            icon=":material/flag:")
+    if len(f["offers"]):
+        sep = "、" if ui.lang() == "zh" else ", "
+        st.markdown(t("pdca.rv.offers", names=sep.join(f["offers"]["campaign_name"])))
+    if f["reserve"] is not None:
+        st.markdown(f"**{t('pdca.rs.built', quarter=f['quarter'], next=f['next'])}**")
+        reserve_kpis(f["reserve"])
+    elif f["carried"] is not None and f["carried"]["leads"]:
+        st.markdown(f"**{t('pdca.rs.carried', prev=f['prev'])}**")
+        reserve_kpis(f["carried"])
 
 
 # ---------------------------------------------------------------- burn-up
@@ -261,6 +368,11 @@ def burnup_chart(b: dict, quarter: str, height: int = 400) -> go.Figure:
     if b["target"] is not None:
         fig.add_hline(y=b["target"] / div, line=dict(color="#1F4E79", width=1),
                       annotation_text=t("pdca.bu.series.target"), annotation_position="top left")
+    for p, span in (b.get("phases") or {}).items():  # the sprint and the wrap-up as bands (week n = its end)
+        if span is not None and p in ("sprint", "wrapup"):
+            fig.add_vrect(x0=span[0] - 1, x1=span[1], fillcolor=PHASE_COLOURS[p], opacity=0.10, line_width=0,
+                          layer="below", annotation_text=phase_label(p), annotation_position="top left",
+                          annotation_font=dict(color=PHASE_COLOURS[p], size=13))
     key = "pdca.bu.chart_title" if b["kind"] == "flow" else "pdca.bu.chart_title_stock"
     fig.update_layout(title_text=t(key, metric=m.label(ui.lang()), quarter=quarter))
     fig.update_xaxes(title_text=t("pdca.bu.axis.week"), dtick=1, range=[-0.2, 13.2])
@@ -289,7 +401,7 @@ def burnup_summary(bus: dict) -> None:
 
     def colour(v):
         return f"color: {colours[v]}; font-weight: 700" if v in colours else ""
-    st.dataframe(df.style.map(colour, subset=["status"]), hide_index=True, width="stretch", column_config={
+    tables.dataframe(df.style.map(colour, subset=["status"]), hide_index=True, width="stretch", column_config={
         c: t(f"pdca.bu.col.{c}") for c in ("metric", "target", "actual", "pace", "forecast", "needed", "status")})
 
 
@@ -311,11 +423,11 @@ def ledger_snapshot(quarter: str, reload: bool = False) -> pd.DataFrame:
 
 def ledger_filters(df: pd.DataFrame) -> tuple[list, list, list]:
     c1, c2, c3 = st.columns(3)
-    owners = c1.multiselect(t("pdca.ledger.filter.owner"), sorted(df["owner"].dropna().unique()), key="pdca_f_owner")
+    owners = c1.multiselect(t("pdca.ledger.filter.owner"), sorted(df["owner"].dropna().unique()), key="pdca_f_owner", placeholder=t("common.choose"))
     statuses = c2.multiselect(t("pdca.ledger.filter.status"), list(ledger.STATUSES), key="pdca_f_status",
-                              format_func=lambda s: label("pdca.status", s))
+                              format_func=lambda s: label("pdca.status", s), placeholder=t("common.choose"))
     cats = c3.multiselect(t("pdca.ledger.filter.category"), sorted(df["category"].dropna().unique()),
-                          key="pdca_f_category", format_func=lambda c: label("pdca.category", c))
+                          key="pdca_f_category", format_func=lambda c: label("pdca.category", c), placeholder=t("common.choose"))
     return owners, statuses, cats
 
 
@@ -335,7 +447,7 @@ def overdue_table(df: pd.DataFrame, now: date) -> None:
     st.markdown(f"**:red[{t('pdca.ledger.overdue_table')}]**")
     show = over[["item_id", "owner", "problem", "due_date", "status"]].copy()
     show["status"] = show["status"].map(lambda s: label("pdca.status", s))
-    st.dataframe(show.style.set_properties(**{"background-color": "#FDECEA", "color": "#8B1A10"}),
+    tables.dataframe(show.style.set_properties(**{"background-color": "#FDECEA", "color": "#8B1A10"}),
                  hide_index=True, width="stretch",
                  column_config={c: t(f"pdca.field.{c}") for c in ("item_id", "owner", "problem", "status")}
                  | {"due_date": st.column_config.DateColumn(t("pdca.field.due_date"), format="YYYY-MM-DD")})
@@ -423,7 +535,7 @@ def history_table(h: pd.DataFrame) -> None:
            "username": t("pdca.hist.col.who"), "action": t("pdca.hist.col.action"),
            "field": t("pdca.hist.col.field"), "old_value": t("pdca.hist.col.old"), "new_value": t("pdca.hist.col.new"),
            "item_id": t("pdca.hist.col.item"), "problem": t("pdca.field.problem")}
-    st.dataframe(df, hide_index=True, width="stretch", column_config=cfg)
+    tables.dataframe(df, hide_index=True, width="stretch", column_config=cfg)
 
 
 def ledger_download(df: pd.DataFrame, quarter: str) -> None:
@@ -462,7 +574,7 @@ def ledger_list(df: pd.DataFrame, now: date, key: str) -> None:
 
     def row_style(row):
         return ["background-color: #FDECEA; color: #8B1A10; font-weight: 600" if row["overdue"] else ""] * len(row)
-    st.dataframe(show.style.apply(row_style, axis=1), hide_index=True, width="stretch", key=key,
+    tables.dataframe(show.style.apply(row_style, axis=1), hide_index=True, width="stretch", key=key,
                  column_config={c: t(f"pdca.field.{c}") for c in ("item_id", "overdue", "owner", "problem", "status")}
                  | {"due_date": st.column_config.DateColumn(t("pdca.field.due_date"), format="YYYY-MM-DD")})
 
@@ -519,7 +631,7 @@ def go_to(step: tuple[str, str]) -> None:
 # ---------------------------------------------------------------- retrospective
 def plan_table(df: pd.DataFrame) -> None:
     cfg = {c: t(f"diagnosis.col.{c}") if f"diagnosis.col.{c}" in i18n.STRINGS else c for c in df.columns}
-    st.dataframe(df, hide_index=True, width="stretch", column_config=cfg)
+    tables.dataframe(df, hide_index=True, width="stretch", column_config=cfg)
 
 
 def delivery_table(df: pd.DataFrame, by: str) -> None:
@@ -535,7 +647,7 @@ def delivery_table(df: pd.DataFrame, by: str) -> None:
 
     def colour(v):
         return f"color: {GOOD}; font-weight: 600" if v == t("pdca.rt.verdict.over") else f"color: {BAD}; font-weight: 600"
-    st.dataframe(out.style.map(colour, subset=["verdict"]), hide_index=True, width="stretch", column_config={
+    tables.dataframe(out.style.map(colour, subset=["verdict"]), hide_index=True, width="stretch", column_config={
         "grp": t(f"pdca.rt.col.{by}"),
         "amount": st.column_config.NumberColumn(t("pdca.rt.col.amount", unit=unit), format="%.2f"),
         "prev_amount": st.column_config.NumberColumn(t("pdca.rt.col.prev_amount", unit=unit), format="%.2f"),
@@ -557,7 +669,7 @@ def sample_table(df: pd.DataFrame) -> pd.DataFrame:
     out["customer_type"] = out["customer_type"].map(
         {c: t(f"filters.{c}") if c in ("retail", "corporate") else c for c in out["customer_type"].dropna().unique()})
     cols = {c: t(f"pdca.rt.sample.{c}") for c in out.columns}
-    st.dataframe(out, hide_index=True, width="stretch", height=320, column_config={
+    tables.dataframe(out, hide_index=True, width="stretch", height=320, column_config={
         **cols, "aum": st.column_config.NumberColumn(t("pdca.rt.sample.aum"), format="localized"),
         "last_survey_date": st.column_config.DateColumn(t("pdca.rt.sample.last_survey_date"), format="YYYY-MM-DD")})
     return out.rename(columns=cols)
@@ -585,7 +697,7 @@ def weak_spots_chart(prof: pd.DataFrame, limit: float) -> go.Figure:
 def training_table(tr: pd.DataFrame) -> None:
     df = tr[["priority", "label", "course", "n_participants", "participants"]].copy()
     df["participants"] = df["participants"].map(lambda p: ", ".join(p[:8]) + (" …" if len(p) > 8 else ""))
-    st.dataframe(df, hide_index=True, width="stretch", column_config={
+    tables.dataframe(df, hide_index=True, width="stretch", column_config={
         c: t(f"pdca.rt.train.{c}") for c in df.columns})
 
 
@@ -593,7 +705,7 @@ def carry_table(df: pd.DataFrame) -> None:
     show = df[["item_id", "owner", "problem", "due_date", "status", "carried"]].copy()
     show["status"] = show["status"].map(lambda s: label("pdca.status", s))
     show["carried"] = show["carried"].map(lambda c: t("pdca.rt.carried_yes") if c else "")
-    st.dataframe(show, hide_index=True, width="stretch", column_config={
+    tables.dataframe(show, hide_index=True, width="stretch", column_config={
         **{c: t(f"pdca.field.{c}") for c in ("item_id", "owner", "problem", "status")},
         "due_date": st.column_config.DateColumn(t("pdca.field.due_date"), format="YYYY-MM-DD"),
         "carried": t("pdca.rt.col.carried")})

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lib.ui import charts
+from lib.ui import tables
 from lib.core import i18n
 from lib.core import privacy
 from lib.ui import shell as ui
@@ -105,7 +106,7 @@ def flagged_table(frame: pd.DataFrame) -> None:
     cfg = {c: ui.t(f"related.col.{c}") for c in LIST_COLUMNS}
     cfg["exposure"] = st.column_config.NumberColumn(f"{ui.t('related.col.exposure')} ({unit})", format="%.1f")
     cfg["reason"] = st.column_config.TextColumn(ui.t("related.col.reason"), width="large")
-    st.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * len(shown), 390), column_config=cfg,
+    tables.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * len(shown), 390), column_config=cfg,
                  on_select=_pick_row, selection_mode="single-row", key="rel_list")
 
 
@@ -165,7 +166,7 @@ def graph_controls() -> tuple[int, tuple[str, ...] | None]:
         k = st.radio(ui.t("related.graph.hops"), [1, 2, 3], index=1, horizontal=True, key="rel_hops")
     with c2:
         types = st.multiselect(ui.t("related.graph.types"), list(graph.RELATIONS), default=list(graph.RELATIONS),
-                               format_func=rel_label, key="rel_types")
+                               format_func=rel_label, key="rel_types", placeholder=ui.t("common.choose"))
     chosen = tuple(t for t in graph.RELATIONS if t in types)
     return int(k), (None if len(chosen) in (0, len(graph.RELATIONS)) else chosen)
 
@@ -320,7 +321,7 @@ def circles_table(frame: pd.DataFrame) -> None:
     cfg = {c: ui.t(f"related.col.{c}") for c in ("circle", "size", "risky", "worst")}
     cfg["members"] = st.column_config.TextColumn(ui.t("related.col.members"), width="large")
     cfg["amount"] = st.column_config.NumberColumn(f"{ui.t('related.col.amount')} ({unit})", format="%.1f")
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=cfg,
+    tables.dataframe(shown, hide_index=True, width="stretch", column_config=cfg,
                  height=min(38 + 35 * len(shown), 320))
 
 

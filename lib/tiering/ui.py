@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lib.ui import charts
+from lib.ui import tables
 from lib.tiering import churn
 from lib.tiering import health
 from lib.core import i18n
@@ -78,7 +79,7 @@ def _pct(key: str) -> st.column_config.NumberColumn:
 def definitions(keys: tuple[str, ...]) -> None:
     with st.expander(t("tiering.definitions"), icon=":material/functions:"):
         rows = [d for d in health.definitions(ui.lang()) if d["key"] in keys]
-        st.dataframe(pd.DataFrame(rows)[["label", "definition", "formula"]], hide_index=True, width="stretch",
+        tables.dataframe(pd.DataFrame(rows)[["label", "definition", "formula"]], hide_index=True, width="stretch",
                      column_config={"label": t("tiering.col.metric"), "definition": st.column_config.TextColumn(
                          t("tiering.col.definition"), width="large"), "formula": t("tiering.col.formula")})
 
@@ -123,7 +124,7 @@ def rules_form(db) -> dict:
             loan_opts = ["consumer_loan", "business_loan", "mortgage", "credit_card"]
             loans = c6.multiselect(t("tiering.rules.loans"), loan_opts,
                                    default=[x for x in rules["potential_loan_types"] if x in loan_opts],
-                                   format_func=formatter("channels.ptype"))
+                                   format_func=formatter("channels.ptype"), placeholder=t("common.choose"))
             c7, c8, _ = st.columns(3)
             large = c7.number_input(t("tiering.rules.corp_large"), min_value=0.0, value=float(rules["corporate_large"]),
                                     step=1_000_000.0, format="%.0f")
@@ -173,7 +174,7 @@ def pyramid_table(pyr: pd.DataFrame) -> pd.DataFrame:
     df["aum_share"] *= 100
     out, cfg = _money_cols(df, {"aum": "tiering.col.aum", "avg_aum": "tiering.col.avg_aum",
                                 "corp_balance": "tiering.col.corp_balance"})
-    st.dataframe(out, hide_index=True, width="stretch", column_config={
+    tables.dataframe(out, hide_index=True, width="stretch", column_config={
         **cfg, "tier": t("tiering.col.tier"),
         "customers": st.column_config.NumberColumn(t("tiering.col.customers"), format="localized"),
         "customer_share": _pct("tiering.col.customer_share"), "aum_share": _pct("tiering.col.aum_share")})
@@ -234,7 +235,7 @@ def migration_matrix(mig: pd.DataFrame, key: str) -> tuple[str, str] | None:
     shown.index = [tier_label(r) for r in rows]
     shown.columns = [tier_label(c) for c in cols]
     shown = shown.reset_index(names=t("tiering.mig.pick_from"))
-    event = st.dataframe(shown, hide_index=True, width="stretch", key=key, on_select="rerun",
+    event = tables.dataframe(shown, hide_index=True, width="stretch", key=key, on_select="rerun",
                          selection_mode="single-cell")
     cells = getattr(getattr(event, "selection", None), "cells", None) or []
     if not cells:
@@ -272,7 +273,7 @@ def migration_list(df: pd.DataFrame, show_names: bool) -> pd.DataFrame:
     out["to_tier"] = out["to_tier"].map(tier_label)
     out["customer_type"] = out["customer_type"].map(lambda v: t(f"filters.{v}") if v in ("retail", "corporate") else v)
     disp, cfg = _money_cols(out, {"from_aum": "tiering.col.from_aum", "to_aum": "tiering.col.to_aum"})
-    st.dataframe(disp, hide_index=True, width="stretch", column_config={
+    tables.dataframe(disp, hide_index=True, width="stretch", column_config={
         **cfg, "customer_id": t("tiering.col.customer_id"), "customer_name": t("tiering.col.customer_name"),
         "customer_type": t("tiering.col.customer_type"), "from_tier": t("tiering.col.from_tier"),
         "to_tier": t("tiering.col.to_tier"), "branch_id": t("tiering.col.branch_id"), "rm_id": t("tiering.col.rm_id")})
@@ -347,7 +348,7 @@ def health_table(df: pd.DataFrame, show_names: bool) -> pd.DataFrame:
                "weakest", "action", "tolerance", "n_types", "branch_id", "rm_id"]]
     disp, cfg = _money_cols(out, {"aum": "tiering.col.aum"})
     score = lambda k: st.column_config.ProgressColumn(t(k), min_value=0, max_value=100, format="%.0f")  # noqa: E731
-    st.dataframe(disp, hide_index=True, width="stretch", column_config={
+    tables.dataframe(disp, hide_index=True, width="stretch", column_config={
         **cfg, "customer_id": t("tiering.col.customer_id"), "customer_name": t("tiering.col.customer_name"),
         "tier": t("tiering.col.tier"), "health": score("tiering.col.health"),
         "stability": st.column_config.NumberColumn(t("tiering.col.stability"), format="%.0f"),
@@ -492,7 +493,7 @@ def retention_table(rl: pd.DataFrame, show_names: bool) -> pd.DataFrame:
     out = out[["customer_id", "customer_name", "tier", "aum", "churn_probability", "aum_at_risk", "drivers", "action",
                "rm_name", "rm_id", "branch_name"]]
     disp, cfg = _money_cols(out, {"aum": "tiering.col.aum", "aum_at_risk": "tiering.col.aum_at_risk"})
-    st.dataframe(disp, hide_index=True, width="stretch", column_config={
+    tables.dataframe(disp, hide_index=True, width="stretch", column_config={
         **cfg, "customer_id": t("tiering.col.customer_id"), "customer_name": t("tiering.col.customer_name"),
         "tier": t("tiering.col.tier"),
         "churn_probability": st.column_config.ProgressColumn(t("tiering.col.probability"), min_value=0, max_value=100,
@@ -506,7 +507,7 @@ def retention_table(rl: pd.DataFrame, show_names: bool) -> pd.DataFrame:
 
 def at_risk_table(df: pd.DataFrame) -> pd.DataFrame:
     disp, cfg = _money_cols(df, {"aum": "tiering.col.aum", "aum_at_risk": "tiering.col.aum_at_risk"})
-    st.dataframe(disp, hide_index=True, width="stretch", height=320, column_config={
+    tables.dataframe(disp, hide_index=True, width="stretch", height=320, column_config={
         **cfg, "rm_id": t("tiering.col.rm_id"), "rm_name": t("tiering.col.rm"), "branch_name": t("tiering.col.branch"),
         "branch_id": t("tiering.col.branch_id"),
         "customers": st.column_config.NumberColumn(t("tiering.col.customers"), format="localized"),
@@ -536,7 +537,7 @@ def comp_kpis(tot: dict) -> None:
 def comp_summary_table(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     out["flagged_share"] = out["flagged_share"] * 100
-    st.dataframe(out, hide_index=True, width="stretch", height=320, column_config={
+    tables.dataframe(out, hide_index=True, width="stretch", height=320, column_config={
         "rm_id": t("tiering.col.rm_id"), "rm_name": t("tiering.col.rm"), "branch_name": t("tiering.col.branch"),
         "branch_id": t("tiering.col.branch_id"), "sales": t("tiering.col.sales"), "flagged": t("tiering.col.flagged"),
         "exceeds": t("tiering.col.exceeds"), "missing": t("tiering.col.missing"), "expired": t("tiering.col.expired"),
@@ -551,7 +552,7 @@ def comp_table(df: pd.DataFrame, show_names: bool) -> pd.DataFrame:
     out = out[["sale_date", "sale_id", "customer_id", "customer_name", "product_name", "product_type", "risk_level",
                "risk_tolerance", "risk_assessed_on", "issue", "amount", "rm_name", "rm_id", "branch_name"]]
     disp, cfg = _money_cols(out, {"amount": "tiering.col.amount"})
-    st.dataframe(disp, hide_index=True, width="stretch", column_config={
+    tables.dataframe(disp, hide_index=True, width="stretch", column_config={
         **cfg, "sale_date": st.column_config.DateColumn(t("tiering.col.sale_date")), "sale_id": t("tiering.col.sale_id"),
         "customer_id": t("tiering.col.customer_id"), "customer_name": t("tiering.col.customer_name"),
         "product_name": t("tiering.col.product"), "product_type": t("tiering.col.product_type"),

@@ -8,7 +8,6 @@ thicker lines, fewer axis ticks and a darker palette, without the pages knowing 
 from __future__ import annotations
 
 import math
-import re
 import html
 import re
 import threading
@@ -163,10 +162,54 @@ def defuse(fig: go.Figure) -> go.Figure:
     return fig
 
 
+MAX_LABELLED_CATEGORIES = 40  # beyond this an axis keeps Plotly's own thinning (a label each would be a blur)
+_DATE_LIKE = re.compile(r"^\d{4}-\d{2}(-\d{2})?")
+
+
+def _category_axes(fig: go.Figure) -> dict[str, list[str]]:
+    """Axes whose traces place text values (categories: tiers, product types, branches, campaigns),
+    each with its categories in first-seen order."""
+    found: dict[str, list[str]] = {}
+    for tr in fig.data:
+        if tr.type in ("pie", "sunburst", "treemap", "sankey", "scatterpolar", "barpolar", "funnelarea"):
+            continue
+        for letter in ("x", "y"):
+            vals = tr[letter] if letter in tr else None
+            if vals is None or isinstance(vals, str):
+                continue
+            vals = list(vals)
+            if not vals or not all(isinstance(v, str) for v in vals) or any(_DATE_LIKE.match(v) for v in vals):
+                continue
+            axis = (tr[f"{letter}axis"] if f"{letter}axis" in tr and tr[f"{letter}axis"] else letter)
+            seen = found.setdefault(axis.replace(letter, f"{letter}axis", 1), [])
+            seen.extend(v for v in dict.fromkeys(vals) if v not in seen)
+    return found
+
+
+def _label_every_category(fig: go.Figure, height: int) -> int:
+    """Every category gets its label (Plotly drops every other one when they crowd, and the
+    projector's tick limit would too): ticks listed explicitly, margins grown to fit them,
+    crowded text labels angled; and a chart tall enough for its rows. Returns the height."""
+    row_px = 40 if projector() else 28
+    for name, cats in _category_axes(fig).items():
+        if len(cats) > MAX_LABELLED_CATEGORIES or fig.layout[name].type not in (None, "category", "-"):
+            continue
+        fig.layout[name].update(tickmode="array", tickvals=cats, ticktext=cats, automargin=True)
+        if name.startswith("xaxis"):
+            longest = max((len(c) for c in cats), default=0)
+            if len(cats) * max(longest, 4) > 60:  # too many or too long to stand side by side
+                fig.layout[name].update(tickangle=-35)
+        else:
+            height = max(height, 150 + row_px * len(cats))
+    return height
+
+
 def style(fig: go.Figure, lang: str = "en", height: int = 380) -> go.Figure:
     defuse(fig)
     _single_date(fig, lang)
     _localise_dates(fig, lang)
+    if fig.layout.title and fig.layout.title.text:  # a long title wraps below, never under the legend or axis
+        fig.update_layout(title=dict(automargin=True, yref="container"))
     if projector():
         fig.update_layout(
             template="plotly_white", height=int(height * 1.15), colorway=PROJECTOR_PALETTE,
@@ -179,6 +222,7 @@ def style(fig: go.Figure, lang: str = "en", height: int = 380) -> go.Figure:
         fig.update_xaxes(nticks=6, tickfont=dict(size=18), title_font=dict(size=20), gridcolor="#BBBBBB")
         fig.update_yaxes(nticks=6, tickfont=dict(size=18), title_font=dict(size=20), gridcolor="#BBBBBB")
         fig.update_traces(selector=dict(type="scatter"), line=dict(width=4))
+        fig.update_layout(height=int(_label_every_category(fig, height) * 1.15))
         return fig
     fig.update_layout(
         template="plotly_white", height=height, colorway=PALETTE,
@@ -187,6 +231,7 @@ def style(fig: go.Figure, lang: str = "en", height: int = 380) -> go.Figure:
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1, title_text=""),
         hoverlabel=dict(font_family=FONT),
     )
+    fig.update_layout(height=_label_every_category(fig, height))
     return fig
 
 

@@ -269,12 +269,14 @@ def _login_form() -> None:
     st.caption(t("auth.login.help"))
 
 
-def sign_in() -> "auth.Viewer":
+def sign_in(hold_page=None) -> "auth.Viewer":
     """Who is looking, decided on every run of app.py (a role or scope changed by an admin
     applies on the next run): the identity provider's account when ``[auth]`` is configured in
     secrets (``st.login``); else a user name and password when users exist in the database; else
     local single-user mode (admin, whole bank; labelled in the sidebar). Stops the run with a
-    sign-in screen until someone is signed in."""
+    sign-in screen until someone is signed in; `hold_page` (app.py's navigation, hidden) is called
+    before that screen, so the page and URL parameters asked for are still the ones open once
+    signed in (a deep link survives the sign-in)."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
     if get_script_run_ctx(suppress_warning=True) is None:  # app.py run bare (no session): nobody, nothing
         return auth.Viewer("(no session)", "viewer", Scope(branch_ids=()), False, None, "bare")
@@ -293,6 +295,8 @@ def sign_in() -> "auth.Viewer":
             audit.record(d, v, "sign_in", {"mode": "oidc"})
     elif _oidc_configured():
         st.session_state.pop("_qd_viewer", None)
+        if hold_page is not None:
+            hold_page()
         st.title(t("auth.login.title"))
         st.button(t("auth.oidc.button"), on_click=st.login, type="primary", icon=":material/login:")
         st.caption(t("auth.login.help"))
@@ -307,6 +311,8 @@ def sign_in() -> "auth.Viewer":
         if v is None:
             st.session_state.pop("_qd_viewer", None)
             st.session_state.pop("_qd_user", None)
+            if hold_page is not None:
+                hold_page()
             _login_form()
             st.stop()
     st.session_state["_qd_signed_in_logged"] = True

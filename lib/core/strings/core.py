@@ -21,6 +21,7 @@ STRINGS = {
         "en": "You are looking at the **demo bank** (generated data, {customers} customers, as of {as_of}). "
               "Upload your own exports on the **Data** page.",
         "zh": "当前为**演示银行**（模拟数据，{customers} 位客户，数据日期 {as_of}）。请在**数据**页上传真实导出文件。"},
+    "demo.badge": {"en": "Demo bank (generated data)", "zh": "演示银行（模拟数据）"},
     "demo.building": {"en": "Building the demo bank on first start…", "zh": "首次启动，正在生成演示银行数据…"},
     "empty.no_data": {
         "en": "Nothing dated is loaded yet. Upload the {export} on the Data page to fill this page.",
@@ -129,4 +130,5 @@ STRINGS = {
     "common.download_csv": {"en": "Download CSV", "zh": "下载 CSV"},
     "common.download_xlsx": {"en": "Download Excel", "zh": "下载 Excel"},
     "common.section": {"en": "Section", "zh": "板块"},
+    "common.choose": {"en": "Choose…", "zh": "请选择…"},
 }

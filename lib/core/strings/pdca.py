@@ -28,15 +28,22 @@ STRINGS = {
                              "zh": "每周例会与问题解决台账"},
     "pdca.phase.desc.sprint": {"en": "Close the gap to target; build next quarter's pipeline",
                                "zh": "冲刺目标缺口，储备下季度客户与项目"},
+    "pdca.phase.wrapup": {"en": "Wrap-up & next quarter", "zh": "收尾与下季度准备"},
+    "pdca.phase.desc.wrapup": {"en": "Wrap up the quarter; prepare next quarter's lists, bundles and training",
+                               "zh": "季度收尾，准备下季度客户名单、产品组合与培训"},
+    "pdca.tl.wrapup_on": {"en": "Wrap-up week(s) after the sprint", "zh": "冲刺后设收尾周"},
+    "pdca.tl.wrapup_help": {"en": "Off: the sprint runs to week 13.", "zh": "关闭时冲刺期延续至第 13 周。"},
     "pdca.phase.after": {"en": "after the quarter", "zh": "季度结束后"},
     "pdca.week": {"en": "Week {n}", "zh": "第{n}周"},
     "pdca.week_short": {"en": "W{n}", "zh": "第{n}周"},
     "pdca.weeks_note": {
         "en": "Weeks follow calendar quarters: week 1 starts on the quarter's first day whatever the weekday, each "
-              "week is 7 days, and week 13 runs from day 85 to the quarter's last day (6 to 8 days). Week 1 "
-              "prepares, weeks 2–9 push, weeks 10–13 sprint (the phase weeks can be changed below).",
+              "week is 7 days, and week 13 runs from day 85 to the quarter's last day (6 to 8 days). The plan's "
+              "12 weeks: week 1 prepares, weeks 2–9 push, weeks 10–12 sprint; week 13 wraps up and prepares the "
+              "next quarter (the phase weeks can be changed below).",
         "zh": "周次按自然季度划分：第 1 周从季度第一天开始（不论星期几），每周 7 天，第 13 周从第 85 天到季度最后一天"
-              "（6 至 8 天）。第 1 周为准备期，第 2–9 周为推进期，第 10–13 周为冲刺期（可在下方调整各阶段周次）。"},
+              "（6 至 8 天）。计划的 12 周：第 1 周为准备期，第 2–9 周为推进期，第 10–12 周为冲刺期；第 13 周收尾并准备"
+              "下季度（可在下方调整各阶段周次）。"},
 
     # timeline
     "pdca.tl.chart_title": {"en": "{quarter}: phases, milestones and campaigns", "zh": "{quarter} 阶段、里程碑与营销活动"},
@@ -46,6 +53,47 @@ STRINGS = {
     "pdca.tl.axis": {"en": "Weeks W1–W13, {start} to {end}", "zh": "第 W1–W13 周，{start} 至 {end}"},
     "pdca.tl.legend.phase": {"en": "Phase", "zh": "阶段"},
     "pdca.tl.legend.campaign": {"en": "Campaign", "zh": "营销活动"},
+    "pdca.tl.legend.sprint_offer": {"en": "Sprint offer", "zh": "冲刺期优惠"},
+    "pdca.tl.sprint_offer": {"en": "Sprint offer: {name}", "zh": "冲刺期优惠：{name}"},
+    "pdca.tl.col.kind": {"en": "Kind", "zh": "类型"},
+    "pdca.tl.offers": {"en": "Sprint offers", "zh": "冲刺期优惠活动"},
+    "pdca.tl.offers_none": {"en": "No sprint offers this quarter (campaigns flagged “sprint offer” in the campaign "
+                                  "export show here).",
+                            "zh": "本季度没有冲刺期优惠（营销活动导出中标记为“冲刺优惠”的活动显示在此）。"},
+    "pdca.tl.offer_outside": {"en": "outside the sprint weeks", "zh": "不在冲刺周内"},
+    # next-quarter reserve (下季度线索储备)
+    "pdca.rs.header": {"en": "Next-quarter lead reserve", "zh": "下季度线索储备"},
+    "pdca.rs.help": {
+        "en": "Leads booked for next quarter (e.g. spring allocation bookings of high-net-worth clients), started in "
+              "the sprint: leads flagged “reserve” or at stage “reserved” in the leads export. Expected amount = the "
+              "lead's amount.",
+        "zh": "为下季度预约的线索（如高净值客户的春季配置预约），冲刺期开始储备：线索导出中标记为“储备”或阶段为"
+              "“储备/预约”的线索。预计金额即线索金额。"},
+    "pdca.rs.built": {"en": "Reserve built in {quarter} for {next}", "zh": "{quarter} 为 {next} 储备"},
+    "pdca.rs.carried": {"en": "Reserve carried in from {prev}", "zh": "自 {prev} 结转的储备"},
+    "pdca.rs.leads": {"en": "Reserve leads", "zh": "储备线索"},
+    "pdca.rs.amount": {"en": "Expected amount", "zh": "预计金额"},
+    "pdca.rs.converted": {"en": "Converted so far", "zh": "已成交"},
+    "pdca.rs.converted_value": {"en": "{n} · {amount}", "zh": "{n} 条 · {amount}"},
+    "pdca.rs.by_rm": {"en": "By relationship manager", "zh": "按客户经理"},
+    "pdca.rs.list": {"en": "Reserve leads", "zh": "储备线索清单"},
+    "pdca.rs.none": {"en": "No reserve leads in {quarter}.", "zh": "{quarter} 没有储备线索。"},
+    "pdca.rs.col.rm": {"en": "RM", "zh": "客户经理"},
+    "pdca.rs.col.leads": {"en": "Leads", "zh": "线索数"},
+    "pdca.rs.col.amount": {"en": "Expected amount", "zh": "预计金额"},
+    "pdca.rs.col.lead_id": {"en": "Lead", "zh": "线索"},
+    "pdca.rs.col.customer_id": {"en": "Customer", "zh": "客户"},
+    "pdca.rs.col.contact_date": {"en": "Contacted", "zh": "触达日期"},
+    "pdca.rs.col.week": {"en": "Week", "zh": "周次"},
+    "pdca.rs.col.phase": {"en": "Phase", "zh": "阶段"},
+    "pdca.rs.col.channel": {"en": "Channel", "zh": "渠道"},
+    "pdca.rs.col.product_name": {"en": "Product", "zh": "产品"},
+    "pdca.rs.col.converted": {"en": "Converted", "zh": "已成交"},
+    "pdca.rs.unassigned": {"en": "Unassigned", "zh": "未分配"},
+    "pdca.rs.yes": {"en": "yes", "zh": "是"},
+    # weekly review by phase
+    "pdca.rv.phase": {"en": "This week: {phase} — {desc}", "zh": "本周：{phase}——{desc}"},
+    "pdca.rv.offers": {"en": "Sprint offers running this week: {names}", "zh": "本周进行中的冲刺期优惠：{names}"},
     "pdca.tl.legend.milestone": {"en": "Milestone", "zh": "里程碑"},
     "pdca.tl.legend.ledger_due": {"en": "Ledger items due", "zh": "台账到期事项"},
     "pdca.tl.no_campaigns": {"en": "No campaigns in this quarter.", "zh": "本季度无营销活动。"},
@@ -77,8 +125,10 @@ STRINGS = {
     "pdca.ms.retro": {"en": "Quarter retrospective", "zh": "季度复盘"},
     "pdca.err.phases": {
         "en": "Phases must follow each other without gaps: preparation starts in week 1, each phase starts the week "
-              "after the previous one ends, and the sprint ends in week {weeks}.",
-        "zh": "各阶段须首尾相接、不留空档：准备期从第 1 周开始，每个阶段紧接上一阶段，冲刺期在第 {weeks} 周结束。"},
+              "after the previous one ends, and the last phase (the wrap-up, or the sprint when there is no wrap-up) "
+              "ends in week {weeks}.",
+        "zh": "各阶段须首尾相接、不留空档：准备期从第 1 周开始，每个阶段紧接上一阶段，最后一个阶段（收尾期；"
+              "无收尾期时为冲刺期）在第 {weeks} 周结束。"},
     "pdca.err.milestone_day": {"en": "Milestone “{label}”: the date {day} is outside {quarter}.",
                                "zh": "里程碑“{label}”：日期 {day} 不在 {quarter} 内。"},
     "pdca.err.milestone_label": {"en": "Every milestone needs a date and a name.", "zh": "每个里程碑都需要日期和名称。"},
@@ -259,7 +309,7 @@ STRINGS = {
     "pdca.agenda.tiering": {"en": "Tiering", "zh": "客户分层"},
     "pdca.agenda.channels": {"en": "Channels", "zh": "渠道"},
     "pdca.agenda.team": {"en": "Team", "zh": "团队"},
-    "pdca.agenda.pdca": {"en": "PDCA", "zh": "PDCA 复盘"},
+    "pdca.agenda.pdca": {"en": "Summary: weekly review", "zh": "总结：周例会"},
     "pdca.agenda.start": {"en": "Start the meeting: {page}", "zh": "开始例会：{page}"},
     "pdca.agenda.next": {"en": "Next: {page}", "zh": "下一项：{page}"},
     "pdca.agenda.done": {"en": "Agenda done", "zh": "议程已完成"},
@@ -322,10 +372,10 @@ STRINGS = {
     "pdca.rt.carry_button": {"en": "Carry {n} open item(s) into {next}", "zh": "将 {n} 项未完成事项结转至 {next}"},
     "pdca.rt.carried": {"en": "Carried over: {ids}.", "zh": "已结转：{ids}。"},
     "pdca.rt.carried_yes": {"en": "yes", "zh": "是"},
-    "pdca.tier.private": {"en": "Private", "zh": "私行"},
-    "pdca.tier.wealth": {"en": "Wealth", "zh": "财富"},
-    "pdca.tier.potential": {"en": "Potential", "zh": "潜力"},
-    "pdca.tier.mass": {"en": "Mass", "zh": "大众"},
+    "pdca.tier.private": {"en": "Private banking", "zh": "私行客户"},
+    "pdca.tier.wealth": {"en": "Wealth", "zh": "财富客户"},
+    "pdca.tier.potential": {"en": "Potential", "zh": "潜力客户"},
+    "pdca.tier.mass": {"en": "Mass", "zh": "大众客户"},
     "pdca.tier.unknown": {"en": "Unknown", "zh": "未知"},
     "pdca.tier.corp_large": {"en": "Corporate large", "zh": "对公大型"},
     "pdca.tier.corp_medium": {"en": "Corporate medium", "zh": "对公中型"},
