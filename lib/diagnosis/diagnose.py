@@ -26,7 +26,7 @@ from lib.core.periods import Quarter
 
 RETAIL_KPIS = ("aum", "aum_growth", "net_new_money", "market_movement", "new_customers", "acquisition_cost",
                "retention_rate", "churn_rate", "products_per_customer", "wealth_penetration", "card_conversion",
-               "wealth_conversion", "conversion_rate", "fee_income", "active_share")
+               "wealth_conversion", "conversion_rate", "refusal_rate", "fee_income", "active_share")
 CORPORATE_KPIS = ("corp_deposits", "corp_loans", "active_corporate_clients", "new_corporate_clients",
                   "large_client_revenue", "large_client_cost_income", "small_biz_revenue", "small_biz_risk_share",
                   "supply_chain_usage", "fx_usage")

@@ -269,11 +269,13 @@ def reserve_summary(df: pd.DataFrame) -> dict:
 def pipeline_reserve(db: Database, quarter: str, scope: Scope = WHOLE_BANK) -> dict:
     """The reserve carried into `quarter`'s plan: the previous quarter's reserve leads (what the
     sprint booked for this quarter) and how many of them have converted so far; plus the reserve
-    built in this quarter for the next one. Keys: carried_from, carried (``reserve_summary``), built."""
+    built in this quarter for the next one. Keys: carried_from, carried (``reserve_summary``),
+    carried_leads, built, built_leads, next."""
     q = _q(quarter)
     prev = str(q.prev())
-    return {"carried_from": prev, "carried": reserve_summary(reserve_leads(db, prev, scope)),
-            "built": reserve_summary(reserve_leads(db, str(q), scope)), "next": str(q.next())}
+    carried, built = reserve_leads(db, prev, scope), reserve_leads(db, str(q), scope)
+    return {"carried_from": prev, "carried": reserve_summary(carried), "carried_leads": carried,
+            "built": reserve_summary(built), "built_leads": built, "next": str(q.next())}
 
 
 def ledger_due(db: Database, quarter: str) -> pd.DataFrame:
@@ -532,8 +534,8 @@ def review_focus(db: Database, quarter: str, week: int, scope: Scope = WHOLE_BAN
     phase = phase_of_week(ph, week)
     offers = sprint_offers(campaigns(db, quarter), ph)
     offers = offers[(offers["first_week"] <= week) & (offers["last_week"] >= week)].reset_index(drop=True)
-    out = {"phase": phase, "week": week, "offers": offers, "reserve": None, "carried": None,
-           "next": str(_q(quarter).next()), "prev": str(_q(quarter).prev())}
+    out = {"phase": phase, "week": week, "quarter": str(_q(quarter)), "offers": offers, "reserve": None,
+           "carried": None, "next": str(_q(quarter).next()), "prev": str(_q(quarter).prev())}
     if phase in ("sprint", "wrapup"):
         out["reserve"] = reserve_summary(reserve_leads(db, quarter, scope))
     else:
