@@ -349,6 +349,35 @@ def report(r: dict) -> str:
                              + (f" ({v['exceptions']} exceptions!)" if v["exceptions"] else "") for v in m["visits"]))
     else:
         L.append("## App process memory: skipped (--skip-browser)")
+    fc = r.get("first_chart")
+    if fc:
+        L.append("")
+        L.append(f"## First chart of a fresh visit (fresh server and browser context, goto → first Plotly chart; "
+                 f"median of {len(fc['runs']['empty'])}; s)")
+        L.append(f"empty one-chart page {fc['empty']:.2f}; app via `streamlit run app.py` {fc['streamlit_run']:.2f} "
+                 f"({fc['ratio_streamlit_run']:.2f}×); app via run.sh's launcher (lib.ui.preload) "
+                 f"{fc['launcher']:.2f} ({fc['ratio_launcher']:.2f}×); aim ≤ 1.3×: {mark(fc['ratio_launcher'] <= 1.3)}")
+    sw = r.get("switch")
+    if sw:
+        L.append("")
+        L.append("## Page switch in Chromium within one session (click in the navigation → script finished; s)")
+        L.append("| page | first switch | later switch | aim ≤ 1 s |")
+        L.append("|---|---:|---:|---|")
+        for k in sw["first"]:
+            L.append(f"| {k} | {sw['first'][k]:.2f} | {sw['later'][k]:.2f} | {mark(sw['later'][k] <= 1.0)} |")
+    ss = r.get("sessions")
+    if ss:
+        L.append("")
+        L.append(f"## {ss['sessions']} concurrent websocket sessions, each cycling every page for {ss['seconds']:.0f} s "
+                 f"(bench/sessions.py, {r['small']:,}-customer bank; s)")
+        single = ss["single"]["warm_median"]
+        L.append(f"single session: warm median {single:.2f}, cold median {ss['single']['cold_median']:.2f}")
+        for k, label in (("concurrent", "no import"), ("import", f"import of {ss['rows']:,} rows")):
+            c = ss.get(k)
+            if c and c.get("runs"):
+                L.append(f"- {label}: {c['runs']} page runs, p50 {c['p50']:.2f}, p95 {c['p95']:.2f}, max {c['max']:.2f}; "
+                         f"p95 ÷ single {c['p95'] / single:.1f}× (aim ≤ 3×: {mark(c['p95'] / single <= 3)}); "
+                         f"errors {c['n_errors']}")
     return "\n".join(L)
 
 
@@ -360,6 +389,9 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-browser", action="store_true")
     ap.add_argument("--pages", nargs="*", help="only these page files (default: every page in app.py)")
     ap.add_argument("--json", help="also write the raw results here")
+    ap.add_argument("--sessions", type=int, default=0, help="also run bench/sessions.py with this many sessions")
+    ap.add_argument("--session-seconds", type=float, default=60)
+    ap.add_argument("--session-rows", type=int, default=200_000)
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
@@ -410,6 +442,18 @@ def main(argv=None) -> int:
         _fresh(mdb)
         shutil.copy(big, mdb)
         r["memory"] = server_memory(str(mdb), pages)
+        log("browser: first chart of a fresh visit vs an empty one-chart page, page switches ...")
+        from bench import firstvisit
+        r["first_chart"] = firstvisit.first_charts(str(big), work / "firstvisit")
+        r["switch"] = firstvisit.page_switches(str(big), work / "firstvisit", pages)
+    if a.sessions:
+        log(f"{a.sessions} concurrent sessions on the {small:,}-customer bank, without and with an import ...")
+        out = work / "sessions.json"
+        subprocess.run([sys.executable, str(ROOT / "bench" / "sessions.py"), "--db", str(small_bank),
+                        "--sessions", str(a.sessions), "--seconds", str(a.session_seconds),
+                        "--rows", str(a.session_rows), "--work", str(work / "sessions"), "--json", str(out)],
+                       cwd=ROOT, check=True)
+        r["sessions"] = json.loads(out.read_text())
     r["load_end"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     text = report(r)
     print(text)
