@@ -31,7 +31,7 @@ if day is not None:
     notes.append(ui.t("diagnosis.like_for_like", day=day + 1))
 if f.scope.customer_type:
     notes.append(ui.t("diagnosis.ctype_plan_note", line=ui.t(f"filters.{f.scope.customer_type}")))
-if notes:
+if notes and not ui.projector():  # on the projector the first screen is the quarter's numbers
     st.caption("  \n".join(notes))
 
 sections = diagnosis.visible_kpis(f.scope)
@@ -39,11 +39,14 @@ available = diagnosis.available_keys(kpis, sections)
 
 # ---- what holds the quarter back
 behind = diagnosis.bottlenecks(kpis, lang, tuple(available))
-ud.bottleneck_panel(behind, has_plan=not missing["targets"])
+if not ui.projector():
+    ud.bottleneck_panel(behind, has_plan=not missing["targets"])
 
 # ---- KPI cards, retail and corporate
 section = ui.section("diagnosis", {s: f"diagnosis.section.{s}" for s in sections})  # only the open group's cards
 ud.card_grid(kpis, sections[section])
+if ui.projector():  # the room sees the KPIs first, then the three worst bottlenecks
+    ud.bottleneck_panel(behind, has_plan=not missing["targets"], limit=3)
 
 # ---- drill-down and trend for one KPI
 st.subheader(ui.t("diagnosis.drill.title"), anchor=False)

@@ -94,7 +94,7 @@ def kpi_card(row: pd.Series) -> None:
         help_text += "\n\n" + ui.t("diagnosis.card.spark", quarters=" · ".join(
             f"{q} {i18n.fmt_value(v, m.unit, lang)}" for q, v in zip(row["spark_quarters"], row["spark"])))
     with st.container(border=True, width=CARD_WIDTH):
-        st.metric(m.label(lang), i18n.fmt_value(value, m.unit, lang),
+        st.metric(m.label(lang), ui.card_value(value, m.unit),  # compact: shows whole on any card width
                   delta=None if qoq is None else diagnosis.fmt_change(qoq, m.unit, lang),
                   delta_color="normal" if m.higher_is_better else "inverse",
                   delta_description=ui.t("diagnosis.card.vs_last_quarter") if qoq is not None else None,

@@ -123,6 +123,12 @@ def phase_label(p: str) -> str:
 
 
 # ---------------------------------------------------------------- timeline
+def _label_side(day, q: Quarter) -> str:
+    """Which way a milestone's label runs from its diamond, so labels near the ends stay on the chart."""
+    share = (pd.Timestamp(day) - pd.Timestamp(q.start)).days / max(1, (q.end - q.start).days)
+    return "right" if share < 0.1 else "left" if share > 0.85 else "center"
+
+
 def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
@@ -138,12 +144,14 @@ def timeline_chart(tl: dict, quarter: str, now: date) -> go.Figure:
             y=[y], base=[pd.Timestamp(start)], x=[((end - start).days + 1) * day_ms], orientation="h",
             marker_color=colour, name=name, legendgroup=legend, showlegend=show, text=[text],
             textposition="inside", insidetextanchor="middle", textfont=dict(color="white"),
-            hovertemplate=f"{text}<br>{i18n.fmt_date(start, ui.lang())} – {i18n.fmt_date(end, ui.lang())}<extra></extra>"))
+            hovertemplate=f"{text or name}<br>{i18n.fmt_date(start, ui.lang())} – {i18n.fmt_date(end, ui.lang())}<extra></extra>"))
 
     ph_row = t("pdca.tl.row.phases")
     for r in tl["phases"].itertuples():
         wk = f"W{r.first_week}" + (f"–{r.last_week}" if r.last_week != r.first_week else "")
-        bar(ph_row, r.start, r.end, PHASE_COLOURS[r.phase], phase_label(r.phase), f"{phase_label(r.phase)} ({wk})",
+        # a phase of one week has no room for its name inside the bar: the legend names it
+        text = f"{phase_label(r.phase)} ({wk})" if r.last_week > r.first_week else ""
+        bar(ph_row, r.start, r.end, PHASE_COLOURS[r.phase], phase_label(r.phase), text,
             r.phase, True)
     rows.append(ph_row)
     camp = tl["campaigns"]
@@ -168,9 +176,9 @@ def timeline_chart(tl: dict, quarter: str, now: date) -> go.Figure:
         fig.add_trace(go.Scatter(  # each diamond labelled on the chart, alternately above and below
             x=[pd.Timestamp(d) + pd.Timedelta(hours=12) for d in ms["day"]], y=[ms_row] * len(ms),
             mode="markers+text", marker=dict(symbol="diamond", size=16, color="#1F4E79", line=dict(color="white", width=1)),
-            name=t("pdca.tl.legend.milestone"), text=[_short(v, 18) for v in charts.esc_all(ms["label"])],
-            textposition=["top center" if i % 2 == 0 else "bottom center" for i in range(len(ms))],
-            textfont=dict(size=13, color="#1F4E79"), cliponaxis=False,
+            name=t("pdca.tl.legend.milestone"), text=[_short(v, 11 if ui.lang() == "zh" else 20) for v in charts.esc_all(ms["label"])],
+            textposition=[("top " if i % 2 == 0 else "bottom ") + _label_side(d, q) for i, d in enumerate(ms["day"])],
+            textfont=dict(size=17 if charts.projector() else 13, color="#1F4E79"), cliponaxis=False,
             hovertext=charts.esc_all(ms["label"]), hovertemplate="%{hovertext}<br>%{x|%Y-%m-%d}<extra></extra>"))
     due = tl["ledger_due"]
     if len(due):
@@ -179,7 +187,11 @@ def timeline_chart(tl: dict, quarter: str, now: date) -> go.Figure:
             marker=dict(symbol="triangle-down", size=13, color=BAD), name=t("pdca.tl.legend.ledger_due"),
             text=[t("pdca.tl.ledger_due", n=int(n)) for n in due["n"]],
             hovertemplate="%{text}<br>%{x|%Y-%m-%d}<extra></extra>"))
-    rows.append(ms_row)
+    # blank rows above and below the milestones: room for their labels (alternately above and below)
+    rows.extend(["\u2009", ms_row, "\u2009\u2009"])
+    for blank in ("\u2009", "\u2009\u2009"):  # a category axis shows a row only when something sits on it
+        fig.add_trace(go.Scatter(x=[pd.Timestamp(q.start)], y=[blank], mode="markers", marker=dict(opacity=0),
+                                 showlegend=False, hoverinfo="skip"))
     starts = [q.week_start(n) for n in range(1, q.weeks + 1)]
     fig.update_xaxes(type="date", range=[pd.Timestamp(q.start) - pd.Timedelta(days=1), pd.Timestamp(q.end) + pd.Timedelta(days=2)],
                      tickvals=[pd.Timestamp(d) for d in starts],
@@ -189,7 +201,7 @@ def timeline_chart(tl: dict, quarter: str, now: date) -> go.Figure:
     if q.start <= now <= q.end:
         x = pd.Timestamp(now) + pd.Timedelta(hours=12)
         fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", line=dict(color=BAD, width=3, dash="dot"))
-        fig.add_annotation(x=x, y=0, yref="paper", yanchor="top", text=f"<b>{t('pdca.tl.today')}</b>",
+        fig.add_annotation(x=x, y=1, yref="paper", yanchor="top", xanchor="left", text=f"<b>{t('pdca.tl.today')}</b>",
                            showarrow=False, font=dict(color=BAD, size=15))
     height = 230 + 40 * len(rows)  # the milestone row carries labels above and below its diamonds
     span = t("pdca.tl.axis", start=i18n.fmt_date(q.start, ui.lang()), end=i18n.fmt_date(q.end, ui.lang()))
@@ -557,7 +569,7 @@ def week_cards(wk: pd.DataFrame) -> None:
             if r.change is not None and not pd.isna(r.change):
                 delta = (f"{r.change * 100:+.1f} pp" if r.unit == "pct" else f"{r.change * 100:+.0f}%")
             with st.container(border=True, width=300):
-                st.metric(m.label(ui.lang()), ui.value(r.this_week, r.unit), delta=delta,
+                st.metric(m.label(ui.lang()), ui.card_value(r.this_week, r.unit), delta=delta,
                           delta_color="normal" if r.higher_is_better else "inverse",
                           help=t("pdca.rv.card_help", last=ui.value(r.last_week, r.unit)))
                 st.caption(t("pdca.rv.card_caption", last=ui.value(r.last_week, r.unit)))

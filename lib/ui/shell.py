@@ -361,16 +361,16 @@ PROJECTOR_CSS = """
 <style>
 html { font-size: 20px; }
 [data-testid="stAppViewContainer"], [data-testid="stMain"] { background: #FFFFFF; color: #000000; }
-[data-testid="stMain"] .block-container { padding: 2.8rem 1.6rem 2rem 1.6rem; max-width: 100%; }
-[data-testid="stMain"] h1 { font-size: 1.9rem; color: #000000; padding: 0.2rem 0 0.4rem 0; }
+[data-testid="stMain"] .block-container { padding: 3.8rem 1.6rem 2rem 1.6rem; max-width: 100%; }
+[data-testid="stMain"] h1 { font-size: 1.8rem; color: #000000; padding: 0 0 0.3rem 0; }
 [data-testid="stMain"] h2, [data-testid="stMain"] h3 { color: #000000; }
 [data-testid="stMetricValue"] { font-size: clamp(1.3rem, 18cqi, 2.4rem); font-weight: 700; color: #000000; }
 [data-testid="stMetricLabel"] p { font-size: 1.1rem; font-weight: 600; color: #000000; }
 [data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] label { color: #000000; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #1A1A1A !important; }
 [data-testid="stVerticalBlockBorderWrapper"] { border-color: #555555 !important; }
-/* tables read from the back of the room: the grid (a canvas) drawn larger */
-[data-testid="stDataFrame"], [data-testid="stTable"] { zoom: 1.25; }
+/* tables read from the back of the room: the grid (a canvas) drawn larger within its column */
+[data-testid="stElementContainer"]:has(> [data-testid="stDataFrame"]) { zoom: 1.25; width: 80% !important; }
 [data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1rem; }
 /* buttons show their whole label */
 [data-testid="stMain"] button p, [data-testid="stDownloadButton"] button p { white-space: nowrap; font-size: 1rem; }
