@@ -4,6 +4,7 @@ import streamlit as st
 from lib.ui import datapage
 from lib.metrics import registry as metrics
 from lib.ui import shell as ui
+from lib.ui import tables
 from lib.ui import ingest as ui_ingest
 
 st.title(ui.t("data.title"))
@@ -23,7 +24,7 @@ section = ui.section("data", {"status": "data.tab.status", "upload": "ingest.ui.
 
 if section == "status":
     loaded = datapage.loaded_tables(ui.db(), ui.lang(), ui.viewer())  # counts within the viewer's scope
-    st.dataframe(loaded, hide_index=True, width="stretch", column_config={
+    tables.dataframe(loaded, hide_index=True, width="stretch", column_config={
         "table": ui.t("data.col.table"), "label": ui.t("data.col.label"),
         "rows": st.column_config.NumberColumn(ui.t("data.col.rows"), format="localized"),
         "first_date": ui.t("data.col.first_date"), "last_date": ui.t("data.col.last_date"),
@@ -49,7 +50,7 @@ if section == "contract":
         with st.expander(f"**{table.name}** — {label}"):
             st.caption(ui.t("data.key_line", keys=" + ".join(table.key),
                             source=table.source_zh if ui.lang() == "zh" else table.source_en))
-            st.dataframe(columns, hide_index=True, width="stretch", column_config={
+            tables.dataframe(columns, hide_index=True, width="stretch", column_config={
                 "column": ui.t("data.col.column"), "type": ui.t("data.col.type"),
                 "key": st.column_config.CheckboxColumn(ui.t("data.col.key")),
                 "required": st.column_config.CheckboxColumn(ui.t("data.col.required")),
@@ -59,8 +60,8 @@ if section == "contract":
             })
 
 if section == "metrics":
-    st.dataframe(metrics.registry_rows(ui.lang()), hide_index=True, width="stretch", column_config={
-        "key": "key", "label": ui.t("metrics.col.metric"), "definition": ui.t("metrics.col.definition"),
+    tables.dataframe(metrics.registry_rows(ui.lang()), hide_index=True, width="stretch", column_config={
+        "key": ui.t("metrics.col.key"), "label": ui.t("metrics.col.metric"), "definition": ui.t("metrics.col.definition"),
         "formula": ui.t("metrics.col.formula"), "unit": ui.t("metrics.col.unit"),
         "higher_is_better": st.column_config.CheckboxColumn(ui.t("metrics.col.direction")),
     })

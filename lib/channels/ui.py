@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lib.ui import charts
+from lib.ui import tables
 from lib.channels import campaigns as channels
 from lib.core import i18n
 from lib.core import schema
@@ -117,7 +118,7 @@ def channel_table(summary: pd.DataFrame) -> None:
     df["channel"] = df["channel"].map(channel_label)
     df["conversion_rate"] = df["conversion_rate"] * 100
     df, cfg = _scaled(df, {"sales_amount": "channels.col.sales_amount", "aum_inflow": "channels.col.aum_inflow"})
-    st.dataframe(df, hide_index=True, width="stretch", column_config={
+    tables.dataframe(df, hide_index=True, width="stretch", column_config={
         **cfg, "channel": t("channels.col.channel"),
         "leads": st.column_config.NumberColumn(t("channels.col.leads"), format="localized"),
         "conversions": st.column_config.NumberColumn(t("channels.col.conversions"), format="localized"),
@@ -147,7 +148,7 @@ def funnel_table(f: pd.DataFrame, group_label=channel_label) -> pd.DataFrame:
     df["share_of_contacted"] = df["share_of_contacted"] * 100
     df["drop_from_previous"] = df["drop_from_previous"] * 100
     df = df.drop(columns=["step_no"])
-    st.dataframe(df, hide_index=True, width="stretch", column_config={
+    tables.dataframe(df, hide_index=True, width="stretch", column_config={
         "grp": t("channels.col.group"), "step": t("channels.col.step"),
         "leads": st.column_config.NumberColumn(t("channels.col.leads"), format="localized"),
         "share_of_contacted": _pct_col("channels.col.share_of_contacted"),
@@ -210,7 +211,7 @@ def board_table(display: pd.DataFrame) -> None:
     df = display.copy()
     df["conversion_rate"] = df["conversion_rate"] * 100
     df, cfg = _scaled(df, BOARD_MONEY)
-    st.dataframe(df, hide_index=True, width="stretch", column_config={
+    tables.dataframe(df, hide_index=True, width="stretch", column_config={
         **cfg, "status": t("channels.col.flag"), "campaign_name": t("channels.col.campaign"),
         "kind": t("channels.col.kind"), "channel": t("channels.col.channel"),
         "start_date": st.column_config.DateColumn(t("channels.col.start")),
@@ -286,7 +287,7 @@ def ab_arms_table(arms: pd.DataFrame) -> None:
     df = arms.copy()
     df["ci"] = [f"{lo * 100:.1f}% – {hi * 100:.1f}%" for lo, hi in zip(df["ci_low"], df["ci_high"])]
     df["rate"] = df["rate"] * 100
-    st.dataframe(df[["variant", "leads", "conversions", "rate", "ci"]], hide_index=True, width="stretch",
+    tables.dataframe(df[["variant", "leads", "conversions", "rate", "ci"]], hide_index=True, width="stretch",
                  column_config={"variant": t("channels.ab.col.variant"),
                                 "leads": st.column_config.NumberColumn(t("channels.col.leads"), format="localized"),
                                 "conversions": st.column_config.NumberColumn(t("channels.col.conversions"),
@@ -374,7 +375,7 @@ def referral_table(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     out["conversion_rate"] = out["conversion_rate"] * 100
     out = out[[*columns, "referrals", "converted", "conversion_rate", "amount", "reward"]]
     shown, cfg = _scaled(out, {"amount": "channels.col.amount", "reward": "channels.col.reward"})
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+    tables.dataframe(shown, hide_index=True, width="stretch", column_config={
         **cfg, **{c: t(k) for c, k in REF_COLS.items()},
         "referrals": st.column_config.NumberColumn(t("channels.col.referrals"), format="localized"),
         "converted": st.column_config.NumberColumn(t("channels.col.converted"), format="localized"),
@@ -509,7 +510,7 @@ def calculator_table(rev: pd.DataFrame) -> None:
              "vs_today": "—" if today is None or s == "today" else
              (ui.money(v - today) if v < today else "+" + ui.money(v - today))}
             for s, v in totals.items()]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
+    tables.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
         "scenario": t("channels.col.scenario"), "annual_revenue": t("channels.col.annual_revenue"),
         "vs_today": t("channels.col.vs_today")})
 

@@ -276,7 +276,7 @@ def offers_table(offers: pd.DataFrame) -> None:
     df["channel"] = df["channel"].map(lambda c: label("channels.channel", c))
     df["weeks"] = [(f"{a}–{b}" if a != b else f"{a}") + ("" if ok else f" ({t('pdca.tl.offer_outside')})")
                    for a, b, ok in zip(df["first_week"], df["last_week"], df["in_sprint"])]
-    st.dataframe(df[["campaign_name", "channel", "start", "end", "weeks"]], hide_index=True, width="stretch",
+    tables.dataframe(df[["campaign_name", "channel", "start", "end", "weeks"]], hide_index=True, width="stretch",
                  key="pdca_offers", column_config={
                      "campaign_name": t("pdca.tl.col.campaign"), "channel": t("pdca.tl.col.channel"),
                      "start": st.column_config.DateColumn(t("pdca.tl.col.start"), format="YYYY-MM-DD"),
@@ -299,7 +299,7 @@ def reserve_by_rm(s: dict, key: str) -> None:
                 for i, n in zip(df["rm_id"], df["rm_name"])]
     div, unit = charts.money_unit(float(df["amount"].abs().max()) if len(df) else 0, ui.lang())
     df["amount"] = df["amount"] / div
-    st.dataframe(df[["rm", "leads", "amount"]], hide_index=True, width="stretch", key=key, column_config={
+    tables.dataframe(df[["rm", "leads", "amount"]], hide_index=True, width="stretch", key=key, column_config={
         "rm": t("pdca.rs.col.rm"), "leads": st.column_config.NumberColumn(t("pdca.rs.col.leads"), format="%d"),
         "amount": st.column_config.NumberColumn(f"{t('pdca.rs.col.amount')} ({unit})", format="%.2f")})
 
@@ -312,7 +312,7 @@ def reserve_list(df: pd.DataFrame, key: str) -> None:
     show["converted"] = [t("pdca.rs.yes") if c else "" for c in show["converted"]]
     for c in ("customer_id", "rm_name", "product_name"):
         show[c] = show[c].astype(object).where(show[c].notna(), "—")
-    st.dataframe(show, hide_index=True, width="stretch", key=key, column_config={
+    tables.dataframe(show, hide_index=True, width="stretch", key=key, column_config={
         **{c: t(f"pdca.rs.col.{c}") for c in ("lead_id", "customer_id", "week", "phase", "channel", "product_name",
                                              "converted")},
         "rm_name": t("pdca.rs.col.rm"),

@@ -12,6 +12,7 @@ import streamlit as st
 
 from lib.team import capability
 from lib.ui import charts
+from lib.ui import tables
 from lib.core import i18n
 from lib.core import settings
 from lib.team import scorecard as team
@@ -205,7 +206,7 @@ def scorecard_table(card: pd.DataFrame, show: str) -> pd.DataFrame:
         unit = team.DIM_BY_KEY[k].unit
         fmt = "%.0f" if show == "pct" else {"pct": "percent", "ratio": "%.2f", "cny": "localized"}.get(unit, "%.0f")
         cfg[k] = st.column_config.NumberColumn(dim(k), format=fmt)
-    st.dataframe(df, column_config=cfg, hide_index=True, width="stretch", height=min(38 + 35 * len(df), 520))
+    tables.dataframe(df, column_config=cfg, hide_index=True, width="stretch", height=min(38 + 35 * len(df), 520))
     return df
 
 
@@ -348,7 +349,7 @@ def capability_table(prof: pd.DataFrame, limit: float) -> None:
                        "prev_mean": prof["prev_mean"], "change": prof["change"],
                        "share_below": prof["share_below"] * 100,
                        "weak": prof["weak"].map(lambda w: t("team.cap.series.weak") if w else "")})
-    st.dataframe(df, hide_index=True, width="stretch", column_config={
+    tables.dataframe(df, hide_index=True, width="stretch", column_config={
         "dimension": st.column_config.TextColumn(t("team.cap.col.dimension")),
         "mean": st.column_config.NumberColumn(t("team.cap.col.mean"), format="%.1f"),
         "prev_mean": st.column_config.NumberColumn(t("team.cap.col.prev_mean"), format="%.1f"),
@@ -402,7 +403,7 @@ def pairs_table(p: pd.DataFrame) -> pd.DataFrame:
         "trend": p["trend"], "status": p["status"].map(lambda s: t(f"team.mentor.status.{s}")),
         "mentor_own": p["mentor_own"] * 100, "mentor_counted": p["mentor_counted"] * 100, "effect": p["score_effect"],
     })
-    st.dataframe(df, hide_index=True, width="stretch", column_config={
+    tables.dataframe(df, hide_index=True, width="stretch", column_config={
         "mentor": st.column_config.TextColumn(t("team.mentor.col.mentor")),
         "mentee": st.column_config.TextColumn(t("team.mentor.col.mentee")),
         "branch": st.column_config.TextColumn(t("team.col.branch")),

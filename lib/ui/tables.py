@@ -1,0 +1,226 @@
+"""One formatting layer for every table on screen (and the labels of every download).
+
+- Labels in the viewer's language: column headers come from the caller's ``column_config``;
+  category values (``in_progress``, tier keys, channel keys, statuses, audit actions...) are
+  translated through ``CATEGORY_PREFIXES`` when a text exists for them.
+- Values rounded to their unit: money scaled to one unit per column (元/万元/亿元 in Chinese,
+  CNY/K/M/B in English, ``money_columns``), percentages with one decimal, counts as integers.
+- Blanks as "—": no "None", "nan", "NaT" or "<NA>" reaches a cell.
+
+``dataframe`` is ``st.dataframe`` through this layer; ``display`` is the pure part (testable
+without a running app). Downloads keep full-precision numbers (machine-readable) but get the same
+category labels and no "None"/"nan" text (``lib.core.export``).
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from pandas.io.formats.style import Styler
+
+from lib.core import i18n
+from lib.ui import charts
+from lib.ui import shell
+
+BLANK = "—"
+_NULL_TEXT = {"", "none", "nan", "nat", "<na>", "null"}
+_KEY = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$|^[a-z]+$")
+# where the text of a category value lives, in order of preference (the first that has one wins)
+CATEGORY_PREFIXES = ("tiering.tier", "channels.channel", "channels.ptype", "pdca.status", "pdca.category",
+                     "audit.action", "channels.direction", "channels.reason", "tiering.mig", "team.quad",
+                     "filters", "tiering.churn.level", "tiering.comp.kind", "related.risk", "related.rel")
+_TEXTS = i18n.STRINGS
+
+
+def cny(lang: str) -> str:
+    """The money unit word of a full-precision amount: CNY / 元."""
+    return "元" if lang == "zh" else "CNY"
+
+
+def tier_label(key, lang: str) -> str:
+    """The one name of a customer tier, on every page (lib/core/strings/tiering.py)."""
+    return category(key, lang, ("tiering.tier",))
+
+
+def category(value, lang: str, prefixes=CATEGORY_PREFIXES) -> str:
+    """A category value's text in `lang` (the value itself when it has none; "—" when blank)."""
+    if is_blank(value):
+        return BLANK
+    s = str(value)
+    for p in prefixes:
+        if f"{p}.{s}" in _TEXTS:
+            return i18n.t(f"{p}.{s}", lang)
+    return s
+
+
+def is_blank(v) -> bool:
+    if v is None or v is pd.NaT:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    if isinstance(v, str) and v.strip().lower() in _NULL_TEXT:
+        return True
+    try:
+        return bool(pd.isna(v)) if not isinstance(v, (list, tuple, dict, np.ndarray)) else False
+    except (TypeError, ValueError):
+        return False
+
+
+def money_unit(values, lang: str) -> tuple[float, str]:
+    """Divisor and unit word for a money column whose values are `values` (blanks ignored)."""
+    s = pd.to_numeric(pd.Series(list(values), dtype="object"), errors="coerce").dropna()
+    return charts.money_unit(float(s.abs().max()) if len(s) else 0.0, lang)
+
+
+def money_columns(df: pd.DataFrame, cols: dict[str, str], lang: str, digits: int = 2) -> tuple[pd.DataFrame, dict]:
+    """`df` with each money column of `cols` (column -> header text key taking ``{unit}``) scaled to
+    one readable unit and rounded, and the ``column_config`` entries naming the unit in the header."""
+    out, cfg = df.copy(), {}
+    for col, key in cols.items():
+        div, unit = money_unit(out[col], lang)
+        out[col] = (pd.to_numeric(out[col], errors="coerce") / div).round(digits)
+        cfg[col] = st.column_config.NumberColumn(i18n.t(key, lang, unit=unit), format=f"%.{digits}f")
+    return out, cfg
+
+
+def _printf(fmt: str | None, v: float) -> str:
+    if not fmt or fmt in ("localized", "accounting", "plain"):
+        return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
+    if fmt == "percent":
+        return f"{v * 100:.1f}%"
+    if fmt in ("compact", "engineering", "scientific"):
+        return i18n.fmt_number(v)
+    if fmt == "dollar" or fmt == "euro" or fmt == "yen":
+        return f"{v:,.2f}"
+    try:
+        return fmt.replace("%%", "\0").replace("%,", "%").replace("\0", "%%") % v
+    except (TypeError, ValueError):
+        return f"{v:,.2f}"
+
+
+def _config_format(cfg) -> str | None:
+    if isinstance(cfg, dict):
+        tc = cfg.get("type_config") or {}
+        return tc.get("format")
+    return None
+
+
+def _digits(fmt: str | None) -> int:
+    """Decimals a column's format shows (at most 4: a value is never stored finer than that)."""
+    m = re.search(r"%[,]?\.(\d+)f", fmt or "")
+    if m:
+        return min(int(m.group(1)), 4)
+    return 0 if fmt in ("%d", "%i") else 4
+
+
+def _config_label(cfg, col) -> str:
+    if isinstance(cfg, str):
+        return cfg
+    if isinstance(cfg, dict) and cfg.get("label"):
+        return cfg["label"]
+    return str(col)
+
+
+def display(df: pd.DataFrame, lang: str, column_config: dict | None = None,
+            categories: bool = True) -> tuple[pd.DataFrame, dict]:
+    """The frame as a table shows it, and its column config: blanks as "—", category keys in words,
+    floats rounded to 4 places (their column's format shows fewer); a numeric column with blanks is
+    shown as its formatted text so the blank reads "—" instead of "None"."""
+    cfg = dict(column_config or {})
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if isinstance(s, pd.DataFrame):  # duplicate column names: leave as they are
+            continue
+        if pd.api.types.is_bool_dtype(s):
+            continue
+        if pd.api.types.is_float_dtype(s) or (pd.api.types.is_integer_dtype(s) and s.isna().any()):
+            if s.isna().any():
+                c = cfg.get(col)
+                if c is None and col in cfg:  # hidden column
+                    continue
+                fmt = _config_format(c)
+                out[col] = [BLANK if pd.isna(v) else _printf(fmt, float(v)) for v in s]
+                cfg[col] = st.column_config.TextColumn(_config_label(c, col))
+            else:
+                out[col] = s.round(_digits(_config_format(cfg.get(col))))
+            continue
+        if pd.api.types.is_datetime64_any_dtype(s):
+            if s.isna().any():
+                out[col] = [BLANK if pd.isna(v) else (v.date().isoformat() if v == v.normalize() else str(v))
+                            for v in s]
+            continue
+        if s.dtype == object or pd.api.types.is_string_dtype(s):
+            def one(v):
+                if isinstance(v, (list, tuple, np.ndarray)):
+                    return v
+                if is_blank(v):
+                    return BLANK
+                if isinstance(v, float):
+                    return round(v, 4)
+                if categories and isinstance(v, str) and _KEY.match(v):
+                    return category(v, lang)
+                return v
+            out[col] = s.astype(object).map(one)
+    return out, cfg
+
+
+def dataframe(data, lang: str | None = None, **kwargs):
+    """``st.dataframe`` through the formatting layer (a Styler keeps its styles; its data is cleaned)."""
+    lang = lang or shell.lang()
+    cfg = kwargs.pop("column_config", None)
+    if isinstance(data, Styler):
+        clean, cfg = display(data.data, lang, cfg)
+        data.data = clean
+        return st.dataframe(data, column_config=cfg, **kwargs)
+    clean, cfg = display(pd.DataFrame(data) if not isinstance(data, pd.DataFrame) else data, lang, cfg)
+    return st.dataframe(clean, column_config=cfg, **kwargs)
+
+
+# ---------------------------------------------------------------- audit log
+def _detail_value(v, lang: str) -> str:
+    if isinstance(v, bool):
+        return i18n.t("tables.yes" if v else "tables.no", lang)
+    if is_blank(v):
+        return BLANK
+    if isinstance(v, (list, tuple)):
+        return ", ".join(_detail_value(x, lang) for x in v) or BLANK
+    if isinstance(v, dict):
+        return "; ".join(f"{detail_key(k, lang)} {_detail_value(x, lang)}" for k, x in v.items())
+    if isinstance(v, str) and _KEY.match(v):
+        return category(v, lang, (*CATEGORY_PREFIXES, "auth.role"))
+    return str(v)
+
+
+def detail_key(k, lang: str) -> str:
+    key = f"audit.detail.{k}"
+    return i18n.t(key, lang) if key in _TEXTS else str(k).replace("_", " ")
+
+
+def audit_detail(text, lang: str) -> str:
+    """An audit row's stored detail (JSON or text) as words: "file: x.csv · rows: 12"."""
+    if is_blank(text):
+        return BLANK
+    try:
+        data = json.loads(text) if isinstance(text, str) else text
+    except ValueError:
+        return str(text)
+    if not isinstance(data, dict):
+        return _detail_value(data, lang)
+    return " · ".join(f"{detail_key(k, lang)}: {_detail_value(v, lang)}" for k, v in data.items()) or BLANK
+
+
+def audit_frame(log: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The audit log as shown and downloaded: actions and roles in words, details as text."""
+    out = log.copy()
+    if "action" in out:
+        out["action"] = out["action"].map(lambda a: category(a, lang, ("audit.action",)))
+    if "role" in out:
+        out["role"] = out["role"].map(lambda r: category(r, lang, ("auth.role",)))
+    if "detail" in out:
+        out["detail"] = out["detail"].map(lambda d: audit_detail(d, lang))
+    return out
