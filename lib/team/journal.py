@@ -37,7 +37,7 @@ from lib.metrics import registry as metrics
 
 STATUSES = ("overdue", "due", "done")
 MAX_TEXT = 2000
-_MONTH = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})")
+_MONTH = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:月|[-/.]\s*\d{1,2}\s*日?)?(?:[ T]\d[\d:.]*)?\s*$")
 
 
 class JournalError(ValueError):

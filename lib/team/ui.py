@@ -15,7 +15,11 @@ from lib.ui import charts
 from lib.ui import tables
 from lib.core import i18n
 from lib.core import settings
+from lib.core import auth
+from lib.team import journal
+from lib.team import playbook
 from lib.team import scorecard as team
+from lib.team import training
 from lib.ui import shell as ui
 
 t = ui.t
@@ -402,6 +406,7 @@ def pairs_table(p: pd.DataFrame) -> pd.DataFrame:
         "since": p["paired_since"], "attainment": p["attainment"] * 100, "change": p["change"] * 100,
         "trend": p["trend"], "status": p["status"].map(lambda s: t(f"team.mentor.status.{s}")),
         "mentor_own": p["mentor_own"] * 100, "mentor_counted": p["mentor_counted"] * 100, "effect": p["score_effect"],
+        "journal": [journal_text(r) for r in p.itertuples()],
     })
     tables.dataframe(df, hide_index=True, width="stretch", column_config={
         "mentor": st.column_config.TextColumn(t("team.mentor.col.mentor")),
@@ -415,6 +420,7 @@ def pairs_table(p: pd.DataFrame) -> pd.DataFrame:
         "mentor_own": st.column_config.NumberColumn(t("team.mentor.col.mentor_own"), format="%.0f%%"),
         "mentor_counted": st.column_config.NumberColumn(t("team.mentor.col.mentor_counted"), format="%.0f%%"),
         "effect": st.column_config.NumberColumn(t("team.mentor.col.effect"), format="%+.1f"),
+        "journal": st.column_config.TextColumn(t("team.journal.col.status")),
     })
     return df
 
@@ -437,3 +443,274 @@ def mentee_trend_chart(p: pd.DataFrame, at_risk: float) -> go.Figure:
 
 def fmt_date(d) -> str:
     return i18n.fmt_date(pd.Timestamp(d).date(), ui.lang()) if d is not None and not pd.isna(d) else "—"
+
+
+# ---------------------------------------------------------------- playbook of the quarter
+def _errors(exc) -> None:
+    st.error("  \n".join(ui.safe(m) for m in exc.messages(ui.lang())), icon=":material/error:")
+
+
+def playbook_list(entries: pd.DataFrame) -> None:
+    """Stars and innovation cases as a readable list (every text from users or data escaped)."""
+    if entries.empty:
+        st.info(t("team.pb.none"), icon=":material/info:")
+        return
+    for r in entries.itertuples():
+        icon = ":material/star:" if r.kind == "star" else ":material/lightbulb:"
+        who = " · ".join(ui.safe(v) for v in (r.rm_name, r.team) if isinstance(v, str) and v.strip())
+        with st.container(border=True):
+            st.markdown(f"{icon} **{ui.safe(r.title)}** · {t(f'team.pb.kind.{r.kind}')}" + (f"  \n{who}" if who else ""))
+            st.markdown(f"{t('team.pb.what')}: {ui.safe(r.what)}  \n{t('team.pb.result_label')}: {ui.safe(r.result)}")
+
+
+def _save_case(quarter: str, case_id: str | None) -> None:
+    """Form callback (runs before the script, so the result survives the rerun)."""
+    case = {f: st.session_state.get(f"tm_pb_{f}") for f in playbook.FIELDS}
+    case["rm_id"] = None if case.get("rm_id") in (None, "", "__none__") else case["rm_id"]
+    try:
+        saved = playbook.save_case(ui.db(), quarter, case, case_id)
+        st.session_state["tm_pb_result_msg"] = ("ok", saved)
+        st.session_state["tm_pb_pick"] = st.session_state["tm_pb_loaded"] = saved  # the form now edits it
+    except (playbook.PlaybookError, auth.AccessDenied) as e:
+        st.session_state["tm_pb_result_msg"] = ("err", e)
+
+
+def _delete_case(case_id: str) -> None:
+    try:
+        playbook.delete_case(ui.db(), case_id)
+        st.session_state["tm_pb_result_msg"] = ("deleted", case_id)
+        st.session_state.pop("tm_pb_pick", None)
+    except (playbook.PlaybookError, auth.AccessDenied) as e:
+        st.session_state["tm_pb_result_msg"] = ("err", e)
+
+
+def playbook_form(quarter: str, cases: pd.DataFrame, card: pd.DataFrame) -> None:
+    """Add or edit an innovation case (editors and admins; others see the form disabled)."""
+    allowed = ui.can("ledger")
+    msg = st.session_state.pop("tm_pb_result_msg", None)
+    if msg and msg[0] == "ok":
+        st.success(t("team.pb.saved", case=ui.safe(msg[1])), icon=":material/check:")
+    elif msg and msg[0] == "deleted":
+        st.success(t("team.pb.deleted", case=ui.safe(msg[1])), icon=":material/delete:")
+    elif msg:
+        _errors(msg[1])
+    with st.expander(t("team.pb.form"), icon=":material/edit_note:", expanded=bool(msg and msg[0] == "err")):
+        if not allowed:
+            st.caption(t("team.pb.editors_only"))
+        options = ["__new__", *cases["case_id"]]
+        titles = dict(zip(cases["case_id"], cases["title"]))
+        pick = st.selectbox(t("team.pb.pick"), options, key="tm_pb_pick",
+                            format_func={v: t("team.pb.new") if v == "__new__" else f"{v} · {titles.get(v, '')}"
+                                         for v in options}.get)
+        row = cases[cases["case_id"] == pick].iloc[0] if pick != "__new__" else None
+        if st.session_state.get("tm_pb_loaded") != pick:  # load the picked case into the fields once
+            for f in playbook.FIELDS:
+                v = None if row is None else row[f]
+                st.session_state[f"tm_pb_{f}"] = ("__none__" if f == "rm_id" else "") if v is None or pd.isna(v) else v
+            st.session_state["tm_pb_loaded"] = pick
+        rms = ["__none__", *card["rm_id"]]
+        if st.session_state.get("tm_pb_rm_id") not in rms:
+            rms.append(st.session_state["tm_pb_rm_id"])
+        names = dict(zip(card["rm_id"], card["rm_name"]))
+        with st.form("tm_pb_form", border=False):
+            st.text_input(t("team.pb.field.title"), key="tm_pb_title", max_chars=playbook.MAX_LEN["title"])
+            c1, c2 = st.columns(2)
+            c1.selectbox(t("team.pb.field.rm_id"), rms, key="tm_pb_rm_id",
+                         format_func={v: t("team.pb.no_rm") if v == "__none__" else f"{names.get(v, v)} ({v})" for v in rms}.get)
+            c2.text_input(t("team.pb.field.segment"), key="tm_pb_segment", max_chars=playbook.MAX_LEN["segment"])
+            st.text_area(t("team.pb.field.what_done"), key="tm_pb_what_done", max_chars=playbook.MAX_LEN["what_done"])
+            st.text_area(t("team.pb.field.result"), key="tm_pb_result", max_chars=playbook.MAX_LEN["result"])
+            st.form_submit_button(t("team.save"), icon=":material/save:", disabled=not allowed,
+                                  on_click=_save_case, args=(quarter, None if pick == "__new__" else pick))
+        if pick != "__new__":
+            st.button(t("team.pb.delete"), key="tm_pb_delete", icon=":material/delete:", disabled=not allowed,
+                      on_click=_delete_case, args=(pick,))
+
+
+# ---------------------------------------------------------------- mentor's customer journal
+def journal_text(r) -> str:
+    s = r.journal_status
+    return t(f"team.journal.status.{s}", month=r.journal_month or "—", done=int(r.journal_done),
+             due=int(r.journal_due))
+
+
+def journal_overview(p: pd.DataFrame) -> None:
+    """This month's journal entry per pair: overdue first, then due, then done."""
+    order = {s: i for i, s in enumerate(journal.STATUSES)}
+    p = p.assign(_o=p["journal_status"].map(order)).sort_values(["_o", "mentor_name", "mentee_name"])
+    icons = {"overdue": ":material/error:", "due": ":material/schedule:", "done": ":material/check_circle:"}
+    counts = p["journal_status"].value_counts()
+    st.caption(t("team.journal.counts", overdue=int(counts.get("overdue", 0)), due=int(counts.get("due", 0)),
+                 done=int(counts.get("done", 0))))
+    lines = []
+    for r in p.itertuples():
+        missing = (" · " + t("team.journal.missing", months=", ".join(r.journal_missing))) if r.journal_missing else ""
+        lines.append(f"{icons[r.journal_status]} {ui.safe(r.mentor_name)} → {ui.safe(r.mentee_name)}: "
+                     f"{journal_text(r)}{missing}")
+    with st.container(border=True, height=min(60 + 36 * len(lines), 420)):
+        st.markdown("  \n".join(lines))
+
+
+def _save_entry(pairs: dict) -> None:
+    pair = pairs.get(st.session_state.get("tm_mj_pair"))
+    if pair is None:
+        return
+    try:
+        eid = journal.add_entry(ui.db(), pair[0], pair[1], st.session_state.get("tm_mj_month"),
+                                st.session_state.get("tm_mj_needs"), st.session_state.get("tm_mj_logic"),
+                                st.session_state.get("tm_mj_customer"))
+        st.session_state["tm_mj_msg"] = ("ok", eid)
+        for k in ("tm_mj_needs", "tm_mj_logic", "tm_mj_customer"):
+            st.session_state[k] = ""
+    except (journal.JournalError, auth.AccessDenied) as e:
+        st.session_state["tm_mj_msg"] = ("err", e)
+
+
+def journal_form(p: pd.DataFrame, month: str) -> None:
+    """Add an entry: editors and admins for any pair, a mentor (signed in with their RM id) for their own."""
+    v = ui.viewer()
+    mine = p if (v is not None and v.can("ledger")) else p[[journal.may_write(v, m) for m in p["mentor_rm_id"]]]
+    msg = st.session_state.pop("tm_mj_msg", None)
+    if msg and msg[0] == "ok":
+        st.success(t("team.journal.saved", entry=ui.safe(msg[1])), icon=":material/check:")
+    elif msg:
+        _errors(msg[1])
+    with st.expander(t("team.journal.form"), icon=":material/edit_note:", expanded=bool(msg and msg[0] == "err")):
+        if mine.empty:
+            st.caption(t("team.journal.editors_only"))
+            return
+        pairs = {f"{r.mentor_rm_id}|{r.mentee_rm_id}": (r.mentor_rm_id, r.mentee_rm_id, r.mentor_name, r.mentee_name)
+                 for r in mine.itertuples()}
+        if "tm_mj_month" not in st.session_state:
+            st.session_state["tm_mj_month"] = month
+        with st.form("tm_mj_form", border=False):
+            c1, c2, c3 = st.columns([2, 1, 1])
+            c1.selectbox(t("team.journal.field.pair"), list(pairs), key="tm_mj_pair",
+                         format_func={k: f"{v[2]} → {v[3]}" for k, v in pairs.items()}.get)
+            c2.text_input(t("team.journal.field.month"), key="tm_mj_month", max_chars=7, placeholder="YYYY-MM")
+            c3.text_input(t("team.journal.field.customer_id"), key="tm_mj_customer", max_chars=64)
+            st.text_area(t("team.journal.field.needs"), key="tm_mj_needs", max_chars=journal.MAX_TEXT)
+            st.text_area(t("team.journal.field.matching_logic"), key="tm_mj_logic", max_chars=journal.MAX_TEXT)
+            st.form_submit_button(t("team.save"), icon=":material/save:", on_click=_save_entry, args=(pairs,))
+
+
+def journal_table(entries: pd.DataFrame) -> pd.DataFrame:
+    df = pd.DataFrame({"month": entries["month"], "mentor": entries["mentor_name"], "mentee": entries["mentee_name"],
+                       "customer": entries["customer_id"].fillna("—"), "needs": entries["needs"],
+                       "logic": entries["matching_logic"].fillna("—"), "by": entries["created_by"].fillna("—")})
+    heads = {c: t(f"team.journal.col.{c}") for c in df.columns}
+    tables.dataframe(df, hide_index=True, width="stretch", height=min(38 + 35 * len(df), 420),
+                 column_config={c: st.column_config.TextColumn(h) for c, h in heads.items()})
+    return df.rename(columns=heads)
+
+
+# ---------------------------------------------------------------- training programmes
+def programme(p: str) -> str:
+    return training.label(p, ui.lang())
+
+
+def training_programme_list(plan: pd.DataFrame) -> pd.DataFrame:
+    """The training suggestions with the programme each weak spot maps to and its participants'
+    enrolment; returns the table for the CSV download."""
+    sep = t("team.list_sep")
+    for r in plan.itertuples():
+        with st.container(border=True):
+            st.markdown(f":material/school: **{r.priority}. {ui.safe(r.label)}** → **{ui.safe(r.programme_label)}** "
+                        f"({ui.safe(r.audience)}) — {ui.safe(r.course)}")
+            names = list(r.participants)
+            more = t("team.cap.more", n=len(names) - NAMES_SHOWN) if len(names) > NAMES_SHOWN else ""
+            st.caption(t("team.cap.who", n=len(names), names=ui.safe_all(names[:NAMES_SHOWN], sep) + more,
+                         mean=f"{r.mean:.1f}"))
+            left = list(r.not_enrolled)
+            st.caption(t("team.train.progress", done=int(r.done), enrolled=int(r.enrolled), n=len(names),
+                         left=ui.safe_all(left[:NAMES_SHOWN], sep) if left else "—"))
+    return pd.DataFrame({t("team.cap.col.priority"): plan["priority"], t("team.cap.col.dimension"): plan["label"],
+                         t("team.train.col.programme"): plan["programme_label"],
+                         t("team.cap.col.course"): plan["course"], t("team.cap.col.n"): plan["n_participants"],
+                         t("team.train.col.enrolled"): plan["enrolled"], t("team.train.col.done"): plan["done"],
+                         t("team.cap.col.participants"): plan["participants"].map(sep.join)})
+
+
+def programme_catalogue() -> None:
+    cat = training.catalogue(ui.lang())
+    st.markdown("  \n".join(f"**{ui.safe(r.label)}** ({ui.safe(r.audience)}) — {ui.safe(r.content)}"
+                            for r in cat.itertuples()))
+
+
+def _save_map(dims: list[str]) -> None:
+    try:
+        training.save_mapping(ui.db(), {d: st.session_state.get(f"tm_tm_{d}") for d in dims})
+        st.session_state["tm_tm_msg"] = ("ok", None)
+    except (training.TrainingError, auth.AccessDenied) as e:
+        st.session_state["tm_tm_msg"] = ("err", e)
+
+
+def mapping_form(dims: list[str]) -> None:
+    """Which programme each assessment dimension's weak spot goes to (plan settings: editors, admins)."""
+    m = training.mapping(ui.db())
+    msg = st.session_state.pop("tm_tm_msg", None)
+    with st.expander(t("team.train.map_header"), icon=":material/tune:", expanded=bool(msg and msg[0] == "err")):
+        programme_catalogue()
+        labels = {p: programme(p) for p in training.PROGRAMMES}
+        with st.form("tm_tm_form", border=False):
+            cols = st.columns(2)
+            for i, d in enumerate(dims):
+                cur = training.programme_for(d, m)
+                cols[i % 2].selectbox(cap_dim(d), list(training.PROGRAMMES), index=training.PROGRAMMES.index(cur),
+                                      format_func=labels.get, key=f"tm_tm_{d}")
+            st.form_submit_button(t("team.save"), icon=":material/save:", on_click=_save_map, args=(dims,),
+                                  disabled=not ui.can("settings"))
+        if msg and msg[0] == "ok":
+            st.success(t("team.saved"), icon=":material/check:")
+        elif msg:
+            _errors(msg[1])
+
+
+def _save_enrolment() -> None:
+    s = st.session_state
+    try:
+        training.save_enrolment(ui.db(), s.get("tm_en_rm"), s.get("tm_en_prog"), s.get("tm_en_q"), s.get("tm_en_status"),
+                                s.get("tm_en_start"), s.get("tm_en_end") if s.get("tm_en_status") == "done" else None)
+        s["tm_en_msg"] = ("ok", None)
+    except (training.TrainingError, auth.AccessDenied) as e:
+        s["tm_en_msg"] = ("err", e)
+
+
+def enrolment_form(card: pd.DataFrame, quarters: list[str], default_rm: str | None = None) -> None:
+    """Enrol an RM in a programme or mark them done (editors and admins)."""
+    allowed = ui.can("ledger")
+    msg = st.session_state.pop("tm_en_msg", None)
+    if msg and msg[0] == "ok":
+        st.success(t("team.saved"), icon=":material/check:")
+    elif msg:
+        _errors(msg[1])
+    with st.expander(t("team.train.enrol_header"), icon=":material/how_to_reg:", expanded=bool(msg and msg[0] == "err")):
+        if not allowed:
+            st.caption(t("team.pb.editors_only"))
+        names = dict(zip(card["rm_id"], card["rm_name"]))
+        rms = list(card["rm_id"])
+        with st.form("tm_en_form", border=False):
+            c1, c2, c3 = st.columns([2, 2, 1])
+            c1.selectbox(t("team.col.rm"), rms, index=rms.index(default_rm) if default_rm in rms else 0, key="tm_en_rm",
+                         format_func={v: f"{names.get(v, v)} ({v})" for v in rms}.get)
+            c2.selectbox(t("team.train.col.programme"), list(training.PROGRAMMES), key="tm_en_prog",
+                         format_func={p: programme(p) for p in training.PROGRAMMES}.get)
+            c3.selectbox(t("team.train.col.quarter"), quarters, index=len(quarters) - 1, key="tm_en_q")
+            c4, c5, c6 = st.columns(3)
+            c4.radio(t("team.train.col.status"), list(training.STATUSES), key="tm_en_status", horizontal=True,
+                     format_func={s: t(f"team.train.status.{s}") for s in training.STATUSES}.get)
+            c5.date_input(t("team.train.col.enrolled_on"), key="tm_en_start", value=None)
+            c6.date_input(t("team.train.col.completed_on"), key="tm_en_end", value=None)
+            st.form_submit_button(t("team.save"), icon=":material/save:", on_click=_save_enrolment, disabled=not allowed)
+
+
+def enrolment_table(enr: pd.DataFrame) -> pd.DataFrame:
+    df = pd.DataFrame({"rm": enr["rm_name"], "rm_id": enr["rm_id"], "programme": enr["programme"].map(programme),
+                       "quarter": enr["quarter"], "status": enr["status"].map(lambda s: t(f"team.train.status.{s}")),
+                       "enrolled_on": enr["enrolled_on"].map(fmt_date), "completed_on": enr["completed_on"].map(fmt_date)})
+    heads = {"rm": t("team.col.rm"), "rm_id": t("team.col.rm_id"), **{c: t(f"team.train.col.{c}") for c in
+                                                                        ("programme", "quarter", "status", "enrolled_on",
+                                                                         "completed_on")}}
+    tables.dataframe(df, hide_index=True, width="stretch", height=min(38 + 35 * len(df), 400),
+                 column_config={c: st.column_config.TextColumn(h) for c, h in heads.items()})
+    return df.rename(columns=heads)

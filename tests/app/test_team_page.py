@@ -37,7 +37,7 @@ def _scorecard(at: AppTest):
     raise AssertionError("no scorecard on the page")
 
 
-SECTIONS = ("scorecard", "radar", "capability", "mentors")
+SECTIONS = ("scorecard", "radar", "capability", "mentors", "playbook")
 
 
 def _every_section(at: AppTest) -> dict:
@@ -54,7 +54,7 @@ def test_team_page_english_rm_from_url(app_env):
     at = run_page({"rm": "RM0005"})
     assert not at.exception, [e.message for e in at.exception]
     assert at.title[0].value == "Team scorecards and coaching"
-    assert section_switch(at).options == ["Scorecard", "Radar", "Capability", "Mentors"]
+    assert section_switch(at).options == ["Scorecard", "Radar", "Capability", "Mentors", "Playbook"]
     card = _scorecard(at)
     assert "Mentee attainment by quarter since pairing" not in _titles(at)  # only the open section ran
     every = _every_section(at)
@@ -94,7 +94,7 @@ def test_team_page_chinese(app_env):
     at = run_page({"lang": "zh", "rm": "RM0002,NOPE"})
     assert not at.exception, [e.message for e in at.exception]
     assert at.title[0].value == "团队积分卡与辅导"
-    assert section_switch(at).options == ["积分卡", "雷达图", "能力评估", "师徒结对"]
+    assert section_switch(at).options == ["积分卡", "雷达图", "能力评估", "师徒结对", "实战手册"]
     every = _every_section(at)
     assert open_section(at, "radar").multiselect(key="tm_rms").value == ["RM0002"]  # unknown ids are dropped
     texts = every["texts"]
