@@ -12,6 +12,7 @@ from lib.core import auth
 from lib.core import schema
 from lib.core.db import Scope, open_database
 from lib.core.periods import Quarter
+from lib.diagnosis import diagnose
 from lib.ingest import jobs
 from lib.metrics import registry as metrics
 from lib.pdca import plan as pdca
@@ -157,7 +158,6 @@ def test_refusal_rate_matches_pandas_on_the_demo_bank(demo_db):
 
 
 def test_refusal_rate_has_a_weekly_trend(demo_db):
-    from lib.diagnosis import diagnose
     q = metrics.quarters_in_data(demo_db)[0]
     tr = diagnose.trend(demo_db, "refusal_rate", str(q), Scope(), "week")
     actual = tr[tr.series == "actual"].dropna(subset=["value"])
