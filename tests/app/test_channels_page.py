@@ -93,7 +93,10 @@ def test_channels_page_english(app_env):
     assert at.title[0].value == "Channels, campaigns and products"
     every = _every_section(at)
     board = _board(open_section(at, "campaigns"))
-    assert len(board) == 6
+    assert len(board) == 8  # six campaigns and the sprint's two offers (planned: not started, no ROI yet)
+    offers = board[board["kind"] == "Sprint offer"]
+    assert len(offers) == 2 and (offers["status"] == "Not started yet").all()
+    assert (board.loc[board["kind"] != "Sprint offer", "status"] != "Not started yet").all()
     livestream = board[board["campaign_name"].str.contains("Livestream")]
     assert (livestream["status"] == "Stop or fix").all()
     assert livestream["reasons"].str.len().gt(0).all()
