@@ -106,6 +106,6 @@ def test_no_module_below_the_warm_up_imports_it_and_the_cube_imports_only_the_db
         return out
 
     assert imports(ROOT / "lib" / "metrics" / "cube.py") == {"lib.core.db"}
-    allowed = {"shell.py", "demo.py", "__main__.py", "warmup.py", "jobs.py"}
+    allowed = {"shell.py", "preload.py", "demo.py", "__main__.py", "warmup.py", "jobs.py"}
     users = {p.name for p in (ROOT / "lib").rglob("*.py") if "lib.warmup" in imports(p)}
     assert users <= allowed, users
