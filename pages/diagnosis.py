@@ -57,7 +57,7 @@ with pick_place:
     region, branch = ud.drill_pickers(ui.cached(diagnosis.drill_options, ui.scope_arg(f.scope)), f.scope)
 level = diagnosis.drill_level(f.scope, region, branch)
 ranked = ui.cached(diagnosis.drill, kpi, f.quarter, ui.scope_arg(f.scope), region, branch)
-chart_col, table_col = st.columns([3, 2])
+chart_col, table_col = (st.container(), st.container()) if ui.projector() else st.columns([3, 2])  # stacked: whole names
 with chart_col:
     if ranked.empty:
         st.info(ui.t("diagnosis.drill.empty"), icon=":material/info:")

@@ -250,7 +250,11 @@ def drill_table(df: pd.DataFrame, key: str) -> None:
         "status": [ui.t(f"diagnosis.status.{s}" if _status(s) else "diagnosis.status.none") for s in df["status"]],
     })
     tables.dataframe(out, hide_index=True, width="stretch", column_config={
-        "rank": ui.t("diagnosis.col.rank"), "name": ui.t("diagnosis.col.name"), "grp": ui.t("diagnosis.col.id"),
+        # the name column takes the room it needs: a branch or RM name is never cut
+        "rank": st.column_config.NumberColumn(ui.t("diagnosis.col.rank"), width=50),
+        "name": st.column_config.TextColumn(ui.t("diagnosis.col.name"), width=max(120, 16 + 15 * max(
+            (len(str(n)) for n in out["name"]), default=8))),
+        "grp": st.column_config.TextColumn(ui.t("diagnosis.col.id"), width="small"),
         "value": ui.t("diagnosis.col.actual"), "expected": ui.t("diagnosis.col.expected"),
         "attainment": ui.t("diagnosis.col.attainment"), "status": ui.t("diagnosis.col.status"),
     })
