@@ -184,7 +184,7 @@ if section == "products":
     clients = ui.cached(bundles.corporate_clients, scope, search)
     mode = st.radio(ui.t("channels.calc.mode"), ["client", "prospect"], horizontal=True,
                     format_func={m: ui.t(f"channels.calc.mode.{m}") for m in ("client", "prospect")}.get, key="ch_calc_mode")
-    fees_today = None
+    held = None  # a prospect holds nothing yet
     if mode == "client" and clients.empty:
         st.info(ui.t("channels.calc.no_match" if search.strip() else "channels.calc.no_clients"), icon=":material/info:")
         mode = "prospect"
@@ -194,14 +194,14 @@ if section == "products":
         uc.client_count_note(clients)
         uc.client_graph_link(cid)
         figures = ui.cached(bundles.client_figures, cid, scope)
-        fees_today = figures["fee_income_12m"]
-        st.caption(ui.t("channels.calc.today", fees=ui.money(fees_today),
+        held = figures["held"]
+        st.caption(ui.t("channels.calc.today", fees=ui.money(figures["fee_income_12m"]),
                         held=", ".join(uc.ptype_label(p) for p in figures["held"]) or "—"))
         inputs = uc.calculator_inputs(bundles.suggested_inputs(figures, assumptions), cid)
     else:
         inputs = uc.calculator_inputs({}, "prospect")
     include_scf = st.toggle(ui.t("channels.calc.include_scf"), value=True, key="ch_calc_scf")
-    revenue = bundles.bundle_revenue(inputs, assumptions, include_scf, fees_today)
+    revenue = bundles.bundle_revenue(inputs, assumptions, include_scf, held)
     left, right = st.columns([3, 2])
     with left:
         st.plotly_chart(uc.calculator_chart(revenue), width="stretch")

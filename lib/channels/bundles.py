@@ -21,7 +21,8 @@ Definitions:
   wealth = wealth balance x wealth fee rate;
   payroll = annual payroll volume x payroll fee rate + employees x retail revenue per employee;
   supply chain = financing volume x supply-chain margin;
-  today = fee income of the last 12 months + deposits x deposit margin + loans x loan margin.
+  today (an existing client) = the same components for the products it holds (the account always);
+  a bundle = today's components + the bundle's: a product already held adds nothing to the upside.
 """
 from __future__ import annotations
 
@@ -301,27 +302,51 @@ def suggested_inputs(figures: dict, a: dict) -> dict:
             "scf_volume": float(figures.get("scf_volume") or 0)}
 
 
-def bundle_revenue(inputs: dict, a: dict, include_scf: bool = True,
-                   fee_income_12m: float | None = None) -> pd.DataFrame:
-    """Annual revenue per scenario, by component (see module docstring).
-    Columns: scenario, component, revenue. Scenarios: today (only when ``fee_income_12m`` is
-    given), account, account_wealth, account_wealth_payroll, and account_wealth_payroll_scf when
-    ``include_scf``."""
+# which held product types mean a component is earned today
+COMPONENT_TYPES = {"account": ("corporate_account", "deposit"), "wealth": ("wealth",), "payroll": ("payroll",),
+                   "supply_chain": ("supply_chain",)}
+SCENARIOS = (("account", ("account",)), ("account_wealth", ("account", "wealth")),
+             ("account_wealth_payroll", ("account", "wealth", "payroll")),
+             ("account_wealth_payroll_scf", ("account", "wealth", "payroll", "supply_chain")))
+
+
+def components(inputs: dict, a: dict) -> dict[str, float]:
+    """The one formula: annual revenue of each component from the client's figures (module docstring)."""
     g = {k: float(inputs.get(k) or 0) for k in INPUT_KEYS}
-    spread = g["deposits"] * a["deposit_margin"] + g["loans"] * a["loan_margin"]
-    comp = {
-        "account": spread + a["account_fee"],
+    return {
+        "account": g["deposits"] * a["deposit_margin"] + g["loans"] * a["loan_margin"] + a["account_fee"],
         "wealth": g["wealth"] * a["wealth_fee_rate"],
         "payroll": g["payroll_annual"] * a["payroll_fee_rate"] + g["employees"] * a["retail_revenue_per_employee"],
         "supply_chain": g["scf_volume"] * a["scf_margin"],
     }
-    scenarios = [("account", ("account",)), ("account_wealth", ("account", "wealth")),
-                 ("account_wealth_payroll", ("account", "wealth", "payroll"))]
-    if include_scf:
-        scenarios.append(("account_wealth_payroll_scf", ("account", "wealth", "payroll", "supply_chain")))
-    rows = []
-    if fee_income_12m is not None:
-        rows += [("today", "spread", spread), ("today", "fees", float(fee_income_12m))]
-    for name, parts in scenarios:
-        rows += [(name, p, comp[p]) for p in parts]
-    return pd.DataFrame(rows, columns=["scenario", "component", "revenue"])
+
+
+def held_components(held) -> tuple[str, ...]:
+    """The components an existing client earns the bank today: the account (its balances' spread and
+    fees) and every other component whose product type it holds."""
+    types = set(held or ())
+    return tuple(c for c, ts in COMPONENT_TYPES.items() if c == "account" or types & set(ts))
+
+
+def bundle_revenue(inputs: dict, a: dict, include_scf: bool = True, held=None) -> pd.DataFrame:
+    """Annual revenue per scenario, by component, all from ``components`` (one formula).
+
+    `held` is the product types an existing client holds (None: a prospect, who earns nothing yet).
+    For a client, "today" is the components it holds; each bundle is today's components plus the
+    bundle's, so no bundle shows less than today and a product already held is never upside
+    (``new`` is False for it). A bundle that adds nothing beyond today or the previous bundle is left out.
+    Columns: scenario, component, revenue, new."""
+    comp = components(inputs, a)
+    today = held_components(held) if held is not None else ()
+    rows = [("today", c, comp[c], False) for c in today]
+    shown = {frozenset(today)} if held is not None else set()  # a bundle that is just today is not an option
+    for name, parts in SCENARIOS:
+        if name == "account_wealth_payroll_scf" and not include_scf:
+            continue
+        have = [c for c in comp if c in today or c in parts]
+        key = frozenset(have)
+        if key in shown:  # its added products are already held: the same as today or the bundle before
+            continue
+        shown.add(key)
+        rows += [(name, c, comp[c], c not in today) for c in have]
+    return pd.DataFrame(rows, columns=["scenario", "component", "revenue", "new"])

@@ -482,6 +482,7 @@ def calculator_inputs(defaults: dict, key: str) -> dict:
         else:
             out[k] = cols[i % 3].number_input(t(f"channels.calc.in.{k}"), 0.0, 1e13, float(defaults.get(k, 0.0)),
                                               100_000.0, format="%.0f", key=f"ch_in_{k}_{key}")
+            cols[i % 3].caption(ui.money(out[k]))  # the typed amount in words: ¥597.7M / 5.98亿元
     return out
 
 
@@ -498,18 +499,24 @@ def calculator_chart(rev: pd.DataFrame) -> go.Figure:
                  title=t("channels.calc.chart_title"))
     div, _ = charts.money_unit(totals.abs().max(), ui.lang())
     fig.add_trace(go.Scatter(x=[t(f"channels.scenario.{s}") for s in totals.index], y=totals.values / div,
-                             text=[ui.money(v) for v in totals.values], mode="text", textposition="top center",
+                             text=tables.distinct_money(totals.values, ui.lang()), mode="text", textposition="top center",
                              showlegend=False, hoverinfo="skip"))
     return charts.style(fig, ui.lang(), height=420)
 
 
 def calculator_table(rev: pd.DataFrame) -> None:
+    """Each bundle's annual revenue and its upside over today (only products not held yet), with as
+    many decimals as it takes for different amounts to read differently."""
     totals = rev.groupby("scenario", sort=False)["revenue"].sum()
-    today = totals.get("today")
-    rows = [{"scenario": t(f"channels.scenario.{s}"), "annual_revenue": ui.money(v),
-             "vs_today": "—" if today is None or s == "today" else
-             (ui.money(v - today) if v < today else "+" + ui.money(v - today))}
-            for s, v in totals.items()]
+    upside = rev[rev["new"]].groupby("scenario", sort=False)["revenue"].sum()
+    has_today = "today" in totals.index
+    shown = tables.distinct_money(totals.values, ui.lang())
+    ups = tables.distinct_money([upside.get(s, 0.0) for s in totals.index], ui.lang())
+    rows = [{"scenario": t(f"channels.scenario.{s}"), "annual_revenue": shown[i],
+             "vs_today": "—" if not has_today or s == "today" else "+" + ups[i]}
+            for i, s in enumerate(totals.index)]
+    if has_today and any(upside.get(s, 0.0) == 0 for s in totals.index if s != "today"):
+        st.caption(t("channels.calc.zero_upside"))
     tables.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
         "scenario": t("channels.col.scenario"), "annual_revenue": t("channels.col.annual_revenue"),
         "vs_today": t("channels.col.vs_today")})

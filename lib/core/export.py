@@ -11,6 +11,8 @@ import csv
 
 import pandas as pd
 
+from lib.core import labels
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -21,6 +23,26 @@ def neutralise(value):
     return value
 
 
+def readable(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A download's frame: headers and category values (status, tier, channel keys...) in `lang`,
+    numbers kept at full precision (machine-readable), blanks empty -- never "None", "nan" or "NaT"."""
+    out = df.copy()
+    for c in out.columns:
+        col = out[c]
+        if isinstance(col, pd.DataFrame):
+            continue
+        if col.dtype == object or pd.api.types.is_string_dtype(col):
+            out[c] = col.astype(object).map(
+                lambda v: None if labels.is_blank(v) else
+                labels.category(v, lang) if isinstance(v, str) and labels.KEY.match(v) else v)
+    out.columns = [labels.header(c, lang) for c in out.columns]
+    return out
+
+
+def _blank_text(v):
+    return "" if isinstance(v, str) and v.strip().lower() in ("none", "nan", "nat", "<na>") else v
+
+
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of `df` whose text cells (and column names) are neutralised; lists become text."""
     out = df.copy()
@@ -28,7 +50,8 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     for c in out.columns:
         col = out[c]
         if col.dtype == object or pd.api.types.is_string_dtype(col):
-            out[c] = col.map(lambda v: neutralise("; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v))
+            out[c] = col.map(lambda v: neutralise("; ".join(map(str, v)) if isinstance(v, (list, tuple))
+                                                  else _blank_text(v)))
     return out
 
 

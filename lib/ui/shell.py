@@ -659,6 +659,7 @@ def downloads(df: pd.DataFrame, name: str, personal_table: str | None = None, ke
     are neutralised; columns the data contract marks personal in `personal_table` are masked
     unless this viewer may see them."""
     out = df if personal_table is None else privacy.mask_frame(df, personal_table, allowed=show_personal())
+    out = export.readable(out, lang())  # headers and category values in words, blanks empty, full precision
     key = key or f"dl_{name}"
     row = st.container(horizontal=True, gap="small")  # buttons as wide as their labels (never "Downloa…")
     c1 = c2 = row

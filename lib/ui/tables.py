@@ -23,51 +23,18 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from lib.core import i18n
+from lib.core import labels
 from lib.ui import charts
 from lib.ui import shell
 
-BLANK = "—"
-_NULL_TEXT = {"", "none", "nan", "nat", "<na>", "null"}
-_KEY = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$|^[a-z]+$")
-# where the text of a category value lives, in order of preference (the first that has one wins)
-CATEGORY_PREFIXES = ("tiering.tier", "channels.channel", "channels.ptype", "pdca.status", "pdca.category",
-                     "audit.action", "channels.direction", "channels.reason", "tiering.mig", "team.quad",
-                     "filters", "tiering.churn.level", "tiering.comp.kind", "related.risk", "related.rel")
+BLANK = labels.BLANK
+_KEY = labels.KEY
+CATEGORY_PREFIXES = labels.CATEGORY_PREFIXES
 _TEXTS = i18n.STRINGS
-
-
-def cny(lang: str) -> str:
-    """The money unit word of a full-precision amount: CNY / 元."""
-    return "元" if lang == "zh" else "CNY"
-
-
-def tier_label(key, lang: str) -> str:
-    """The one name of a customer tier, on every page (lib/core/strings/tiering.py)."""
-    return category(key, lang, ("tiering.tier",))
-
-
-def category(value, lang: str, prefixes=CATEGORY_PREFIXES) -> str:
-    """A category value's text in `lang` (the value itself when it has none; "—" when blank)."""
-    if is_blank(value):
-        return BLANK
-    s = str(value)
-    for p in prefixes:
-        if f"{p}.{s}" in _TEXTS:
-            return i18n.t(f"{p}.{s}", lang)
-    return s
-
-
-def is_blank(v) -> bool:
-    if v is None or v is pd.NaT:
-        return True
-    if isinstance(v, float) and math.isnan(v):
-        return True
-    if isinstance(v, str) and v.strip().lower() in _NULL_TEXT:
-        return True
-    try:
-        return bool(pd.isna(v)) if not isinstance(v, (list, tuple, dict, np.ndarray)) else False
-    except (TypeError, ValueError):
-        return False
+cny = labels.cny
+tier_label = labels.tier_label
+category = labels.category
+is_blank = labels.is_blank
 
 
 def money_unit(values, lang: str) -> tuple[float, str]:
@@ -223,4 +190,17 @@ def audit_frame(log: pd.DataFrame, lang: str) -> pd.DataFrame:
         out["role"] = out["role"].map(lambda r: category(r, lang, ("auth.role",)))
     if "detail" in out:
         out["detail"] = out["detail"].map(lambda d: audit_detail(d, lang))
+    return out
+
+
+# ---------------------------------------------------------------- money that must not look equal
+def distinct_money(values, lang: str, max_digits: int = 4) -> list[str]:
+    """``fmt_money`` of each value with the fewest decimals (1 to `max_digits`) at which different
+    values read differently, so rounding never makes two options look the same."""
+    vals = [None if is_blank(v) else float(v) for v in values]
+    for digits in range(1, max_digits + 1):
+        out = [i18n.fmt_money(v, lang, digits) for v in vals]
+        pairs = {}
+        if all(pairs.setdefault(o, v) == v or v is None for o, v in zip(out, vals)):
+            return out
     return out

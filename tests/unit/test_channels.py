@@ -354,16 +354,48 @@ def test_bundle_revenue_arithmetic():
     a = {**settings.DEFAULTS["corporate_calculator"]}
     inputs = {"deposits": 1e7, "loans": 5e6, "wealth": 2e6, "payroll_annual": 1.2e7, "employees": 100,
               "scf_volume": 3e6}
-    rev = bundles.bundle_revenue(inputs, a, True, 10_000.0)
-    tot = rev.groupby("scenario", sort=False)["revenue"].sum()
     account = 1e7 * a["deposit_margin"] + 5e6 * a["loan_margin"] + a["account_fee"]
     wealth = 2e6 * a["wealth_fee_rate"]
     payroll = 1.2e7 * a["payroll_fee_rate"] + 100 * a["retail_revenue_per_employee"]
     scf = 3e6 * a["scf_margin"]
-    assert tot["today"] == pytest.approx(1e7 * a["deposit_margin"] + 5e6 * a["loan_margin"] + 10_000)
+    rev = bundles.bundle_revenue(inputs, a, True)  # a prospect: no "today", everything is new
+    tot = rev.groupby("scenario", sort=False)["revenue"].sum()
+    assert "today" not in tot and rev["new"].all()
     assert tot["account"] == pytest.approx(account)
     assert tot["account_wealth_payroll_scf"] == pytest.approx(account + wealth + payroll + scf)
     assert "account_wealth_payroll_scf" not in set(bundles.bundle_revenue(inputs, a, False)["scenario"])
+
+
+@pytest.mark.parametrize("held", [[], ["corporate_account"], ["corporate_account", "supply_chain"],
+                                  ["corporate_account", "wealth", "payroll", "supply_chain"], ["payroll"]])
+def test_calculator_today_and_bundles_are_one_formula(held):
+    a = {**settings.DEFAULTS["corporate_calculator"]}
+    inputs = {"deposits": 5.97748481e8, "loans": 2e8, "wealth": 3e7, "payroll_annual": 4e7, "employees": 300,
+              "scf_volume": 9e7}
+    comp = bundles.components(inputs, a)
+    rev = bundles.bundle_revenue(inputs, a, True, held)
+    tot = rev.groupby("scenario", sort=False)["revenue"].sum()
+    held_c = set(bundles.held_components(held))
+    # today is the same formula over what the client holds (the account always)
+    assert tot["today"] == pytest.approx(sum(comp[c] for c in held_c))
+    for s, part in rev[rev.scenario != "today"].groupby("scenario"):
+        assert tot[s] >= tot["today"] - 1e-6, s  # no bundle shows less than today
+        new = part[part["new"]]
+        assert set(new["component"]).isdisjoint(held_c), s  # a product already held is never upside
+        assert new["revenue"].sum() == pytest.approx(tot[s] - tot["today"]), s
+    if "supply_chain" in held:  # supply-chain finance held: no bundle sells it again
+        assert "account_wealth_payroll_scf" not in set(rev.scenario)
+        assert not rev[(rev.component == "supply_chain")]["new"].any()
+    assert len(set(tot.round(6))) == len(tot)  # each bundle shown adds something
+
+
+def test_calculator_amounts_never_look_equal_when_different():
+    from lib.ui import tables
+    vals = [1_234_000.0, 1_236_000.0, 2_000_000.0]
+    for lang in ("en", "zh"):
+        shown = tables.distinct_money(vals, lang)
+        assert len(set(shown)) == 3, shown
+    assert tables.distinct_money([1_200_000.0, 1_200_000.0], "en") == ["¥1.2M", "¥1.2M"]
 
 
 def test_calculator_assumptions_are_saved(db):

@@ -40,3 +40,24 @@ def test_masking_before_download(allowed, expected_name, expected_phone):
     assert out["customer_name"][4] == expected_name
     assert out["phone"][4] == expected_phone
     assert out["amount"].tolist() == EVIL["amount"].tolist()
+
+
+# ---------------------------------------------------------------- readable downloads (lib.core.labels)
+def test_downloads_have_translated_headers_and_no_null_text_but_full_precision():
+    import io
+
+    from lib.core import export as ex
+    df = pd.DataFrame({"channel": ["app", None, "branch"], "leads": [900, 40, 3],
+                       "conversion_rate": [0.15333333333333332, float("nan"), 0.5],
+                       "status": ["in_progress", "None", "nan"], "notes": ["ok", None, "NaT"]})
+    for lang, heads, app in (("en", ["Channel", "Leads", "Conversion rate"], "Mobile app"),
+                             ("zh", ["渠道", "线索数", "转化率"], "手机银行")):
+        out = ex.readable(df, lang)
+        assert list(out.columns[:3]) == heads
+        text = ex.csv_bytes(out).decode("utf-8-sig")
+        for raw in ("None", "nan", "NaN", "NaT", "in_progress", ",app,"):
+            assert raw not in text, (lang, raw)
+        back = pd.read_csv(io.StringIO(text))
+        assert back.iloc[0, 0] == app
+        assert back.iloc[0, 2] == 0.15333333333333332  # the number itself, not a rounded text
+        assert back.iloc[1].isna().sum() == 4  # blanks stay empty cells

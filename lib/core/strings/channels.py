@@ -346,10 +346,15 @@ STRINGS = {
     "channels.col.scenario": {"en": "Bundle", "zh": "组合"},
     "channels.col.annual_revenue": {"en": "Annual revenue", "zh": "年化收入"},
     "channels.col.vs_today": {"en": "vs today", "zh": "较当前"},
+    "channels.calc.zero_upside": {
+        "en": "A bundle adds nothing while the figures of the products it adds are zero: type the client's expected "
+              "payroll volume, head count or financing above to see its upside.",
+        "zh": "组合新增产品的数据为零时不产生增量：请在上方输入客户预计的代发额、员工人数或融资额以查看增量收入。"},
     "channels.calc.formula": {
         "en": "Account = deposits × deposit margin + loans × loan margin + account fees; wealth = wealth balance × fee "
               "rate; payroll = payroll volume × fee rate + employees × retail revenue per employee; supply chain = "
-              "financing × margin. Today = last 12 months' fees + deposit and loan spread.",
+              "financing × margin. Today = the same formula for the products the client holds (the account always); "
+              "each bundle adds only products it does not hold yet.",
         "zh": "账户 = 存款 × 存款利差 + 贷款 × 贷款利差 + 账户费用；理财 = 理财余额 × 费率；代发 = 代发额 × 费率 + 员工数 × 每名员工零售收入；"
-              "供应链 = 融资额 × 利差。当前 = 近 12 个月手续费 + 存贷利差。"},
+              "供应链 = 融资额 × 利差。当前 = 按同一公式计算客户已持有的产品（账户始终计入）；各组合只增加尚未持有的产品。"},
 }
