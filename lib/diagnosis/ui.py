@@ -79,6 +79,7 @@ def missing_notes(missing: dict, quarter: str) -> None:
 
 # ---------------------------------------------------------------- cards
 CARD_WIDTH = 272  # px: five cards a row on a 1920 screen, two on a 1024 laptop, wrapping in between
+PROJECTOR_CARD_WIDTH = 228  # px: four cards a row on a 1024 projector (values scale with the card)
 
 
 def kpi_card(row: pd.Series) -> None:
@@ -93,7 +94,7 @@ def kpi_card(row: pd.Series) -> None:
     if spark:
         help_text += "\n\n" + ui.t("diagnosis.card.spark", quarters=" · ".join(
             f"{q} {i18n.fmt_value(v, m.unit, lang)}" for q, v in zip(row["spark_quarters"], row["spark"])))
-    with st.container(border=True, width=CARD_WIDTH):
+    with st.container(border=True, width=PROJECTOR_CARD_WIDTH if ui.projector() else CARD_WIDTH):
         st.metric(m.label(lang), ui.card_value(value, m.unit),  # compact: shows whole on any card width
                   delta=None if qoq is None else diagnosis.fmt_change(qoq, m.unit, lang),
                   delta_color="normal" if m.higher_is_better else "inverse",
