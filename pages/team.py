@@ -141,7 +141,7 @@ if section == "capability":
         if enr.empty:
             st.info(ui.t("team.train.none"), icon=":material/info:")
         else:
-            shown_enr = ut.enrolment_table(enr)
+            shown_enr = ut.enrolment_table(enr, card)
             ut.download(shown_enr, f"team-enrolments-{f.quarter}", "tm_dl_enrolments")
 
 # ---------------------------------------------------------------- mentors
@@ -170,7 +170,7 @@ if section == "mentors":
         if entries.empty:
             st.info(ui.t("team.journal.none"), icon=":material/info:")
         else:
-            ut.download(ut.journal_table(entries), f"team-journal-{f.quarter}", "tm_dl_journal")
+            ut.download(ut.journal_table(entries, card), f"team-journal-{f.quarter}", "tm_dl_journal")
 
 # ---------------------------------------------------------------- playbook
 if section == "playbook":

@@ -594,7 +594,9 @@ def journal_form(p: pd.DataFrame, month: str) -> None:
             st.form_submit_button(t("team.save"), icon=":material/save:", on_click=_save_entry, args=(pairs,))
 
 
-def journal_table(entries: pd.DataFrame) -> pd.DataFrame:
+def journal_table(entries: pd.DataFrame, card: pd.DataFrame) -> pd.DataFrame:
+    """The quarter's journal entries of the pairs whose mentee is in scope (`card`)."""
+    entries = entries[entries["mentee_rm_id"].isin(card["rm_id"])]
     df = pd.DataFrame({"month": entries["month"], "mentor": entries["mentor_name"], "mentee": entries["mentee_name"],
                        "customer": entries["customer_id"].fillna("—"), "needs": entries["needs"],
                        "logic": entries["matching_logic"].fillna("—"), "by": entries["created_by"].fillna("—")})
@@ -704,7 +706,9 @@ def enrolment_form(card: pd.DataFrame, quarters: list[str], default_rm: str | No
             st.form_submit_button(t("team.save"), icon=":material/save:", on_click=_save_enrolment, disabled=not allowed)
 
 
-def enrolment_table(enr: pd.DataFrame) -> pd.DataFrame:
+def enrolment_table(enr: pd.DataFrame, card: pd.DataFrame) -> pd.DataFrame:
+    """Enrolments of the RMs in scope (`card`)."""
+    enr = enr[enr["rm_id"].isin(card["rm_id"])]
     df = pd.DataFrame({"rm": enr["rm_name"], "rm_id": enr["rm_id"], "programme": enr["programme"].map(programme),
                        "quarter": enr["quarter"], "status": enr["status"].map(lambda s: t(f"team.train.status.{s}")),
                        "enrolled_on": enr["enrolled_on"].map(fmt_date), "completed_on": enr["completed_on"].map(fmt_date)})
