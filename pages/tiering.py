@@ -162,11 +162,16 @@ if section == "compliance":
         st.markdown(f"**{ui.t('tiering.comp.by_branch')}**")
         ut.download(ut.comp_summary_table(ui.cached(compliance.summary, start, end, scope, "branch", validity)),
                     f"suitability-branch-{choice}", "tg_dl_comp_branch")
-    st.markdown(f"**{ui.t('tiering.comp.list_header')}**")
-    only = st.toggle(ui.t("tiering.comp.only_exceeds"), key="tg_comp_only")
-    flagged = ui.cached(compliance.mismatches, start, end, scope, validity, only)
+    flagged = ui.cached(compliance.mismatches, start, end, scope, validity, False)  # breaches first, by amount
     if flagged.empty:
         st.info(ui.t("tiering.comp.none"), icon=":material/check_circle:")
-    else:
-        ut.download(ut.comp_table(flagged, show_names), f"suitability-{choice}", "tg_dl_comp")
+    else:  # a breach (R above C) and a to-do (assessment to redo) in lists of their own
+        for kind in compliance.KINDS:
+            st.markdown(f"**{ui.t(f'tiering.comp.{kind}_header')}**")
+            part = ut.kind_rows(flagged, kind)
+            if part.empty:
+                st.info(ui.t(f"tiering.comp.no_{kind}" if kind == "breach" else "tiering.comp.none"),
+                        icon=":material/check_circle:")
+            else:
+                ut.download(ut.comp_table(part, show_names), f"suitability-{kind}-{choice}", f"tg_dl_comp_{kind}")
     ut.definitions(("compliance",))

@@ -13,6 +13,10 @@ listed when at least one of these holds:
 The data keeps one assessment per customer (the latest), so "at the time of sale" is judged with
 that assessment and its date. Corporate clients are left out: the C1-C5 assessment is an
 individual investor's. ``issue`` is the most serious of the three (exceeds > missing > expired).
+
+Two kinds, never mixed in one figure: a **breach** (``exceeds``: a product riskier than the
+customer may buy -- a compliance breach) and a **to-do** (``missing`` or ``expired`` without a
+breach: the assessment has to be (re)done). Lists rank breaches first, then by amount.
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from lib.core.db import Database, Scope
 
 TYPES = ("wealth", "fund", "insurance")
 ISSUES = ("exceeds", "missing", "expired")
+KINDS = ("breach", "todo")  # exceeds / missing or expired without a breach
 
 
 def _cte(db: Database, start: date, end: date, scope: Scope, validity_days: int | None) -> tuple[str, dict]:
@@ -55,7 +60,8 @@ def _cte(db: Database, start: date, end: date, scope: Scope, validity_days: int 
           FROM checked
         ),
         issues AS (
-          SELECT *, CASE WHEN exceeds THEN 'exceeds' WHEN missing THEN 'missing' ELSE 'expired' END AS issue
+          SELECT *, CASE WHEN exceeds THEN 'exceeds' WHEN missing THEN 'missing' ELSE 'expired' END AS issue,
+                 CASE WHEN exceeds THEN 'breach' ELSE 'todo' END AS kind
           FROM flagged WHERE exceeds OR missing OR expired
         )"""
     return sql, params
@@ -65,16 +71,17 @@ def mismatches(db: Database, start: date, end: date, scope: Scope, validity_days
                only_exceeds: bool = False) -> pd.DataFrame:
     """Every flagged sale in [start, end]: sale_id, sale_date, customer_id, customer_name (unmasked),
     branch_id, branch_name, rm_id, rm_name, product_id, product_name, product_type, risk_level,
-    risk_tolerance, risk_assessed_on, amount, exceeds, missing, expired, issue. Newest first.
-    ``only_exceeds`` keeps the sales whose product risk is above the tolerance."""
+    risk_tolerance, risk_assessed_on, amount, exceeds, missing, expired, issue, kind. Breaches first,
+    then the largest amount first. ``only_exceeds`` keeps the breaches (product risk above the tolerance)."""
     cte, params = _cte(db, start, end, scope, validity_days)
     params["k_only"] = bool(only_exceeds)
     return db.query(f"""
         WITH {cte}
         SELECT sale_id, sale_date, customer_id, customer_name, branch_id, branch_name, rm_id, rm_name, product_id,
                product_name, product_type, risk_level, risk_tolerance, risk_assessed_on, amount,
-               exceeds, missing, expired, issue
-        FROM issues WHERE exceeds OR NOT $k_only ORDER BY sale_date DESC, sale_id""", params)
+               exceeds, missing, expired, issue, kind
+        FROM issues WHERE exceeds OR NOT $k_only
+        ORDER BY exceeds DESC, coalesce(amount, 0) DESC, sale_date DESC, sale_id""", params)
 
 
 def summary(db: Database, start: date, end: date, scope: Scope, level: str,
@@ -89,22 +96,36 @@ def summary(db: Database, start: date, end: date, scope: Scope, level: str,
                count(*) FILTER (WHERE exceeds OR missing OR expired) AS flagged,
                count(*) FILTER (WHERE exceeds) AS exceeds,
                count(*) FILTER (WHERE missing AND NOT exceeds) AS missing,
-               count(*) FILTER (WHERE expired AND NOT exceeds AND NOT missing) AS expired
+               count(*) FILTER (WHERE expired AND NOT exceeds AND NOT missing) AS expired,
+               coalesce(sum(amount) FILTER (WHERE exceeds), 0) AS breach_amount,
+               count(*) FILTER (WHERE (missing OR expired) AND NOT exceeds) AS todo,
+               coalesce(sum(amount) FILTER (WHERE (missing OR expired) AND NOT exceeds), 0) AS todo_amount
         FROM flagged GROUP BY ALL""", params)
-    for c in ("sales", "flagged", "exceeds", "missing", "expired"):
+    for c in ("sales", "flagged", "exceeds", "missing", "expired", "todo"):
         df[c] = df[c].astype("int64")
+    for c in ("breach_amount", "todo_amount"):
+        df[c] = df[c].astype(float)
     df["flagged_share"] = df["flagged"] / df["sales"].clip(lower=1)
     first = "rm_id" if level == "rm" else "branch_id"
-    return df.sort_values(["flagged", "exceeds", first], ascending=[False, False, True]).reset_index(drop=True)
+    # breaches first (by count, then amount), then the to-dos
+    return df.sort_values(["exceeds", "breach_amount", "todo", "todo_amount", first],
+                          ascending=[False, False, False, False, True]).reset_index(drop=True)
 
 
 def totals(db: Database, start: date, end: date, scope: Scope, validity_days: int | None = None) -> dict:
-    """Sales checked and flagged in total, by primary issue."""
+    """Sales checked and flagged in total, by primary issue, with the count and amount of each kind:
+    sales, amount, flagged, exceeds, missing, expired, breach / breach_amount (exceeds),
+    todo / todo_amount (missing or expired without a breach)."""
     cte, params = _cte(db, start, end, scope, validity_days)
     row = db.rows(f"""
         WITH {cte}
         SELECT count(*), count(*) FILTER (WHERE exceeds OR missing OR expired), count(*) FILTER (WHERE exceeds),
                count(*) FILTER (WHERE missing AND NOT exceeds),
-               count(*) FILTER (WHERE expired AND NOT exceeds AND NOT missing)
+               count(*) FILTER (WHERE expired AND NOT exceeds AND NOT missing),
+               coalesce(sum(amount), 0), coalesce(sum(amount) FILTER (WHERE exceeds), 0),
+               coalesce(sum(amount) FILTER (WHERE (missing OR expired) AND NOT exceeds), 0)
         FROM flagged""", params)[0]
-    return dict(zip(("sales", "flagged", "exceeds", "missing", "expired"), (int(x) for x in row)))
+    out = dict(zip(("sales", "flagged", "exceeds", "missing", "expired"), (int(x) for x in row[:5])))
+    out.update(amount=float(row[5]), breach=out["exceeds"], breach_amount=float(row[6]),
+               todo=out["missing"] + out["expired"], todo_amount=float(row[7]))
+    return out

@@ -527,31 +527,57 @@ def comp_period(quarter: str, choice: str, as_of: date | None) -> tuple[date, da
 
 
 def comp_kpis(tot: dict) -> None:
-    cols = st.columns(5)
-    for col, k in zip(cols, ("checked", "flagged", "exceeds", "missing", "expired")):
-        v = tot["sales" if k == "checked" else k]
+    """Sales checked; breaches (R above C) and to-dos (assessment missing or expired) apart, each
+    with its count and amount -- a to-do is never counted as a breach."""
+    lang = ui.lang()
+    cols = st.columns(3)
+    cards = (("checked", tot["sales"], tot.get("amount"), None),
+             ("breach", tot.get("breach", tot["exceeds"]), tot.get("breach_amount"),
+              t("tiering.comp.share_of_checked", share=i18n.fmt_pct(tot["exceeds"] / tot["sales"], lang)
+                if tot["sales"] else "—")),
+             ("todo", tot.get("todo", tot["missing"] + tot["expired"]), tot.get("todo_amount"),
+              t("tiering.comp.todo_split", missing=i18n.fmt_count(tot["missing"], lang),
+                expired=i18n.fmt_count(tot["expired"], lang))))
+    for col, (k, n, amount, note) in zip(cols, cards):
         with col.container(border=True):
-            st.metric(t(f"tiering.comp.kpi.{k}"), i18n.fmt_count(v, ui.lang()))
+            st.metric(t(f"tiering.comp.kpi.{k}"), i18n.fmt_count(n, lang),
+                      help=t(f"tiering.comp.kpi.{k}_help") if k != "checked" else None)
+            st.caption(" · ".join(x for x in (t("tiering.comp.amount", amount=i18n.fmt_money(amount, lang)), note) if x))
 
 
 def comp_summary_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Per RM or branch: breaches (count, amount) before to-dos (count, amount), ranked that way."""
     out = df.copy()
     out["flagged_share"] = out["flagged_share"] * 100
-    tables.dataframe(out, hide_index=True, width="stretch", height=320, column_config={
+    out, money = tables.money_columns(out, {"breach_amount": "tiering.col.breach_amount",
+                                            "todo_amount": "tiering.col.todo_amount"}, ui.lang())
+    first = [c for c in ("rm_name", "rm_id", "branch_name", "branch_id") if c in out]
+    order = [*first, "sales", "exceeds", "breach_amount", "todo", "todo_amount", "missing", "expired", "flagged_share"]
+    tables.dataframe(out, hide_index=True, width="stretch", height=320, column_order=order, column_config={
+        **money, "todo": t("tiering.col.todo"),
         "rm_id": t("tiering.col.rm_id"), "rm_name": t("tiering.col.rm"), "branch_name": t("tiering.col.branch"),
         "branch_id": t("tiering.col.branch_id"), "sales": t("tiering.col.sales"), "flagged": t("tiering.col.flagged"),
         "exceeds": t("tiering.col.exceeds"), "missing": t("tiering.col.missing"), "expired": t("tiering.col.expired"),
         "flagged_share": _pct("tiering.col.flagged_share")})
-    return df.rename(columns=_headers())
+    return df[[c for c in order if c in df]].rename(columns=_headers())
+
+
+def kind_rows(flagged: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """The flagged sales of one kind (breach / todo), in their ranked order."""
+    return flagged[flagged["kind"] == kind].reset_index(drop=True)
 
 
 def comp_table(df: pd.DataFrame, show_names: bool) -> pd.DataFrame:
+    """Flagged sales as ranked (breaches first, then by amount); each amount in its own readable unit
+    (one unit for the whole column turned small sales into "0.00 M")."""
     out = masked(df, show_names)
     out["issue"] = out["issue"].map(lambda v: t(f"tiering.comp.issue.{v}"))
     out["product_type"] = out["product_type"].map(ptype_label)
     out = out[["sale_date", "sale_id", "customer_id", "customer_name", "product_name", "product_type", "risk_level",
                "risk_tolerance", "risk_assessed_on", "issue", "amount", "rm_name", "rm_id", "branch_name"]]
-    disp, cfg = _money_cols(out, {"amount": "tiering.col.amount"})
+    disp = out.copy()
+    disp["amount"] = [i18n.fmt_money(v, ui.lang(), 2) for v in disp["amount"]]
+    cfg = {"amount": st.column_config.TextColumn(t("tiering.col.amount_each"))}
     tables.dataframe(disp, hide_index=True, width="stretch", column_config={
         **cfg, "sale_date": st.column_config.DateColumn(t("tiering.col.sale_date")), "sale_id": t("tiering.col.sale_id"),
         "customer_id": t("tiering.col.customer_id"), "customer_name": t("tiering.col.customer_name"),

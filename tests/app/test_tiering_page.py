@@ -106,10 +106,21 @@ def test_compliance_tab(app_env):
     at = run_page(tab="tiering.tab.compliance")
     assert not at.exception, [e.message for e in at.exception]
     labels = [m.label for m in at.metric]
-    assert "Risk above tolerance" in labels
-    flagged = int([m.value for m in at.metric if m.label == "Flagged"][0].replace(",", ""))
-    listed = [f for f in _frames(at) if "issue" in f.columns][0]
-    assert len(listed) == flagged
+    assert "Mismatch R > C (breach)" in labels and "Assessment missing or expired (to-do)" in labels
+
+    def n(label):
+        return int([m.value for m in at.metric if m.label == label][0].replace(",", ""))
+    listed = [f for f in _frames(at) if "issue" in f.columns]
+    # a breach list and a to-do list, each as long as its card says, never mixed
+    breaches, todos = (listed + [None, None])[:2] if n("Mismatch R > C (breach)") else (None, listed[0])
+    if breaches is not None:
+        assert len(breaches) == n("Mismatch R > C (breach)")
+        assert set(breaches["issue"]) == {"Risk above tolerance"}
+    assert len(todos) == n("Assessment missing or expired (to-do)")
+    assert "Risk above tolerance" not in set(todos["issue"])
+    # each card says the amount in a readable unit, never "0.00 M"
+    amounts = [c.value for c in at.caption if c.value.startswith("amount ")]
+    assert len(amounts) == 3 and not any("0.00" in a for a in amounts), amounts
     _no_missing_keys(at)
 
 

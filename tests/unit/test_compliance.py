@@ -51,14 +51,16 @@ def test_exact_mismatches(bank):
                                                "S07": "missing", "S08": "missing"}
     s06 = df.set_index("sale_id").loc["S06"]
     assert bool(s06.exceeds) and bool(s06.expired) and not bool(s06.missing)
-    assert list(df.sale_date) == sorted(df.sale_date, reverse=True)
+    assert list(df.kind) == ["breach", "breach", "todo", "todo", "todo"]  # breaches first
+    assert dict(zip(df.sale_id, df.kind))["S06"] == "breach"  # a breach with an expired assessment is a breach
     only = compliance.mismatches(bank, *Q3, Scope(), 365, only_exceeds=True)
     assert set(only.sale_id) == {"S01", "S06"}
 
 
 def test_totals_and_counts(bank):
-    assert compliance.totals(bank, *Q3, Scope(), 365) == {"sales": 6, "flagged": 5, "exceeds": 2, "missing": 2,
-                                                          "expired": 1}
+    assert compliance.totals(bank, *Q3, Scope(), 365) == {
+        "sales": 6, "flagged": 5, "exceeds": 2, "missing": 2, "expired": 1, "amount": 6000.0,
+        "breach": 2, "breach_amount": 2000.0, "todo": 3, "todo_amount": 3000.0}
     rm = compliance.summary(bank, *Q3, Scope(), "rm", 365).set_index("rm_id")
     assert rm.loc["RM1", ["sales", "flagged", "exceeds", "missing", "expired"]].tolist() == [3, 2, 1, 0, 1]
     assert rm.loc["RM2", ["sales", "flagged", "exceeds", "missing", "expired"]].tolist() == [3, 3, 1, 2, 0]
@@ -75,3 +77,25 @@ def test_validity_and_scope(bank):
     assert set(south.sale_id) == {"S07", "S08"}
     earlier = compliance.mismatches(bank, date(2026, 6, 1), date(2026, 6, 30), Scope(), 365)
     assert earlier.empty                                          # S04: R2 within C3, assessment valid
+
+
+def test_breaches_and_to_dos_ranked_by_amount(bank):
+    amounts = {"S01": 5_000.0, "S05": 2_500_000.0, "S06": 80_000.0, "S07": 3_000.0, "S08": 40_000.0}
+    with bank.transaction() as cur:
+        for sid, amount in amounts.items():
+            cur.execute("UPDATE sales SET amount = ? WHERE sale_id = ?", [amount, sid])
+    try:
+        df = compliance.mismatches(bank, *Q3, Scope(), validity_days=365)
+        # a breach of 5K outranks a to-do of 2.5M; within a kind, the largest amount first
+        assert list(df.sale_id) == ["S06", "S01", "S05", "S08", "S07"]
+        tot = compliance.totals(bank, *Q3, Scope(), 365)
+        assert (tot["breach"], tot["breach_amount"]) == (2, 85_000.0)
+        assert (tot["todo"], tot["todo_amount"]) == (3, 2_543_000.0)
+        rm = compliance.summary(bank, *Q3, Scope(), "rm", 365)
+        assert list(rm.rm_id) == ["RM2", "RM1"]  # one breach each: RM2's is the larger
+        r = rm.set_index("rm_id")
+        assert r.loc["RM1", ["exceeds", "breach_amount", "todo", "todo_amount"]].tolist() == [1, 5_000.0, 1, 2_500_000.0]
+        assert r.loc["RM2", ["exceeds", "breach_amount", "todo", "todo_amount"]].tolist() == [1, 80_000.0, 2, 43_000.0]
+    finally:
+        with bank.transaction() as cur:
+            cur.execute("UPDATE sales SET amount = 1000")

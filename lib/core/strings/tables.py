@@ -23,5 +23,30 @@ STRINGS = {
     "tables.yes": {"en": "yes", "zh": "是"},
     "tables.no": {"en": "no", "zh": "否"},
     "metrics.col.key": {"en": "Key", "zh": "指标代码"},
+    # suitability check: a breach (R above C) and a to-do (assessment missing or expired) apart
+    "tiering.comp.kpi.breach": {"en": "Mismatch R > C (breach)", "zh": "风险不匹配 R > C（违规）"},
+    "tiering.comp.kpi.breach_help": {
+        "en": "Sales of a product whose risk level is above the customer's assessed tolerance: a compliance breach.",
+        "zh": "产品风险等级高于客户风险承受能力的销售：属于合规违规。"},
+    "tiering.comp.kpi.todo": {"en": "Assessment missing or expired (to-do)", "zh": "测评缺失或过期（待办）"},
+    "tiering.comp.kpi.todo_help": {
+        "en": "Sales within the customer's tolerance but without a valid risk assessment on file: the assessment "
+              "has to be (re)done; not a breach.",
+        "zh": "未超出客户风险承受能力、但销售时无有效风险测评的销售：需要（重新）测评，不属于违规。"},
+    "tiering.comp.amount": {"en": "amount {amount}", "zh": "金额 {amount}"},
+    "tiering.comp.share_of_checked": {"en": "{share} of sales checked", "zh": "占已检查销售 {share}"},
+    "tiering.comp.todo_split": {"en": "{missing} missing, {expired} expired", "zh": "缺失 {missing}，过期 {expired}"},
+    "tiering.comp.breach_header": {"en": "Breaches: risk above tolerance, largest first",
+                                   "zh": "违规：产品风险超出承受能力（按金额从大到小）"},
+    "tiering.comp.todo_header": {"en": "To-do: assessments to redo, largest first",
+                                 "zh": "待办：需重新测评（按金额从大到小）"},
+    "tiering.comp.no_breach": {"en": "No sale above the customer's risk tolerance in this period.",
+                               "zh": "该期间没有超出客户风险承受能力的销售。"},
+    "tiering.comp.kind.breach": {"en": "breach", "zh": "违规"},
+    "tiering.comp.kind.todo": {"en": "to-do", "zh": "待办"},
+    "tiering.col.breach_amount": {"en": "Breach amount ({unit})", "zh": "违规金额（{unit}）"},
+    "tiering.col.todo": {"en": "To-dos", "zh": "待办笔数"},
+    "tiering.col.todo_amount": {"en": "To-do amount ({unit})", "zh": "待办金额（{unit}）"},
+    "tiering.col.amount_each": {"en": "Amount", "zh": "金额"},
     **{f"audit.detail.{k}": {"en": en, "zh": zh} for k, (en, zh) in _DETAIL.items()},
 }
