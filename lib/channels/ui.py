@@ -47,7 +47,7 @@ def reasons_text(codes) -> str:
 
 
 def money_unit_label(values: pd.Series) -> tuple[float, str]:
-    return charts.money_unit(values.abs().max() if len(values) else 0, ui.lang())
+    return tables.money_unit(values, ui.lang())
 
 
 # ---------------------------------------------------------------- page plumbing
@@ -78,14 +78,9 @@ def download(df: pd.DataFrame, name: str, key: str) -> None:
 
 
 def _scaled(df: pd.DataFrame, money: dict[str, str]) -> tuple[pd.DataFrame, dict]:
-    """Scale money columns into readable units; returns the frame and column_config entries
-    (header keys of `money` get the unit)."""
-    out, cfg = df.copy(), {}
-    for col, key in money.items():
-        div, unit = money_unit_label(out[col].dropna())
-        out[col] = out[col] / div
-        cfg[col] = st.column_config.NumberColumn(t(key, unit=unit), format="%.2f")
-    return out, cfg
+    """Scale money columns into readable units (lib.ui.tables.money_columns); returns the frame and
+    column_config entries (header keys of `money` get the unit)."""
+    return tables.money_columns(df, money, ui.lang())
 
 
 def _pct_col(key: str) -> st.column_config.NumberColumn:
@@ -198,7 +193,7 @@ def filter_board(display: pd.DataFrame, channel_labels: list[str], flagged_only:
 
 def board_headers() -> dict[str, str]:
     """Plain column titles for the CSV (money in CNY)."""
-    cny = "CNY" if ui.lang() == "en" else "元"
+    cny = tables.cny(ui.lang())
     return {"status": t("channels.col.flag"), "campaign_name": t("channels.col.campaign"),
             "kind": t("channels.col.kind"), "channel": t("channels.col.channel"), "start_date": t("channels.col.start"),
             "end_date": t("channels.col.end"), "leads": t("channels.col.leads"),

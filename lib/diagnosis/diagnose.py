@@ -22,7 +22,7 @@ from lib.metrics import registry as metrics
 from lib.metrics import plan
 from lib.core import schema
 from lib.core.db import WHOLE_BANK, Database, Scope
-from lib.core.periods import Quarter
+from lib.core.periods import WEEKS, Quarter  # one week count for every page (lib/core/periods.py)
 
 RETAIL_KPIS = ("aum", "aum_growth", "net_new_money", "market_movement", "new_customers", "acquisition_cost",
                "retention_rate", "churn_rate", "products_per_customer", "wealth_penetration", "card_conversion",
@@ -391,7 +391,6 @@ def drill_options(db: Database, scope: Scope) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- trend
-WEEKS = 13  # the plan's 12-week push plus preparation; a quarter's last day or two join week 13
 
 
 def _steps(q: Quarter, grain: str) -> list[date]:

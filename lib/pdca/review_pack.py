@@ -15,6 +15,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from lib.core import i18n
+from lib.core import labels
 from lib.pdca import ledger
 from lib.team import playbook
 from lib.metrics import registry as metrics
@@ -119,7 +120,20 @@ def svg_burnup(b: dict, lang: str, width: int = 680, height: int = 250) -> str:
     return "".join(out)
 
 
+def _cell(v) -> str:
+    """A table cell as the pack prints it: blanks as "—" (never "None", "nan" or "NaT"), whole numbers
+    without decimals, other numbers with two; formatted text as it is."""
+    if labels.is_blank(v):
+        return labels.BLANK
+    if isinstance(v, float):
+        return f"{v:,.0f}" if v.is_integer() else f"{v:,.2f}"
+    if isinstance(v, (date, pd.Timestamp)):
+        return v.strftime("%Y-%m-%d")
+    return str(v)
+
+
 def _table(headers: list[str], rows: list[list], num_cols: set[int] = frozenset(), row_classes=None) -> str:
+    rows = [[_cell(v) for v in r] for r in rows]
     out = ["<table><thead><tr>", *[f"<th>{_e(h)}</th>" for h in headers], "</tr></thead><tbody>"]
     for i, r in enumerate(rows):
         cls = f' class="{row_classes[i]}"' if row_classes and row_classes[i] else ""

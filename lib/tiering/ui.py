@@ -64,12 +64,7 @@ def feature_label(name: str) -> str:
 
 
 def _money_cols(df: pd.DataFrame, cols: dict[str, str]) -> tuple[pd.DataFrame, dict]:
-    out, cfg = df.copy(), {}
-    for col, key in cols.items():
-        div, unit = charts.money_unit(out[col].abs().max() if len(out) else 0, ui.lang())
-        out[col] = out[col] / div
-        cfg[col] = st.column_config.NumberColumn(t(key, unit=unit), format="%.2f")
-    return out, cfg
+    return tables.money_columns(df, cols, ui.lang())
 
 
 def _pct(key: str) -> st.column_config.NumberColumn:
@@ -290,11 +285,11 @@ def _headers() -> dict[str, str]:
     out.update({"branch_name": t("tiering.col.branch"), "rm_name": t("tiering.col.rm"),
                 "churn_probability": t("tiering.col.probability"), "product_name": t("tiering.col.product"),
                 "risk_assessed_on": t("tiering.col.assessed_on"),
-                "from_aum": t("tiering.col.from_aum", unit="CNY" if ui.lang() == "en" else "元"),
-                "to_aum": t("tiering.col.to_aum", unit="CNY" if ui.lang() == "en" else "元"),
-                "aum": t("tiering.col.aum", unit="CNY" if ui.lang() == "en" else "元"),
-                "aum_at_risk": t("tiering.col.aum_at_risk", unit="CNY" if ui.lang() == "en" else "元"),
-                "amount": t("tiering.col.amount", unit="CNY" if ui.lang() == "en" else "元")})
+                "from_aum": t("tiering.col.from_aum", unit=tables.cny(ui.lang())),
+                "to_aum": t("tiering.col.to_aum", unit=tables.cny(ui.lang())),
+                "aum": t("tiering.col.aum", unit=tables.cny(ui.lang())),
+                "aum_at_risk": t("tiering.col.aum_at_risk", unit=tables.cny(ui.lang())),
+                "amount": t("tiering.col.amount", unit=tables.cny(ui.lang()))})
     return out
 
 
