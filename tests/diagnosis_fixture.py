@@ -78,12 +78,12 @@ SALES = [
     ("S12", "C8", "PW", "2026-04-20", 200.0, "matured", "2026-07-20"),
 ]
 # lead_id, customer, contact_date, product, converted
-LEADS = [
-    ("L1", "C1", "2026-07-05", "PW", True),
-    ("L2", "C7", "2026-07-06", "PC", False),
-    ("L3", None, "2026-08-01", "PC", True),
-    ("L4", "C2", "2026-08-02", "PF", False),
-    ("L5", "C1", "2026-05-01", "PW", True),
+LEADS = [  # lead_id, customer, contact date, product, converted, stage
+    ("L1", "C1", "2026-07-05", "PW", True, "converted"),
+    ("L2", "C7", "2026-07-06", "PC", False, "refused"),
+    ("L3", None, "2026-08-01", "PC", True, "converted"),
+    ("L4", "C2", "2026-08-02", "PF", False, "lost"),
+    ("L5", "C1", "2026-05-01", "PW", True, None),
 ]
 # activity_id, rm, date, type, customer
 ACTIVITIES = [
@@ -123,6 +123,7 @@ HAND = {
     "products_per_customer": 9 / 7,
     "wealth_penetration": 1 / 7,
     "conversion_rate": 2 / 4,
+    "refusal_rate": 1 / 4,  # L2 refused of the four leads contacted in Q3 (L4 lost is not a refusal)
     "card_conversion": 1 / 2,
     "wealth_conversion": 1 / 2,
     "fee_income": 23_550,
@@ -158,7 +159,7 @@ def frames() -> dict[str, pd.DataFrame]:
                            ["as_of"]),
         "sales": _frame(SALES, ["sale_id", "customer_id", "product_id", "sale_date", "fee_income", "status",
                                 "close_date"], ["sale_date", "close_date"]),
-        "leads": _frame(LEADS, ["lead_id", "customer_id", "contact_date", "product_id", "converted"],
+        "leads": _frame(LEADS, ["lead_id", "customer_id", "contact_date", "product_id", "converted", "stage"],
                         ["contact_date"]),
         "activities": _frame(ACTIVITIES, ["activity_id", "rm_id", "activity_date", "activity_type", "customer_id"],
                              ["activity_date"]),

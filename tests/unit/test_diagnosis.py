@@ -77,6 +77,11 @@ def oracle(F, key: str, scope: Scope, qs=Q3.start, qe=AS_OF, s_snap=START_SNAP, 
         lz = lz[lz.customer_id.isin(ids) | (lz.customer_id.isna() & scope.takes_unknown_customers)]
         return lz.converted.sum() / len(lz) if len(lz) else None
 
+    def refused():
+        lz = F["leads"][(F["leads"].contact_date >= qs) & (F["leads"].contact_date <= qe)]
+        lz = lz[lz.customer_id.isin(ids) | (lz.customer_id.isna() & scope.takes_unknown_customers)]
+        return ((lz.stage == "refused") & ~lz.converted).sum() / len(lz) if len(lz) else None
+
     def penetration(types, pool):
         holders = set(held[held.product_type.isin(types)].customer_id)
         return pool.customer_id.isin(holders).sum() / len(pool) if len(pool) else None
@@ -115,6 +120,7 @@ def oracle(F, key: str, scope: Scope, qs=Q3.start, qe=AS_OF, s_snap=START_SNAP, 
                                              for i in open_.customer_id) / len(open_) if len(open_) else None,
         "wealth_penetration": lambda: penetration({"wealth", "fund", "insurance"}, open_),
         "conversion_rate": lambda: leads(),
+        "refusal_rate": lambda: refused(),
         "card_conversion": lambda: leads({"credit_card"}),
         "wealth_conversion": lambda: leads({"wealth", "fund", "insurance"}),
         "fee_income": lambda: in_q_sales[in_q_sales.status != "cancelled"].fee_income.sum(),
