@@ -215,7 +215,7 @@ def playbook_html(db: Database, quarter: str, scope: Scope, lang: str) -> str:
         return out[0] + f'<div class="meta">{_e(t("team.pb.none"))}</div>'
     rows = [[t(f"team.pb.kind.{r.kind}"), r.title, r.rm_name or "—", r.team or "—", r.what or "—", r.result or "—"]
             for r in pb.itertuples()]
-    out.append(_table([t("team.pb.pick"), t("team.pb.field.title"), t("team.pb.field.rm_id"),
+    out.append(_table([t("team.pb.col.kind"), t("team.pb.field.title"), t("team.pb.field.rm_id"),
                        t("team.pb.field.segment"), t("team.pb.what"), t("team.pb.result_label")], rows))
     return "".join(out)
 

@@ -457,10 +457,13 @@ def playbook_list(entries: pd.DataFrame) -> None:
         return
     for r in entries.itertuples():
         icon = ":material/star:" if r.kind == "star" else ":material/lightbulb:"
-        who = " · ".join(ui.safe(v) for v in (r.rm_name, r.team) if isinstance(v, str) and v.strip())
+        shown = (r.rm_name,) if r.kind == "star" else (r.rm_name, r.team)  # a star's title names the team
+        who = " · ".join(ui.safe(v) for v in shown if isinstance(v, str) and v.strip())
         with st.container(border=True):
-            st.markdown(f"{icon} **{ui.safe(r.title)}** · {t(f'team.pb.kind.{r.kind}')}" + (f"  \n{who}" if who else ""))
-            st.markdown(f"{t('team.pb.what')}: {ui.safe(r.what)}  \n{t('team.pb.result_label')}: {ui.safe(r.result)}")
+            kind = "" if r.kind == "star" else f" · {t(f'team.pb.kind.{r.kind}')}"  # a star's title says it
+            st.markdown(f"{icon} **{ui.safe(r.title)}**{kind}" + (f"  \n{who}" if who else ""))
+            what = t("team.pb.why_line" if r.kind == "star" else "team.pb.what_line", text=ui.safe(r.what))
+            st.markdown(f"{what}  \n{t('team.pb.result_line', text=ui.safe(r.result))}")
 
 
 def _save_case(quarter: str, case_id: str | None) -> None:
@@ -545,8 +548,9 @@ def journal_overview(p: pd.DataFrame) -> None:
     lines = []
     for r in p.itertuples():
         missing = (" · " + t("team.journal.missing", months=", ".join(r.journal_missing))) if r.journal_missing else ""
-        lines.append(f"{icons[r.journal_status]} {ui.safe(r.mentor_name)} → {ui.safe(r.mentee_name)}: "
-                     f"{journal_text(r)}{missing}")
+        lines.append(f"{icons[r.journal_status]} " + t("team.journal.pair_line", mentor=ui.safe(r.mentor_name),
+                                                                mentee=ui.safe(r.mentee_name),
+                                                                status=journal_text(r) + missing))
     with st.container(border=True, height=min(60 + 36 * len(lines), 420)):
         st.markdown("  \n".join(lines))
 
@@ -617,15 +621,17 @@ def training_programme_list(plan: pd.DataFrame) -> pd.DataFrame:
     sep = t("team.list_sep")
     for r in plan.itertuples():
         with st.container(border=True):
-            st.markdown(f":material/school: **{r.priority}. {ui.safe(r.label)}** → **{ui.safe(r.programme_label)}** "
-                        f"({ui.safe(r.audience)}) — {ui.safe(r.course)}")
+            st.markdown(":material/school: " + t("team.train.item", n=r.priority, dim=ui.safe(r.label),
+                                                  prog=ui.safe(r.programme_label), audience=ui.safe(r.audience),
+                                                  course=ui.safe(r.course)))
             names = list(r.participants)
             more = t("team.cap.more", n=len(names) - NAMES_SHOWN) if len(names) > NAMES_SHOWN else ""
             st.caption(t("team.cap.who", n=len(names), names=ui.safe_all(names[:NAMES_SHOWN], sep) + more,
                          mean=f"{r.mean:.1f}"))
             left = list(r.not_enrolled)
+            more_left = t("team.cap.more", n=len(left) - NAMES_SHOWN) if len(left) > NAMES_SHOWN else ""
             st.caption(t("team.train.progress", done=int(r.done), enrolled=int(r.enrolled), n=len(names),
-                         left=ui.safe_all(left[:NAMES_SHOWN], sep) if left else "—"))
+                         left=ui.safe_all(left[:NAMES_SHOWN], sep) + more_left if left else "—"))
     return pd.DataFrame({t("team.cap.col.priority"): plan["priority"], t("team.cap.col.dimension"): plan["label"],
                          t("team.train.col.programme"): plan["programme_label"],
                          t("team.cap.col.course"): plan["course"], t("team.cap.col.n"): plan["n_participants"],
