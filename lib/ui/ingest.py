@@ -25,6 +25,7 @@ import streamlit as st
 
 from lib.core import schema
 from lib.ui import shell as ui
+from lib.ui import tables
 from lib.ingest import detect, inbox, jobs, load, mapping
 from lib.ingest.errors import IngestError
 
@@ -139,7 +140,7 @@ def _report(rep: load.Report) -> None:
     if rep.issues:
         df = pd.DataFrame([{"row": i.row, "column": i.column, "value": i.value, "reason": i.reason,
                             "severity": ui.t(f"ingest.severity.{i.severity}")} for i in rep.issues])
-        st.dataframe(df, hide_index=True, width="stretch", column_config={
+        tables.dataframe(df, categories=False, hide_index=True, width="stretch", column_config={  # values as in the file
             "row": ui.t("ingest.ui.col_row"), "column": ui.t("ingest.ui.col_column"), "value": ui.t("ingest.ui.col_value"),
             "reason": ui.t("ingest.ui.col_reason"), "severity": ui.t("ingest.ui.col_severity")})
     if rep.rejects_path and os.path.exists(rep.rejects_path):
@@ -281,7 +282,7 @@ def _steps(uf, src: detect.Source, key: str) -> None:
     _optional_constant(tb, plan, f"{key}_{table}", opts)
     plan = jobs.plan_for(ui.db(), src, opts)
     with st.expander(ui.t("ingest.ui.preview"), icon=":material/preview:"):
-        st.dataframe(pd.DataFrame(mapping.preview(src, plan)), hide_index=True, width="stretch")
+        tables.dataframe(pd.DataFrame(mapping.preview(src, plan)), categories=False, hide_index=True, width="stretch")
     if not filled:
         st.info(ui.t("ingest.ui.fill_needed"), icon=":material/edit:")
         return
@@ -344,7 +345,7 @@ def history_section() -> None:
     if h.empty:
         st.info(ui.t("ingest.ui.no_history"), icon=":material/history:")
         return
-    st.dataframe(h, hide_index=True, width="stretch", column_config={
+    tables.dataframe(h, hide_index=True, width="stretch", column_config={
         c: ui.t(f"ingest.ui.h_{c}") for c in h.columns})
     loaded = h.loc[h["status"] == "loaded", "import_id"].tolist()
     if not loaded or not ui.can("undo"):

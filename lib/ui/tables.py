@@ -136,15 +136,16 @@ def display(df: pd.DataFrame, lang: str, column_config: dict | None = None,
     return out, cfg
 
 
-def dataframe(data, lang: str | None = None, **kwargs):
-    """``st.dataframe`` through the formatting layer (a Styler keeps its styles; its data is cleaned)."""
+def dataframe(data, lang: str | None = None, categories: bool = True, **kwargs):
+    """``st.dataframe`` through the formatting layer (a Styler keeps its styles; its data is cleaned).
+    ``categories=False`` leaves text as it is apart from blanks (a preview of an uploaded file)."""
     lang = lang or shell.lang()
     cfg = kwargs.pop("column_config", None)
     if isinstance(data, Styler):
-        clean, cfg = display(data.data, lang, cfg)
+        clean, cfg = display(data.data, lang, cfg, categories)
         data.data = clean
         return st.dataframe(data, column_config=cfg, **kwargs)
-    clean, cfg = display(pd.DataFrame(data) if not isinstance(data, pd.DataFrame) else data, lang, cfg)
+    clean, cfg = display(pd.DataFrame(data) if not isinstance(data, pd.DataFrame) else data, lang, cfg, categories)
     return st.dataframe(clean, column_config=cfg, **kwargs)
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lib.core import i18n
 from lib.ui import tables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,3 +138,21 @@ def test_one_name_per_tier():
         for tier in ("private", "wealth", "potential", "mass"):
             names = {i18n.t(f"{p}.{tier}", lang) for p in ("tiering.tier", "pdca.tier", "channels.tier")}
             assert len(names) == 1, (lang, tier, names)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_calculator_shows_amounts_in_words_and_no_bundle_below_today(app_env, lang):
+    at = _open("pages/channels.py", lang, "channels", "products")
+    assert not at.exception, [e.message for e in at.exception]
+    money_inputs = [n for n in at.number_input if n.key and n.key.startswith("ch_in_") and "employees" not in n.key]
+    assert money_inputs
+    captions = [c.value for c in at.caption]
+    for n in money_inputs:  # each typed amount is read back in the compact unit (never only 597748481)
+        assert i18n.fmt_money(n.value, lang) in captions, (n.key, n.value)
+    calc = [d.value for d in at.dataframe if "vs_today" in d.value.columns][0]
+    assert not any(str(v).startswith("-") for v in calc["vs_today"])  # no bundle shows less than today
+    # rounding never makes a bundle that adds revenue read the same as today (a zero upside reads the same)
+    today = calc["annual_revenue"].iloc[0]
+    zero = {"+" + i18n.fmt_money(0, lang)}
+    for rev, up in zip(calc["annual_revenue"].iloc[1:], calc["vs_today"].iloc[1:]):
+        assert (rev == today) == (up in zero), (rev, up)
