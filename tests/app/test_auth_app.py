@@ -233,7 +233,10 @@ def test_admin_manages_users_and_downloads_the_audit_log(app_db):
     row = audit.entries(app_db, action="user_saved").iloc[0]
     assert row["username"] == "admin@bank.example" and json.loads(row["detail"])["branches"] == ["B002"]
     log = open_section(at, "audit").dataframe[0].value
-    assert "user_saved" in set(log["action"])
+    # the log reads in words: the action's name, the details as "label: value" (no JSON, no codes)
+    assert i18n.t("audit.action.user_saved", "en") in set(log["action"]) and "user_saved" not in set(log["action"])
+    saved = log[log["action"] == i18n.t("audit.action.user_saved", "en")]["detail"].iloc[0]
+    assert "branches: B002" in saved and "{" not in saved and '"' not in saved
     assert at.download_button(key="adm_audit_dl_csv") and at.download_button(key="adm_audit_dl_xlsx")
 
 

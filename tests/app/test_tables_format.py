@@ -156,3 +156,20 @@ def test_calculator_shows_amounts_in_words_and_no_bundle_below_today(app_env, la
     zero = {"+" + i18n.fmt_money(0, lang)}
     for rev, up in zip(calc["annual_revenue"].iloc[1:], calc["vs_today"].iloc[1:]):
         assert (rev == today) == (up in zero), (rev, up)
+
+
+def test_audit_log_in_words():
+    log = pd.DataFrame({"audit_id": [1, 2], "happened_at": pd.to_datetime(["2026-11-20 10:00", "2026-11-20 11:00"]),
+                        "username": ["alice", None], "role": ["admin", None],
+                        "action": ["user_saved", "export"],
+                        "detail": ['{"user": "bo", "role": "viewer", "branches": ["B002"], "disabled": false}',
+                                   '{"file": "x.csv", "rows": 12, "personal_masked": true, "quarter": null}']})
+    en = tables.audit_frame(log, "en")
+    assert list(en["action"]) == ["user saved", i18n.t("audit.action.export", "en")]
+    assert en["detail"][0] == "user: bo · role: viewer · branches: B002 · disabled: no"
+    assert en["detail"][1] == "file: x.csv · rows: 12 · personal data masked: yes · quarter: —"
+    zh = tables.audit_frame(log, "zh")
+    assert zh["action"][0] == "保存用户" and zh["role"][0] == "管理员"
+    assert zh["detail"][0] == "用户: bo · 角色: 查看者 · 网点: B002 · 停用: 否"
+    shown, _ = tables.display(zh, "zh")
+    assert not bad_cells(shown)
