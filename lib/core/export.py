@@ -32,9 +32,10 @@ def readable(df: pd.DataFrame, lang: str) -> pd.DataFrame:
         if isinstance(col, pd.DataFrame):
             continue
         if col.dtype == object or pd.api.types.is_string_dtype(col):
+            words = not labels.is_identifier(c)
             out[c] = col.astype(object).map(
-                lambda v: None if labels.is_blank(v) else
-                labels.category(v, lang) if isinstance(v, str) and labels.KEY.match(v) else v)
+                lambda v, words=words: None if labels.is_blank(v) else
+                labels.category(v, lang) if words and isinstance(v, str) and labels.KEY.match(v) else v)
     out.columns = [labels.header(c, lang) for c in out.columns]
     return out
 

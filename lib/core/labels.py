@@ -24,6 +24,16 @@ HEADER_PREFIXES = ("channels", "tiering", "team", "pdca", "diagnosis", "related"
                    "admin")
 
 
+IDENTIFIER_COLUMNS = ("key", "table", "column", "username", "file_name")
+
+
+def is_identifier(column) -> bool:
+    """Columns of names and ids as stored (data-contract tables and columns, metric keys, ids, user
+    names): shown as they are, never "translated"."""
+    c = str(column)
+    return c in IDENTIFIER_COLUMNS or c.endswith("_id")
+
+
 def cny(lang: str) -> str:
     """The money unit word of a full-precision amount: CNY / 元."""
     return "元" if lang == "zh" else "CNY"

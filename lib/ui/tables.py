@@ -92,6 +92,9 @@ def _config_label(cfg, col) -> str:
     return str(col)
 
 
+_identifier = labels.is_identifier
+
+
 def display(df: pd.DataFrame, lang: str, column_config: dict | None = None,
             categories: bool = True) -> tuple[pd.DataFrame, dict]:
     """The frame as a table shows it, and its column config: blanks as "—", category keys in words,
@@ -122,14 +125,16 @@ def display(df: pd.DataFrame, lang: str, column_config: dict | None = None,
                             for v in s]
             continue
         if s.dtype == object or pd.api.types.is_string_dtype(s):
-            def one(v):
+            words = categories and not _identifier(col)
+
+            def one(v, words=words):
                 if isinstance(v, (list, tuple, np.ndarray)):
                     return v
                 if is_blank(v):
                     return BLANK
                 if isinstance(v, float):
                     return round(v, 4)
-                if categories and isinstance(v, str) and _KEY.match(v):
+                if words and isinstance(v, str) and _KEY.match(v):
                     return category(v, lang)
                 return v
             out[col] = s.astype(object).map(one)
