@@ -70,7 +70,7 @@ def review_pack_buttons(quarter: str, scope, keys: tuple[str, ...], user: str, n
     def html() -> str:
         return review_pack.build_html(db, quarter, scope, keys, lang, label, user, now, week, bus, wk)
 
-    p1, p2, _ = st.columns([1, 1, 3])
+    p1 = p2 = st.container(horizontal=True, gap="small")  # buttons as wide as their labels
     p1.download_button(t("pdca.rv.pack_html"), lambda: html().encode("utf-8"),
                        file_name=f"review-{quarter}-w{week}.html", mime="text/html", key="pdca_pack_html",
                        icon=":material/download:")
@@ -609,7 +609,7 @@ def agenda_bar() -> None:
     labels = [t(f"pdca.agenda.{s}") for s in names]
     st.markdown(t("pdca.agenda.label") + " " + " → ".join(
         f"**:blue-background[{lbl}]**" if s == at else lbl for s, lbl in zip(names, labels)))
-    c1, c2, _ = st.columns([2, 2, 3])
+    c1 = c2 = st.container(horizontal=True, gap="small")  # buttons as wide as their labels
     if at is None:
         if clicked(t("pdca.agenda.start", page=labels[0]), "pdca_agenda_next", c1, type="primary",
                    icon=":material/play_arrow:"):
