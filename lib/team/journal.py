@@ -14,7 +14,7 @@ No Streamlit here. Rules:
   an entry ÷ their pairs' months due. A bank whose journal table is empty has the dimension missing
   for everyone (the data cannot give it), so it changes no score until journals are kept.
 - Writes (``add_entry``): editors and admins (lib.core.auth action ``ledger``) or the mentor
-  themselves — a signed-in user whose login name is the mentor's RM id. Needs are required, the
+  themselves — a signed-in user whose login name (or e-mail name before the @) is the mentor's RM id. Needs are required, the
   month is ``YYYY-MM``, both RMs and the customer (when given) must exist, and the mentee must be
   the mentor's. A refused write is audited (``access_denied``); a saved one writes a ``team_edit``
   audit row in the same transaction (lib.core.writes).
@@ -175,13 +175,15 @@ def mentor_completion(db: Database, quarter: Quarter, as_of: date, staff: pd.Dat
 
 # ---------------------------------------------------------------- the write path
 def may_write(viewer, mentor_rm_id: str) -> bool:
-    """Editors and admins, or the mentor (a user whose login name is the mentor's RM id)."""
+    """Editors and admins, or the mentor (a user whose login name, or e-mail name before the @, is the
+    mentor's RM id)."""
     if viewer is None:
         return False
     if viewer.can("ledger"):
         return True
-    login = (viewer.username or "").strip().lower()
-    return bool(login) and login == str(mentor_rm_id).strip().lower()
+    rm = str(mentor_rm_id).strip().lower()
+    names = {(viewer.username or "").strip().lower(), (viewer.email or "").split("@")[0].strip().lower()}
+    return bool(rm) and rm in names
 
 
 def _text(v) -> str | None:

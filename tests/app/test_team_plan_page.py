@@ -4,13 +4,16 @@ overdue, an entry added in the app) and the training programmes of the capabilit
 programme of each weak spot, an enrolment saved in the app)."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.core import audit
+from lib.core import auth
 from lib.core import markup
-from lib.core.db import get_database
+from lib.core.db import forget_database, get_database
 from lib.team import journal
 from lib.team import playbook
 from lib.team import training
@@ -113,3 +116,49 @@ def test_plan_pieces_in_chinese(app_env):
     assert "本月日志：" in texts and "客户经营日志完成率" in texts
     texts = markup.rendered(page_texts(open_section(at, "capability")))
     assert "数字化营销训练营" in texts and "培训进度" in texts
+
+
+@pytest.fixture
+def bank_with_users(demo_master, tmp_path, monkeypatch):
+    """The demo bank with a viewer and a mentor who signs in with her RM id as e-mail name."""
+    path = str(tmp_path / "quarterdeck.duckdb")
+    shutil.copy(demo_master, path)
+    db = get_database(path)
+    mentor = db.scalar("SELECT min(mentor_rm_id) FROM staff WHERE mentor_rm_id IS NOT NULL")
+    with auth.acting_as(auth.system_viewer("setup")):
+        auth.save_user(db, auth.User("root", "admin", "Root"), password="root password")
+        for email in ("viewer@bank.example", f"{mentor.lower()}@bank.example"):
+            auth.save_user(db, auth.User(email, "viewer"))
+    monkeypatch.setenv("QUARTERDECK_DB", path)
+    yield db, mentor
+    forget_database(path)
+
+
+def run_as(email: str, query: dict) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.user = {"is_logged_in": True, "email": email, "name": email.split("@")[0]}
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.switch_page(PAGE)
+    return _ok(at.run())
+
+
+def test_viewers_cannot_write_and_a_mentor_writes_only_her_own_journal(bank_with_users):
+    db, mentor = bank_with_users
+    at = run_as("viewer@bank.example", {"tab": "playbook"})
+    assert [b for b in at.button if "tm_pb_form" in str(b.form_id)][0].disabled
+    assert "Editors and admins can change this." in page_texts(at)
+    at = run_as("viewer@bank.example", {"tab": "capability"})
+    assert [b for b in at.button if "tm_en_form" in str(b.form_id)][0].disabled
+    at = run_as("viewer@bank.example", {"tab": "mentors"})
+    assert not [b for b in at.button if "tm_mj_form" in str(b.form_id)]
+    assert "Editors, admins and the mentors themselves" in page_texts(at)
+    at = run_as(f"{mentor.lower()}@bank.example", {"tab": "mentors"})
+    pairs = at.selectbox(key="tm_mj_pair").options
+    mine = db.scalar("SELECT count(*) FROM staff WHERE mentor_rm_id = ?", [mentor])
+    assert len(pairs) == mine >= 1  # her own mentees only
+    at.text_area(key="tm_mj_needs").set_value("Wants a steady income")
+    _submit(at, "tm_mj_form")
+    e = journal.entries(db, mentor_rm_id=mentor)
+    assert (e["needs"] == "Wants a steady income").sum() == 1
+    assert set(e.loc[e["needs"] == "Wants a steady income", "created_by"]) == {f"{mentor.lower()}@bank.example"}

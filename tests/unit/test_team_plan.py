@@ -30,6 +30,7 @@ Q = Quarter.parse("2026Q4")
 EDITOR = auth.Viewer("Ed", "editor", username="ed")
 VIEWER = auth.Viewer("Vic", "viewer", username="vic")
 MENTOR = auth.Viewer("Rita", "viewer", username="r1")  # signs in with her RM id
+MENTOR_SSO = auth.Viewer("Rita", "viewer", email="R1@bank.example", mode="oidc")  # her e-mail name is her RM id
 
 
 @pytest.fixture
@@ -99,6 +100,7 @@ def test_journal_entry_roles_audit_and_the_mentor_herself(bank):
                             viewer=MENTOR, today=date(2026, 11, 20))
     with pytest.raises(auth.AccessDenied):
         journal.add_entry(bank, "R2", "R4", "2026-11", "x", viewer=MENTOR)
+    assert journal.may_write(MENTOR_SSO, "R1") and not journal.may_write(MENTOR_SSO, "R2")
     e = journal.entries(bank, quarter="2026Q4")
     assert list(e["entry_id"]) == [eid] and e.loc[0, "mentor_name"] == "Rita" and e.loc[0, "created_by"] == "r1"
     assert _audit(bank, "team_edit")[0] == {"journal": eid, "mentor": "R1", "mentee": "R3", "month": "2026-11"}
