@@ -162,3 +162,17 @@ def test_viewers_cannot_write_and_a_mentor_writes_only_her_own_journal(bank_with
     e = journal.entries(db, mentor_rm_id=mentor)
     assert (e["needs"] == "Wants a steady income").sum() == 1
     assert set(e.loc[e["needs"] == "Wants a steady income", "created_by"]) == {f"{mentor.lower()}@bank.example"}
+
+
+def test_a_bank_without_journals_enrolments_or_cases_says_how_to_start(fresh_demo):
+    db = get_database(fresh_demo)
+    with db.transaction() as c:
+        for table in ("mentor_journal", "training_enrolments", "qd_playbook_cases"):
+            c.execute(f"DELETE FROM {table}")
+        db.bump_data_version(c, facts=False)
+    at = run_page()
+    texts = page_texts(open_section(_ok(at), "mentors"))
+    assert "No journal entries for this quarter yet." in texts and "overdue ·" in markup.rendered(texts)
+    assert "No enrolments yet." in page_texts(open_section(at, "capability"))
+    texts = markup.rendered(page_texts(open_section(at, "playbook")))
+    assert "Star of the quarter" in texts and "Innovation case" not in texts
