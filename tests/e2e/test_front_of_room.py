@@ -55,17 +55,29 @@ CUT_BUTTONS_JS = """
 
 
 @pytest.fixture(scope="module")
-def server(demo_master, tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("room") / "quarterdeck.duckdb")
-    shutil.copy(demo_master, path)
-    with streamlit_server(path) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
 def browser():
     with chromium() as b:
         yield b
+
+
+def _warm(browser, url: str, selector: str = "[data-testid='stMain'] h1") -> None:
+    """One visit in its own browser context first: a server's first run in a process takes another
+    path (lib.ui.shell._require_shell); a meeting runs on a server that has served pages before."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector(selector, timeout=90_000)
+    wait_for_idle(page, 90_000)
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def server(demo_master, tmp_path_factory, browser):
+    path = str(tmp_path_factory.mktemp("room") / "quarterdeck.duckdb")
+    shutil.copy(demo_master, path)
+    with streamlit_server(path) as url:
+        _warm(browser, f"{url}/overview")
+        yield url
 
 
 @pytest.mark.parametrize("size", ["1024x768", "1920x1080"])
@@ -161,6 +173,7 @@ def test_a_deep_link_survives_the_sign_in(demo_master, tmp_path, browser):
     finally:
         db.close()
     with streamlit_server(path) as url:
+        _warm(browser, url, "[data-testid='stForm']")
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(f"{url}/team?lang=zh&tab=radar")
         page.wait_for_selector("[data-testid='stForm']", timeout=90_000)
