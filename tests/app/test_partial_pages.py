@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.core import i18n
 from lib.core.db import forget_database
+from lib.ui.charts import card_value
 from tests import partial_fixture as pf
 from tests.apptest import page_texts
 
@@ -56,7 +57,7 @@ def _metric(at: AppTest, label: str):
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_overview_and_diagnosis_show_the_true_aum(banks, monkeypatch, lang):
     path, frames = banks["full"]
-    truth = i18n.fmt_money(pf.true_aum(frames, pf.SNAPSHOTS[-1]), lang)
+    truth = card_value(pf.true_aum(frames, pf.SNAPSHOTS[-1]), "cny", lang)  # the card's compact unit
     label = "AUM" if lang == "en" else "管理资产（AUM）"
     ov = run(monkeypatch, path, "overview", lang)
     assert _metric(ov, label).value == truth
