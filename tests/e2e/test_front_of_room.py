@@ -187,5 +187,6 @@ def test_a_deep_link_survives_the_sign_in(demo_master, tmp_path, browser):
         wait_for_idle(page, 90_000)
         assert "/team" in page.url and "tab=radar" in page.url and "lang=zh" in page.url, page.url
         chosen = page.locator(".st-key-team_section button[aria-checked='true']")
+        chosen.first.wait_for(timeout=30_000)
         assert chosen.count() == 1 and i18n.t("team.tab.radar", "zh") in chosen.inner_text()
         page.close()
