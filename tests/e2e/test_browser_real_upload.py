@@ -3,8 +3,9 @@ page's Upload section (mapping, category values, fill-ins, report, Load), then t
 Diagnosis and Tiering show against the same figures computed with pandas from the source files.
 
 Files (tests/corpus/real/SOURCES.md): churn_modelling.csv (Kaggle churn list: Exited 1 = left the
-bank, Balance without a date) and cn_customers_gbk.csv (a GBK core-banking customer export with
-￥-formatted balances). The grid cells (mapping and value editors) are a canvas: the selection is moved
+bank, Balance without a date), cn_customers_gbk.csv (a GBK core-banking customer export with
+￥-formatted balances) and bank_additional_full.csv (the UCI marketing call list: no lead id, no contact
+date; y = converted), whose conversion rate Overview must show. The grid cells (mapping and value editors) are a canvas: the selection is moved
 with the keyboard and checked through the grid's accessibility table (``aria-selected``); nothing
 waits on pixels except one click that gives the grid focus.
 Screenshots (1920×1080 and 1024×768) of every step land in test-artifacts/newuser/.
@@ -19,7 +20,7 @@ import pandas as pd
 import pytest
 
 from lib.core.db import open_database
-from lib.core.i18n import fmt_money
+from lib.core.i18n import fmt_money, fmt_pct
 from lib.ui.charts import card_value  # a KPI card's value: fmt_money cut to 4 significant digits
 from tests.browser import ARTIFACTS, CHROMIUM, ROOT, chromium, streamlit_server, wait_for_app, wait_for_idle
 
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs /usr
 REAL = ROOT / "tests" / "corpus" / "real"
 CHURN = REAL / "churn_modelling.csv"
 GBK = REAL / "cn_customers_gbk.csv"
+LEADS = REAL / "bank_additional_full.csv"
 SHOTS = ARTIFACTS / "newuser"
 AS_OF = "2026-09-30"
 
@@ -43,6 +45,11 @@ def gbk_truth() -> dict:
     d = pd.read_csv(GBK, encoding="gb18030", dtype=str)
     bal = d["账户余额"].str.replace("￥", "", regex=False).str.replace(",", "", regex=False).astype(float)
     return {"rows": len(d), "aum": float(bal.sum())}
+
+
+def leads_truth() -> dict:
+    d = pd.read_csv(LEADS, sep=";")
+    return {"rows": len(d), "conversion": float((d["y"] == "yes").mean())}
 
 
 # ---------------------------------------------------------------- browser helpers
@@ -199,6 +206,20 @@ def upload_gbk(page, url: str) -> dict:
     return report_counts(page)
 
 
+def upload_leads(page, url: str) -> dict:
+    """The UCI call list has no lead id and no contact date: build the key from the row number and
+    give the whole list one contact date (the optional fill-in)."""
+    open_upload(page, url, LEADS)
+    page.get_by_text("Build the missing key from file name and row number").click()
+    wait_for_idle(page)
+    page.get_by_text("Fill a column the file lacks with one value").click()
+    selectbox(page, "Column", "contact_date")
+    date_input(page, "contact_date for every row", AS_OF)
+    page.get_by_text("Validation report").wait_for()
+    shots(page, "test-leads-2-report", page.get_by_text("Validation report"))
+    return report_counts(page)
+
+
 def page_metrics(page, url: str, path: str, tag: str) -> dict[str, str]:
     page.goto(f"{url}/{path}")
     wait_for_app(page)
@@ -243,3 +264,11 @@ def test_new_user_uploads_real_files_and_sees_true_figures(tmp_path):
             == fmt_money(total, "en")
         zh = page_metrics(page, url, "overview?lang=zh", "test-gbk-overview-zh")
         assert card_value(total, "cny", "zh") in zh.values(), zh
+
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        leads = leads_truth()
+        rep = upload_leads(page, url)
+        assert rep == {"read": leads["rows"], "new": leads["rows"], "updated": 0, "unchanged": 0, "rejected": 0}
+        load_and_check(page, rep, LEADS.name, "test-leads-3-loaded")
+        shown = page_metrics(page, url, "overview?lang=en", "test-leads-overview")
+        assert shown["Lead conversion rate"] == card_value(leads["conversion"], "pct", "en") == fmt_pct(leads["conversion"], "en")
