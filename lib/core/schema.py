@@ -102,7 +102,7 @@ CHANNEL = {
     "livestream": ("livestream", "live stream", "live", "直播", "视频直播"),
     "branch": ("branch", "counter", "网点", "網點", "柜面", "櫃面", "营业厅", "分行"),
     "mobile_rm": ("mobile_rm", "mobile rm", "field rm", "移动展业", "移動展業", "外拓", "上门"),
-    "phone": ("phone", "telemarketing", "call center", "电话", "電話", "电销", "電銷", "客服"),
+    "phone": ("phone", "telephone", "cellular", "telemarketing", "call center", "电话", "電話", "电销", "電銷", "客服"),
     "wechat": ("wechat", "weixin", "微信", "企业微信"),
     "online": ("online", "internet banking", "web", "网银", "網銀", "网上银行"),
     "referral": ("referral", "转介", "轉介", "推荐", "推薦"),

@@ -87,6 +87,9 @@ def test_match_header(table_name, header, expected):
     ("customers", "status", "銷戶", "closed"),
     ("customers", "acquisition_channel", "手机银行", "app"),
     ("customers", "acquisition_channel", "网点", "branch"),
+    ("customers", "acquisition_channel", "telephone", "phone"),  # UCI bank-marketing call lists
+    ("leads", "channel", "cellular", "phone"),
+    ("leads", "channel", "Telephone", "phone"),
     ("customers", "customer_type", "对公", "corporate"),
     ("customers", "risk_tolerance", "稳健型", "C2"),
     ("products", "risk_level", "r4", "R4"),
