@@ -72,7 +72,8 @@ LANES = ("unit", "app", "e2e")
 
 def pytest_collection_modifyitems(config, items):
     """Each test carries the marker of its folder: tests/unit (no Streamlit), tests/app (AppTest),
-    tests/e2e (a real server: Chromium, websocket sessions, kill -9, the benchmark)."""
+    tests/e2e (a real server: Chromium, websocket sessions, kill -9, the benchmark). A test elsewhere that
+    runs whole command-line processes may carry ``e2e`` itself (it then runs with the e2e lane only)."""
     for item in items:
         parts = item.path.parts
         lane = next((p for p in LANES if p in parts[-2:-1]), "e2e" if "browser" in item.path.name else "unit")

@@ -452,6 +452,7 @@ def test_detected_table(case):
         src.cleanup()
 
 
+@pytest.mark.e2e  # two command-line processes per file: the app path below covers the same load in the fast lane
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_cli_fresh_then_remembered(case, work):
     db = str(work / "q.duckdb")
