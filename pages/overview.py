@@ -44,7 +44,8 @@ with left:
     fig = px.area(trend, x="as_of", y="aum", color="customer_type",
                   labels={"as_of": ui.t("overview.axis.date"), "aum": ui.t("overview.axis.aum", unit=unit),
                           "customer_type": ui.t("overview.legend.customer_type")},
-                  title=ui.t("overview.aum_trend"))
+                  title=ui.t("overview.aum_trend"),
+                  **charts.category_colours("customer_type", "overview.customer_type", ui.lang()))
     st.plotly_chart(charts.style(fig, ui.lang()), width="stretch")
 with right:
     by_region = ui.labelled(ui.cached(metrics.aum_by_region, ui.scope_arg(f.scope), progress["end_snap"]),
@@ -54,5 +55,6 @@ with right:
     fig = px.bar(by_region, x="aum", y="region", color="customer_type", orientation="h",
                  labels={"region": ui.t("overview.axis.region"), "aum": ui.t("overview.axis.aum", unit=unit),
                          "customer_type": ui.t("overview.legend.customer_type")},
-                 title=ui.t("overview.aum_by_region"))
+                 title=ui.t("overview.aum_by_region"),
+                 **charts.category_colours("customer_type", "overview.customer_type", ui.lang()))
     st.plotly_chart(charts.style(fig, ui.lang()), width="stretch")

@@ -24,6 +24,20 @@ FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, Arial, san
 PROJECTOR_PALETTE = ["#003A70", "#D35400", "#00703C", "#6C1D8E", "#B00020", "#333333"]
 _state = threading.local()
 
+# one colour per category value, the same on every chart that splits by that column (keyed by the
+# stored value; the legend follows this order too)
+CATEGORY_COLOURS = {
+    "customer_type": {"retail": PALETTE[0], "corporate": PALETTE[1]},
+}
+PROJECTOR_CATEGORY_COLOURS = {
+    "customer_type": {"retail": PROJECTOR_PALETTE[0], "corporate": PROJECTOR_PALETTE[1]},
+}
+UNASSIGNED_COLOUR = "#9AA5B1"
+# legends run along the foot of the figure (below the axis title), never over the chart's title
+# in a narrow column; the same left-to-right order as the traces
+LEGEND = dict(orientation="h", yref="container", yanchor="bottom", y=0, xanchor="left", x=0,
+              traceorder="normal", title_text="")
+
 
 def set_projector(on: bool) -> None:
     _state.projector = bool(on)
@@ -215,8 +229,7 @@ def style(fig: go.Figure, lang: str = "en", height: int = 380) -> go.Figure:
             template="plotly_white", height=int(height * 1.15), colorway=PROJECTOR_PALETTE,
             font=dict(family=FONT, size=20, color="#000000"), title=dict(font=dict(size=26)),
             margin=dict(l=10, r=10, t=70, b=10),
-            legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1, title_text="",
-                        font=dict(size=20)),
+            legend=dict(LEGEND, font=dict(size=20)),
             hoverlabel=dict(font_family=FONT, font_size=20),
         )
         fig.update_xaxes(nticks=6, tickfont=dict(size=18), title_font=dict(size=20), gridcolor="#BBBBBB")
@@ -228,11 +241,21 @@ def style(fig: go.Figure, lang: str = "en", height: int = 380) -> go.Figure:
         template="plotly_white", height=height, colorway=PALETTE,
         font=dict(family=FONT, size=14), title=dict(font=dict(size=17)),
         margin=dict(l=10, r=10, t=50, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1, title_text=""),
+        legend=LEGEND,
         hoverlabel=dict(font_family=FONT),
     )
     fig.update_layout(height=_label_every_category(fig, height))
     return fig
+
+
+def category_colours(column: str, prefix: str, lang: str) -> dict:
+    """Plotly Express keyword arguments giving `column`'s translated categories (labels `prefix.value`,
+    as ``ui.labelled`` makes them) a fixed colour and legend order, so every chart split by the
+    column colours a category alike; "Unassigned" comes last in grey."""
+    colours = (PROJECTOR_CATEGORY_COLOURS if projector() else CATEGORY_COLOURS)[column]
+    named = {i18n.t(f"{prefix}.{value}", lang): colour for value, colour in colours.items()}
+    named[i18n.t("common.unassigned", lang)] = UNASSIGNED_COLOUR
+    return dict(color_discrete_map=named, category_orders={column: list(named)})
 
 
 def money_unit(max_value: float, lang: str) -> tuple[float, str]:
