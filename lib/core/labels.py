@@ -70,6 +70,12 @@ def tier_label(key, lang: str) -> str:
     return category(key, lang, ("tiering.tier",))
 
 
+def column_label(column, lang: str) -> str:
+    """A data-contract column in words (``schema.col.<name>``, else a page's header for it); the
+    name itself when none has one."""
+    return header(column, lang, prefixes=("schema", *HEADER_PREFIXES))
+
+
 def header(column, lang: str, prefixes=HEADER_PREFIXES) -> str:
     """A column's header in `lang` from the first ``<prefix>.col.<column>`` text (a unit in it is the
     full-precision unit, CNY / 元); the column itself when none has one or it is already words."""

@@ -23,7 +23,7 @@ import os
 import pandas as pd
 import streamlit as st
 
-from lib.core import schema
+from lib.core import labels, schema
 from lib.ui import shell as ui
 from lib.ui import tables
 from lib.ingest import detect, inbox, jobs, load, mapping
@@ -179,7 +179,7 @@ def _fill_in_widgets(fills: list[jobs.FillIn], key: str, opts: dict) -> bool:
     st.caption(ui.t("ingest.ui.fill_intro"))
     done = True
     for f in fills:
-        label = ui.t("ingest.ui.fill", column=f.column)
+        label = ui.t("ingest.ui.fill", column=labels.column_label(f.column, ui.lang()))
         k = f"{key}_fill_{f.column}"
         if f.kind == "date":
             v = st.date_input(label, value=None, key=k)
@@ -207,11 +207,12 @@ def _optional_constant(tb: schema.Table, plan: mapping.Plan, key: str, opts: dic
         return
     with st.expander(ui.t("ingest.ui.constant_optional"), icon=":material/edit_note:"):
         col = st.selectbox(ui.t("ingest.ui.constant_column"), cols, index=None, key=f"{key}_opt_col",
+                           format_func=lambda c: labels.column_label(c, ui.lang()),
                            placeholder=ui.t("ingest.ui.fill_pick"))
         if col is None:
             return
         c = tb.column(col)
-        label = ui.t("ingest.ui.fill", column=col)
+        label = ui.t("ingest.ui.fill", column=labels.column_label(col, ui.lang()))
         if c.type == "DATE":
             v = st.date_input(label, value=None, key=f"{key}_opt_val_{col}")
             v = v.isoformat() if v else None

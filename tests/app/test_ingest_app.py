@@ -59,9 +59,11 @@ def test_upload_validate_load_and_undo(small_app_db):
     assert count(small_app_db) == 0
 
 
-def _data_page():
+def _data_page(lang: str | None = None):
     at = AppTest.from_file(APP, default_timeout=90)
     at.query_params["tab"] = "upload"
+    if lang:
+        at.query_params["lang"] = lang
     at.switch_page("pages/data.py").run()
     assert not at.exception
     return at
@@ -107,16 +109,25 @@ def test_fill_ins_for_missing_required_columns_and_no_cli_flags(small_app_db):
     texts = " ".join(str(x.value) for x in [*at.error, *at.info, *at.caption, *at.warning])
     assert "--set" not in texts and "--as-of" not in texts
     fills = {s.label: s for s in at.selectbox if s.key and "_fill_" in s.key}
-    assert set(fills) == {"customer_type for every row", "branch_id for every row"}, list(fills)
+    assert set(fills) == {"Customer type for every row", "Branch ID for every row"}, list(fills)
     assert not at.metric  # no report before the fill-ins are given
-    fills["customer_type for every row"].set_value("corporate")
-    fills["branch_id for every row"].set_value("B002")
+    fills["Customer type for every row"].set_value("corporate")
+    fills["Branch ID for every row"].set_value("B002")
     at.run()
     assert not at.exception, at.exception
     assert ("New", "2") in [(m.label, m.value) for m in at.metric]
     next(b for b in at.button if b.label == "Load 2 rows").click().run()
     assert get_database(small_app_db).rows(
         "SELECT DISTINCT customer_type, branch_id FROM customers WHERE customer_id LIKE 'CX02%'") == [("corporate", "B002")]
+
+
+def test_fill_in_labels_name_the_column_in_words_in_chinese(small_app_db):
+    at = _data_page("zh")
+    at.file_uploader(key="ingest_upload").set_value(
+        ("c.csv", b"customer_id,customer_name\nCX020,Ann\n", "text/csv")).run()
+    assert not at.exception, at.exception
+    labels = {w.label for w in [*at.selectbox, *at.date_input] if w.key and "_fill_" in w.key}
+    assert labels == {"所有行的 客户类型", "所有行的 网点号"}, labels
 
 
 def test_a_contact_date_can_be_filled_for_a_leads_file_without_one(small_app_db):

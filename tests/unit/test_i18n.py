@@ -73,3 +73,11 @@ def test_fmt_pct_and_date():
 
 def test_norm_lang():
     assert i18n.norm_lang("zh-CN") == "zh" and i18n.norm_lang("EN") == "en" and i18n.norm_lang(None) == "en"
+
+
+def test_contract_columns_have_words_in_both_languages():
+    from lib.core import labels
+    assert [labels.column_label(c, "en") for c in ("as_of", "branch_id", "open_date")] == [
+        "Snapshot date", "Branch ID", "Account opening date"]
+    assert [labels.column_label(c, "zh") for c in ("as_of", "branch_id", "open_date")] == ["快照日期", "网点号", "开户日期"]
+    assert labels.column_label("no_such_column", "en") == "no_such_column"
