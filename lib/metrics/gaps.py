@@ -4,6 +4,7 @@ show these sentences as empty states and as the hover text of a "—"."""
 from __future__ import annotations
 
 from lib.core import i18n
+from lib.core import labels
 from lib.core import schema
 
 
@@ -24,3 +25,10 @@ def needs(tables, lang: str) -> str:
 def no_data(lang: str) -> str:
     """The page-level empty state of a database with nothing dated in it."""
     return i18n.t("empty.no_data", lang, export=exports(("customers", "balances"), lang))
+
+
+def blank_columns(columns, lang: str) -> str:
+    """The sentence for a figure whose "table.column"s hold no value in any loaded row (empty
+    string when there are none): unknown, not 0, and which column of which export to fill."""
+    return " ".join(i18n.t("empty.blank_column", lang, export=exports((tc.split(".")[0],), lang),
+                           column=labels.column_label(tc.split(".")[1], lang)) for tc in columns)

@@ -65,6 +65,9 @@ class Metric:
     required: tuple[str, ...] = ()
     additive: str = "ratio"
     consts: tuple[tuple[str, object], ...] = ()  # fixed parameter values of this metric
+    # "table.column"s the metric counts by: when a loaded table has no value in one of them at all
+    # (e.g. a customer list without open_date), the figure is unknown ("—"), not 0
+    columns: tuple[str, ...] = ()
 
     def label(self, lang: str) -> str:
         return self.label_zh if lang == "zh" else self.label_en
@@ -284,7 +287,8 @@ FROM {CUST}
 WHERE {{scope}} AND c.open_date BETWEEN $q_start AND $q_end
 GROUP BY ALL""",
            params=("q_end", "q_start"),
-           tables=("branches", "customers"), required=("customers",), additive="sum"),
+           tables=("branches", "customers"), required=("customers",), additive="sum",
+           columns=("customers.open_date",)),
     Metric("acquisition_cost", "Acquisition cost per new customer", "单客获客成本",
            "Average acquisition cost of the customers opened in the quarter.",
            "本季度新开户客户的平均获客成本。",
@@ -295,7 +299,8 @@ FROM {CUST}
 WHERE {{scope}} AND c.open_date BETWEEN $q_start AND $q_end
 GROUP BY ALL""",
            params=("q_end", "q_start"),
-           tables=("branches", "customers"), required=("customers",), additive="ratio"),
+           tables=("branches", "customers"), required=("customers",), additive="ratio",
+           columns=("customers.open_date",)),
     Metric("churn_rate", "Churn rate", "流失率",
            "Share of customers with AUM at the quarter's start who closed in the quarter or whose "
            "AUM fell below the configured share (default 30%) of their start-of-quarter AUM.",
@@ -419,7 +424,8 @@ FROM {CUST}
 WHERE {{scope}} AND c.customer_type = 'corporate' AND c.open_date BETWEEN $q_start AND $q_end
 GROUP BY ALL""",
            params=("q_end", "q_start"),
-           tables=("branches", "customers"), required=("customers",), additive="sum"),
+           tables=("branches", "customers"), required=("customers",), additive="sum",
+           columns=("customers.open_date",)),
     Metric("net_new_money", "Net new money", "净新增资金",
            "AUM change not explained by market movement: the change in deposits, insurance and other "
            "assets of continuing customers, plus the AUM of customers who arrived, minus the AUM of "
@@ -684,6 +690,7 @@ def answerable(m: Metric, p: Period) -> bool:
 # tables a metric may lack and still be computed: rows without a branch count as unassigned
 OPTIONAL_TABLES = ("branches", "staff", "campaigns")
 _empty_cache: dict[int, tuple] = {}
+_blank_cache: dict[int, tuple] = {}
 
 
 def empty_tables(db: Database) -> frozenset:
@@ -702,10 +709,37 @@ def required_tables(key: str) -> tuple[str, ...]:
     return tuple(t for t in metric(key).required if t not in OPTIONAL_TABLES)
 
 
+def blank_columns(db: Database) -> frozenset:
+    """The ``Metric.columns`` (as "table.column") without a value in any row of their table while
+    the table has rows, kept per data version."""
+    key = db.data_version()
+    hit = _blank_cache.get(id(db))
+    if hit is None or hit[0] != key:
+        blank = set()
+        for tc in sorted({c for m in METRICS for c in m.columns}):
+            name, col = tc.split(".")
+            schema.table(name).column(col)  # only canonical names reach the SQL text
+            if db.has_rows(name) and not db.scalar(
+                    f'SELECT count(*) FROM (SELECT 1 FROM "{name}" WHERE "{col}" IS NOT NULL LIMIT 1)'):
+                blank.add(tc)
+        hit = (key, frozenset(blank))
+        _blank_cache[id(db)] = hit
+    return hit[1]
+
+
+def missing_columns(db: Database, key: str) -> tuple[str, ...]:
+    """The "table.column"s a metric counts by that hold no value at all in the loaded data."""
+    blank = blank_columns(db)
+    return tuple(c for c in metric(key).columns if c in blank)
+
+
 def lacks_data(db: Database, m: Metric) -> bool:
-    """True when a table the metric needs has no rows: its figure is unknown ("—"), not 0."""
+    """True when a table the metric needs has no rows, or a column it counts by has no value in
+    any row: its figure is unknown ("—"), not 0."""
     empty = empty_tables(db)
-    return bool(empty) and any(t in empty for t in required_tables(m.key))
+    if empty and any(t in empty for t in required_tables(m.key)):
+        return True
+    return bool(m.columns) and bool(missing_columns(db, m.key))
 
 
 def missing_inputs(db: Database, key: str, quarter: Quarter) -> tuple[str, ...]:

@@ -709,7 +709,8 @@ def metric_card(key: str, quarter: str, scope: Scope, container=None) -> None:
     target = container or st
     help_text = f"{m.definition(lang())}\n\n`{m.formula}`"
     if k["value"] is None:  # "—": say why on hover (the exports it needs, else nothing to count)
-        why = gaps.needs(metrics.missing_inputs(db(), key, metrics.Quarter.parse(quarter)), lang())
+        why = (gaps.needs(metrics.missing_inputs(db(), key, metrics.Quarter.parse(quarter)), lang())
+               or gaps.blank_columns(metrics.missing_columns(db(), key), lang()))
         help_text = (why or t("empty.unanswerable")) + "\n\n" + help_text
     with target.container(border=True):
         st.metric(m.label(lang()), card_value(k["value"], m.unit), delta=delta,

@@ -29,6 +29,9 @@ STRINGS = {
     "empty.needs": {"en": "No figure yet: this needs the {exports}, uploaded on the Data page.",
                     "zh": "暂无数据：需要在数据页上传{exports}。"},
     "empty.export": {"en": "**{source}**", "zh": "**{source}**"},
+    "empty.blank_column": {"en": "Unknown, not 0: {column} is empty in every row of the loaded {export}. Upload it "
+                                 "again on the Data page with that column mapped.",
+                           "zh": "未知（不是 0）：已加载的{export}中“{column}”一列全部为空。请在数据页重新上传并映射该列。"},
     "empty.and": {"en": " and the ", "zh": "和"},
     "empty.unanswerable": {"en": "No figure: the loaded data has nothing this metric counts in this quarter "
                                  "(e.g. a column it needs is empty).",
