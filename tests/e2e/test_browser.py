@@ -21,7 +21,9 @@ ALLOWED_WORDS = {"AUM", "ROI", "KPI", "CSV", "Excel", "XLSX", "PDF", "HTML", "PN
                  "Sankey", "ID", "IDs", "AUC", "ROC", "Big", "OIDC", "duckdb",
                  # statistical methods named in the A/B test notes
                  "statsmodels", "Wilson", "Newcomb", "Cohen", "Cohen's", "Fisher", "Fisher's", "scikit", "learn",
-                 "Gradient", "Boosting"}
+                 "Gradient", "Boosting",
+                 # date formats shown as input hints (ours and date_input's own)
+                 "YYYY-MM", "YYYY", "MM", "DD"}
 
 VISIBLE_TEXT_JS = """
 () => {
@@ -57,6 +59,11 @@ def data_words(db_path: str) -> set[str]:
                     for (v,) in db.rows(f'SELECT DISTINCT "{c.name}" FROM "{t.name}" LIMIT 5000'):
                         if v:
                             words.update(re.findall(r"[A-Za-z][A-Za-z'\-]+", v))
+        # the playbook's innovation cases are text written by editors (stored beside the canonical tables)
+        for row in db.rows("SELECT * FROM qd_playbook_cases"):
+            for v in row:
+                if isinstance(v, str):
+                    words.update(re.findall(r"[A-Za-z][A-Za-z'\-]+", v))
     finally:
         db.close()
     return words
@@ -99,6 +106,7 @@ def _segments(word: str, allowed: set[str]) -> bool:
 
 
 def untranslated(text: str, allowed: set[str]) -> list[str]:
+    text = re.sub(r"[A-Za-z'\-]+…", "…", text)  # a data label shortened with an ellipsis ends in a cut word
     words = set(re.findall(r"[A-Za-z][A-Za-z'\-]{2,}", text))
     allowed = {a.lower() for a in allowed}
     return sorted(w for w in words if not _segments(w.strip("-'"), allowed))
