@@ -664,7 +664,7 @@ def mapping_form(dims: list[str]) -> None:
             cols = st.columns(2)
             for i, d in enumerate(dims):
                 cur = training.programme_for(d, m)
-                cols[i % 2].selectbox(cap_dim(d), list(training.PROGRAMMES), index=training.PROGRAMMES.index(cur),
+                cols[i % 2].selectbox(ui.safe(cap_dim(d)), list(training.PROGRAMMES), index=training.PROGRAMMES.index(cur),
                                       format_func=labels.get, key=f"tm_tm_{d}")
             st.form_submit_button(t("team.save"), icon=":material/save:", on_click=_save_map, args=(dims,),
                                   disabled=not ui.can("settings"))

@@ -110,13 +110,17 @@ def test_planted_markdown_and_html_stay_text_on_every_page_and_tab(server):
         page.locator("[data-testid='stFormSubmitButton'] button").click()
         wait_for_app(page)
         for path in app_pages():  # navigate inside the session (a new page load would sign out)
-            page.locator(f"[data-testid='stSidebarNav'] a[href$='/{path}']").first.click()
+            nav = page.locator("[data-testid='stSidebarNav']")
+            link = nav.locator(f"a[href$='/{path}']")
+            if link.count() == 0:  # the default page's link is the app's root
+                link = nav.locator(f"a[href='{server}/']")
+            link.first.click()
             page.wait_for_timeout(400)
             wait_for_app(page)
             _scan(page, f"/{path}", found)
             seen_text += page.inner_text("body")
-            tabs = page.locator("[data-testid='stMain'] [data-baseweb='tab']")
-            for i in range(tabs.count()):
+            tabs = page.locator(f".st-key-{path or 'diagnosis'}_section button")  # ui.section's switch
+            for i in range(1, tabs.count()):
                 tabs.nth(i).click()
                 page.wait_for_timeout(400)
                 wait_for_app(page)

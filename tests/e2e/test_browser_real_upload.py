@@ -20,7 +20,8 @@ import pandas as pd
 import pytest
 
 from lib.core.db import open_database
-from lib.core.i18n import fmt_money, fmt_pct
+from lib.core import labels
+from lib.core.i18n import fmt_money, fmt_pct, t
 from lib.ui.charts import card_value  # a KPI card's value: fmt_money cut to 4 significant digits
 from tests.browser import ARTIFACTS, CHROMIUM, ROOT, chromium, streamlit_server, wait_for_app, wait_for_idle
 
@@ -32,6 +33,11 @@ GBK = REAL / "cn_customers_gbk.csv"
 LEADS = REAL / "bank_additional_full.csv"
 SHOTS = ARTIFACTS / "newuser"
 AS_OF = "2026-09-30"
+
+
+def fill_label(column: str) -> str:
+    """The Upload tab's fill-in label of a column, as the page words it (English)."""
+    return t("ingest.ui.fill", "en", column=labels.column_label(column, "en"))
 
 
 # ---------------------------------------------------------------- truths from the source files
@@ -181,9 +187,9 @@ def upload_churn(page, url: str) -> dict:
     grid_pick(page, g, headers.index("Exited"), "Load as", "status")
     grid_pick(page, g, headers.index("Balance"), "Load as", "balances.deposits")
     grid_pick(page, g, headers.index("Surname"), "Load as", "customer_name")
-    selectbox(page, "customer_type for every row", "retail")
-    text_input(page, "branch_id for every row", "EU01")
-    date_input(page, "as_of for every row", AS_OF)
+    selectbox(page, fill_label("customer_type"), "retail")
+    text_input(page, fill_label("branch_id"), "EU01")
+    date_input(page, fill_label("as_of"), AS_OF)
     vals = grid(page, "Map to")
     vals.wait_for(timeout=30_000)
     rows = {vals.locator(f"td#glide-cell-0-{r}").inner_text(): r
@@ -200,7 +206,7 @@ def upload_gbk(page, url: str) -> dict:
     open_upload(page, url, GBK)
     assert "encoding gb18030" in page.locator("[data-testid='stMain']").inner_text()
     shots(page, "test-gbk-1-detected")
-    date_input(page, "as_of for every row", AS_OF)
+    date_input(page, fill_label("as_of"), AS_OF)
     page.get_by_text("Validation report").wait_for()
     shots(page, "test-gbk-2-report", page.get_by_text("Validation report"))
     return report_counts(page)
@@ -213,8 +219,8 @@ def upload_leads(page, url: str) -> dict:
     page.get_by_text("Build the missing key from file name and row number").click()
     wait_for_idle(page)
     page.get_by_text("Fill a column the file lacks with one value").click()
-    selectbox(page, "Column", "contact_date")
-    date_input(page, "contact_date for every row", AS_OF)
+    selectbox(page, "Column", labels.column_label("contact_date", "en"))
+    date_input(page, fill_label("contact_date"), AS_OF)
     page.get_by_text("Validation report").wait_for()
     shots(page, "test-leads-2-report", page.get_by_text("Validation report"))
     return report_counts(page)
