@@ -2,7 +2,7 @@
 
     python -m lib.demo --customers N --seed S --out PATH
 
-Invariants (tested in tests/test_demo.py):
+Invariants (tested in tests/unit/test_demo.py):
 - Same seed and size give the same database; keys are unique and foreign keys resolve.
 - Monthly balance snapshots from the last day of the quarter before HISTORY_START to the
   as-of date cover at least five complete quarters, so quarter-over-quarter, tier

@@ -6,7 +6,7 @@ They show a new user what an upload looks like and exercise the importer: Englis
 headers, UTF-8 (with and without BOM), GBK, tab-separated text, an Excel workbook, Parquet,
 amounts written as ``1,234.50`` and Chinese category values (正常, 手机银行, 是/否).
 
-Invariant (tests/test_ingest_samples.py): importing every sample into an empty database and
+Invariant (tests/unit/test_ingest_load.py): importing every sample into an empty database and
 writing the samples again from that database gives the same files (``write(db, spec, dir)``
 selects rows by key, so the selection is the same in the demo bank and in the re-import).
 """

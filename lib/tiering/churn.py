@@ -15,7 +15,7 @@ No Streamlit here. Definitions (documented on the page through ``lib.tiering.hea
   surveys, opening date), plus the customer's static attributes (type, birth year, risk tolerance)
   and the extra attributes kept at import (numeric ones as numbers, categorical ones one-hot on
   their 10 most frequent values; attributes that look like a churn flag or an ID are left out).
-  ``tests/test_churn.py`` checks this by computing features on a copy of the database cut at Q's
+  ``tests/unit/test_churn.py`` checks this by computing features on a copy of the database cut at Q's
   start and comparing.
 - **Model**: candidates are scikit-learn's HistGradientBoostingClassifier and a logistic regression;
   with three or more labelled quarters the one with the higher ROC AUC on the second-latest quarter
