@@ -18,7 +18,7 @@
 
 Every measurement runs in its own subprocess and reports wall time and CPU time of that process
 (time.process_time: all its threads). The machine may be shared: wall times are noisy, CPU
-times less so. Not part of the test run (tests/test_bench_smoke.py runs it at a tiny size).
+times less so. Not part of the test run (tests/e2e/test_bench_smoke.py runs it at a tiny size).
 """
 from __future__ import annotations
 
