@@ -1,6 +1,8 @@
 """Helpers shared by the AppTest page tests."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from streamlit.testing.v1 import AppTest
 
 TEXT_KINDS = ("info", "success", "warning", "caption", "markdown")
@@ -30,3 +32,21 @@ def open_section(at: AppTest, key: str) -> AppTest:
 def across_sections(at: AppTest, keys, collect) -> list:
     """`collect(at)` in each of the sections `keys` in turn (opened with ``open_section``)."""
     return [collect(open_section(at, k)) for k in keys]
+
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def open_page(monkeypatch, db_path: str, page: str, lang: str = "en", **state) -> AppTest:
+    """Run one page of the app (opened straight, see STACK_NOTES) on `db_path` in `lang`, with the
+    given session state; fails on any exception in the page."""
+    monkeypatch.setenv("QUARTERDECK_DB", db_path)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page(f"pages/{page}.py")
+    at.session_state["lang"] = lang
+    at.session_state["_qd_init"] = True
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at

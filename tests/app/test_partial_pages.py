@@ -5,7 +5,6 @@ true totals, the same figure on every page, "Unassigned" groups, and name what i
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -14,9 +13,8 @@ from lib.core import i18n
 from lib.core.db import forget_database
 from lib.ui.charts import card_value
 from tests import partial_fixture as pf
-from tests.apptest import page_texts
+from tests.apptest import open_page, page_texts
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 @pytest.fixture(scope="module")
@@ -34,15 +32,7 @@ def banks(tmp_path_factory):
 
 
 def run(monkeypatch, path: str, page: str, lang: str = "en", **state) -> AppTest:
-    monkeypatch.setenv("QUARTERDECK_DB", path)
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.switch_page(f"pages/{page}.py")
-    at.session_state["lang"] = lang
-    at.session_state["_qd_init"] = True
-    for k, v in state.items():
-        at.session_state[k] = v
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
+    at = open_page(monkeypatch, path, page, lang, **state)
     text = page_texts(at, ("info", "warning", "caption", "markdown", "subheader"))
     assert "⟦" not in text
     return at

@@ -22,6 +22,7 @@ from lib.metrics import registry as metrics
 from lib.core.db import WHOLE_BANK, Scope, forget_database, open_database
 from lib.ingest import jobs
 from lib.core.periods import Quarter
+from tests.apptest import open_page
 
 QUARTER = Quarter.parse("2026Q2")
 SNAPS = (date(2026, 3, 31), date(2026, 6, 30))
@@ -220,21 +221,10 @@ def test_balances_without_any_customers_file_give_the_bank_aum(tmp_path):
 
 
 # ---------------------------------------------------------------- the app (AppTest)
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def _overview(monkeypatch, path: str, lang: str = "en", page: str = "overview", **state):
-    from streamlit.testing.v1 import AppTest
-    monkeypatch.setenv("QUARTERDECK_DB", path)
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.switch_page(f"pages/{page}.py")
-    at.session_state["lang"] = lang
-    at.session_state["_qd_init"] = True
-    for k, v in state.items():
-        at.session_state[k] = v
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return open_page(monkeypatch, path, page, lang, **state)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
