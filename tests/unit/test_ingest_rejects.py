@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -47,13 +50,10 @@ def test_rejected_rows_file_is_formula_safe(db, tmp_path):
 
 
 def test_cli_rejects_file_is_formula_safe(tmp_path):
-    import subprocess
-    import sys
-    from tests.unit.test_ingest_cli import ROOT
     dbp = str(tmp_path / "q.duckdb")
     open_database(dbp).close()
     f = evil_file(tmp_path)
-    r = subprocess.run([sys.executable, "-m", "lib.ingest", "--db", dbp, f], cwd=ROOT, capture_output=True,
+    r = subprocess.run([sys.executable, "-m", "lib.ingest", "--db", dbp, f], cwd=Path(__file__).resolve().parents[2], capture_output=True,
                        text=True, timeout=120)
     assert r.returncode == 1, r.stderr  # every row rejected: nothing loaded is a failure, not a success
     assert "error: evil.csv: nothing was loaded: all 6 rows were rejected" in r.stderr
