@@ -119,6 +119,7 @@ def selectbox(page, label: str, value: str) -> None:
     box = page.locator("[data-testid='stSelectbox']").filter(has_text=label).last
     box.scroll_into_view_if_needed()
     box.locator("input").click()
+    box.locator("input").fill(value)  # the list is virtualised: filter it so the option is drawn
     page.locator("[role='option']").filter(has_text=re.compile(f"^{re.escape(value)}$")).first.click()
     wait_for_idle(page)
 
