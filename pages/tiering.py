@@ -50,6 +50,7 @@ if section == "tiers":
         left.plotly_chart(fun, width="stretch")
         right.plotly_chart(bar, width="stretch")
         ut.download(ut.pyramid_table(pyr), f"tiers-{quarter}", "tg_dl_pyramid")
+        ut.reconcile_note(ui.cached(tiers.reconcile, quarter, scope))  # tiers + not in a tier = the AUM card
 
         st.subheader(ui.t("tiering.pen.header"), anchor=False)
         pen = ui.cached(tiers.penetration, quarter, scope, rk)

@@ -198,6 +198,31 @@ def pyramid(db: Database, quarter: str, scope: Scope, rules: tuple | None = None
     return _order(df)
 
 
+def reconcile(db: Database, quarter: str, scope: Scope) -> dict | None:
+    """How the tiers' AUM adds up to the bank's AUM at the quarter's last snapshot (the AUM card,
+    lib.metrics.registry "aum"): ``tiered`` (customers open on the tier day, the pyramid's total),
+    ``not_open`` (customers closed, or not yet open, on that day), ``no_customer`` (balances whose
+    customer is not in the customer list: whole bank and Unassigned only, as in the metric) and
+    ``bank`` = the sum of the three. None when the quarter has no balance snapshot."""
+    at, snap, _ = dates_of(db, quarter)
+    if snap is None:
+        return None
+    sc, params = scope.customer_filter("c", "rc_sc")
+    params.update({"rc_at": at, "rc_snap": snap})
+    is_open = open_at("rc_")
+    unknown = "c.customer_id IS NULL" if scope.takes_unknown_customers else "FALSE"
+    row = db.query(f"""
+        SELECT coalesce(sum(b.aum) FILTER (WHERE c.customer_id IS NOT NULL AND {is_open}), 0) AS tiered,
+               coalesce(sum(b.aum) FILTER (WHERE c.customer_id IS NOT NULL AND NOT ({is_open})), 0) AS not_open,
+               coalesce(sum(b.aum) FILTER (WHERE c.customer_id IS NULL), 0) AS no_customer
+        FROM v_balances b LEFT JOIN customers c ON c.customer_id = b.customer_id
+        WHERE b.as_of = $rc_snap AND ((c.customer_id IS NOT NULL AND {sc}) OR {unknown})""", params).iloc[0]
+    out = {k: float(row[k]) for k in ("tiered", "not_open", "no_customer")}
+    out["bank"] = sum(out.values())
+    out["day"] = at
+    return out
+
+
 _HOLDERS = f"""
         held AS (SELECT DISTINCT s.customer_id, pr.product_type
                  FROM sales s JOIN products pr ON pr.product_id = s.product_id

@@ -162,6 +162,15 @@ def pyramid_charts(pyr: pd.DataFrame, quarter: str) -> tuple[go.Figure, go.Figur
     return charts.style(fun, lang), charts.style(bar, lang)
 
 
+def reconcile_note(rec: dict | None) -> None:
+    """Under the pyramid, when some AUM is in no tier: how the tiers add up to the AUM card."""
+    if rec is None or not (rec["not_open"] or rec["no_customer"]):
+        return
+    st.caption(ui.t("tiering.pyramid.reconcile", tiered=ui.money(rec["tiered"]), bank=ui.money(rec["bank"]),
+                    day=ui.day(rec["day"]), not_open=ui.money(rec["not_open"]),
+                    no_customer=ui.money(rec["no_customer"])))
+
+
 def pyramid_table(pyr: pd.DataFrame) -> pd.DataFrame:
     df = pyr[["tier", "customers", "customer_share", "aum", "aum_share", "avg_aum", "corp_balance"]].copy()
     df["tier"] = df["tier"].map(tier_label)

@@ -143,3 +143,32 @@ def test_empty_database(tmp_path, monkeypatch):
         assert "balance snapshot" in _texts(at).lower() or "Balance" in _texts(at)
     finally:
         forget_database(path)
+
+
+def test_pyramid_says_what_aum_is_in_no_tier(fresh_demo):
+    """A balance of a customer not in the customer list and one of a closed customer: the pyramid's
+    note names both amounts and the AUM card's total, in English and Chinese."""
+    db = open_database(fresh_demo)
+    try:
+        with db.transaction() as cur:
+            snap = cur.execute("SELECT max(as_of) FROM balances").fetchone()[0]
+            closed = cur.execute("SELECT customer_id FROM customers WHERE customer_type = 'retail' "
+                                 "ORDER BY customer_id LIMIT 1").fetchone()[0]
+            cur.execute("UPDATE customers SET status = 'closed', close_date = ? - INTERVAL 10 DAY "
+                        "WHERE customer_id = ?", [snap, closed])
+            cur.execute("UPDATE balances SET deposits = 2000000, wealth = 0, funds = 0, insurance = 0, "
+                        "other_assets = 0 WHERE customer_id = ? AND as_of = ?", [closed, snap])
+            cur.execute("INSERT INTO balances (customer_id, as_of, deposits) VALUES ('NOT-LOADED-1', ?, 3000000)",
+                        [snap])
+            db.bump_data_version(cur)
+    finally:
+        db.close()
+        forget_database(fresh_demo)
+    at = run_page()
+    assert not at.exception, [e.message for e in at.exception]
+    note = [c.value for c in at.caption if "AUM card" in c.value]
+    assert note and "Not in a tier: ¥2.0M of customers closed or not yet open on that day, and ¥3.0M of balances " \
+        "whose customer is not in the customer list (shown under Unassigned)." in note[0], note
+    at = run_page("zh")
+    note = [c.value for c in at.caption if "AUM 卡片" in c.value]
+    assert note and "200.0万元" in note[0] and "300.0万元" in note[0], note

@@ -11,6 +11,7 @@ from lib.tiering import health
 from lib.core import privacy
 from lib.tiering import tiers
 from lib.core.db import Scope, open_database
+from lib.core.periods import Quarter
 
 
 def _bank():
@@ -214,3 +215,32 @@ def test_definitions_bilingual():
         keys = {r["key"] for r in rows}
         assert {"stability", "diversity", "risk_fit", "health", "churn", "aum_at_risk", "compliance"} <= keys
         assert all(r["label"] and r["definition"] and r["formula"] for r in rows)
+
+
+def test_reconcile_adds_the_tiers_up_to_the_aum_card():
+    """Closed customers' and unknown customers' balances are in the bank's AUM but in no tier: the
+    reconciliation names both, and tiers + both = the AUM metric, for the bank, a branch and Unassigned."""
+    from lib.metrics import registry as metrics
+    db = _bank()
+    q = "2026-06-30"
+    with db.transaction() as cur:
+        _customer(cur, "A1")
+        _bal(cur, "A1", q, deposits=1e6)
+        _customer(cur, "A2", branch="B2")
+        _bal(cur, "A2", q, deposits=2e5, wealth=5e4)
+        _customer(cur, "A3", close_date="2026-05-15")               # closed, its balance still in the dump
+        _bal(cur, "A3", q, deposits=3e4)
+        _customer(cur, "A4", open_date="2026-07-02")                # opened after the quarter
+        _bal(cur, "A4", q, deposits=7e3)
+        _bal(cur, "ZZ", q, deposits=4e4)                            # its customer is not loaded yet
+    try:
+        for scope, tiered, not_open, unknown in ((Scope(), 1.25e6, 3.7e4, 4e4),
+                                                 (Scope(branch_ids=("B1",)), 1e6, 3.7e4, 0.0),
+                                                 (Scope(unassigned=True), 0.0, 0.0, 4e4)):
+            rec = tiers.reconcile(db, "2026Q2", scope)
+            assert (rec["tiered"], rec["not_open"], rec["no_customer"]) == pytest.approx((tiered, not_open, unknown))
+            assert rec["tiered"] == pytest.approx(tiers.pyramid(db, "2026Q2", scope)["aum"].sum())
+            assert rec["bank"] == pytest.approx(metrics.compute(db, "aum", Quarter.parse("2026Q2"), scope) or 0)
+        assert tiers.reconcile(db, "2025Q1", Scope()) is None           # no snapshot in that quarter
+    finally:
+        db.close()

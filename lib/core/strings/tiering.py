@@ -63,6 +63,12 @@ STRINGS = {
     "tiering.pyramid.header": {"en": "Tier pyramid", "zh": "客户分层金字塔"},
     "tiering.pyramid.customers_title": {"en": "Retail customers per tier, {quarter}", "zh": "{quarter} 零售各层级客户数"},
     "tiering.pyramid.aum_title": {"en": "Share of AUM per tier, {quarter}", "zh": "{quarter} 各层级AUM占比"},
+    "tiering.pyramid.reconcile": {
+        "en": "The tiers hold {tiered} of the {bank} AUM on the AUM card ({day}). Not in a tier: {not_open} of customers "
+              "closed or not yet open on that day, and {no_customer} of balances whose customer is not in the customer "
+              "list (shown under Unassigned).",
+        "zh": "各层级合计 {tiered}，AUM 卡片为 {bank}（{day}）。未计入层级的：当日已销户或尚未开户客户的 {not_open}，"
+              "以及客户不在客户清单中的余额 {no_customer}（归入“未分配”）。"},
     "tiering.axis.customers": {"en": "Customers", "zh": "客户数"},
     "tiering.axis.aum_share": {"en": "Share of AUM (%)", "zh": "AUM占比（%）"},
     "tiering.axis.tier": {"en": "Tier", "zh": "层级"},
