@@ -137,8 +137,17 @@ def display(df: pd.DataFrame, lang: str, column_config: dict | None = None,
                 if words and isinstance(v, str) and _KEY.match(v):
                     return category(v, lang)
                 return v
-            out[col] = s.astype(object).map(one)
+            out[col] = _one_type(s.astype(object).map(one))
     return out, cfg
+
+
+def _one_type(s: pd.Series) -> pd.Series:
+    """A text column with a blank ("—") shows its other scalars (dates, numbers) as text too: Arrow
+    needs one type per column (else Streamlit converts the whole column on every run and logs it)."""
+    if not any(isinstance(v, str) and v == BLANK for v in s):
+        return s
+    return s.map(lambda v: v if isinstance(v, (str, list, tuple, np.ndarray)) else
+                 v.isoformat() if hasattr(v, "isoformat") else str(v))
 
 
 def dataframe(data, lang: str | None = None, categories: bool = True, **kwargs):

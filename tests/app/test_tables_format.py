@@ -132,6 +132,18 @@ def test_display_formats_blanks_keys_and_floats():
     assert not bad_cells(out.drop(columns=["day"]))
 
 
+def test_a_text_column_with_a_blank_has_one_type():
+    """Dates or numbers held as objects beside a blank become text too: Arrow takes the column as it is."""
+    import datetime
+    import pyarrow as pa
+    df = pd.DataFrame({"first_date": [datetime.date(2026, 1, 5), None], "n": [3, None],
+                       "whole": [datetime.date(2026, 1, 5), datetime.date(2026, 2, 1)]}, dtype=object)
+    out, _ = tables.display(df, "en")
+    assert out["first_date"].tolist() == ["2026-01-05", "—"] and out["n"].tolist() == ["3", "—"]
+    assert out["whole"].tolist() == [datetime.date(2026, 1, 5), datetime.date(2026, 2, 1)]  # no blank: kept
+    pa.Table.from_pandas(out)  # would raise ArrowTypeError on a mixed column
+
+
 def test_one_name_per_tier():
     from lib.core import i18n
     for lang in ("en", "zh"):
