@@ -10,6 +10,9 @@ Invariants:
   in ``qd_meta``; a file written by an older version is brought up to date on open.
 - Writes go through ``Database.transaction()``: commit on success, roll back on any error,
   so a failed write leaves the database exactly as it was.
+- Inside ``run_memo()`` (one page run, entered by app.py's shell) the facts only a write changes
+  (meta values such as the data version, the balance row count, whether a table has rows) are read
+  once per run; any transaction or raw cursor of this process in between reads them again.
 """
 from __future__ import annotations
 
@@ -32,6 +35,21 @@ DATA_DIR = ROOT / "data"
 
 def default_db_path() -> str:
     return os.environ.get("QUARTERDECK_DB", str(DATA_DIR / "quarterdeck.duckdb"))
+
+
+_run = threading.local()
+
+
+@contextmanager
+def run_memo() -> Iterator[None]:
+    """Memoise write-only facts for the length of one page run on this thread (see the module
+    docstring): a cold page asked the data version hundreds of times, one query each."""
+    prev = getattr(_run, "store", None)
+    _run.store = {}
+    try:
+        yield
+    finally:
+        _run.store = prev
 
 
 @dataclass(frozen=True)
@@ -167,6 +185,7 @@ class Database:
         except (duckdb.Error, OSError) as e:
             raise _unwritable(e, path) from e
         self._write_lock = threading.RLock()
+        self._writes = 0  # transactions (and raw cursors) handed out: a run's memo is keyed on it
         self._snapshots: tuple | None = None
         self.closing = threading.Event()
         self.background: list[threading.Thread] = []
@@ -178,7 +197,19 @@ class Database:
                 raise _unwritable(e, path) from e
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A raw cursor (the demo build and bulk reads); it may write, so run memos are dropped."""
+        self._writes += 1
         return self._con.cursor()
+
+    def _memo(self, key: tuple, read):
+        """``read()`` once per page run and write count (``run_memo``); always outside a run."""
+        store = getattr(_run, "store", None)
+        if store is None:
+            return read()
+        k = (id(self), self._writes, key)
+        if k not in store:
+            store[k] = read()
+        return store[k]
 
     def query(self, sql: str, params: Sequence | dict | None = None) -> pd.DataFrame:
         cur = self._con.cursor()
@@ -208,6 +239,7 @@ class Database:
         with self._write_lock:
             cur = self._con.cursor()
             cur.execute("BEGIN TRANSACTION")
+            self._writes += 1
             try:
                 yield cur
                 cur.execute("COMMIT")
@@ -219,6 +251,7 @@ class Database:
                         raise problem from e
                 raise
             finally:
+                self._writes += 1  # what the transaction wrote is visible now
                 cur.close()
 
     def close(self) -> None:
@@ -231,7 +264,7 @@ class Database:
 
     # ---- metadata
     def meta(self, key: str, default: str | None = None) -> str | None:
-        v = self.scalar("SELECT value FROM qd_meta WHERE key = ?", [key])
+        v = self._memo(("meta", key), lambda: self.scalar("SELECT value FROM qd_meta WHERE key = ?", [key]))
         return default if v is None else v
 
     def set_meta(self, key: str, value: str, cur: duckdb.DuckDBPyConnection | None = None) -> None:
@@ -260,7 +293,8 @@ class Database:
         """The distinct balance snapshot dates, ascending. Every metric's period looks them up, and
         on a 15M-row balances table each look-up is a scan; they are kept per data version and
         balance row count (both cheap to read), so an import or any write of rows refreshes them."""
-        key = (self.data_version(), self.scalar("SELECT count(*) FROM balances"))
+        key = (self.data_version(), self._memo(("rows", "balances"),
+                                               lambda: self.scalar("SELECT count(*) FROM balances")))
         hit = self._snapshots
         if hit is not None and hit[0] == key:
             return hit[1]
@@ -270,7 +304,8 @@ class Database:
 
     def has_rows(self, table_name: str) -> bool:
         schema.table(table_name)  # only canonical names reach the SQL text
-        return self.scalar(f'SELECT count(*) FROM (SELECT 1 FROM "{table_name}" LIMIT 1)') > 0
+        return self._memo(("has_rows", table_name), lambda: self.scalar(
+            f'SELECT count(*) FROM (SELECT 1 FROM "{table_name}" LIMIT 1)') > 0)
 
     def table_status(self) -> pd.DataFrame:
         """Row count, date range and last import of every canonical table, all read in one

@@ -15,6 +15,7 @@ the quarter, so plan pace applies), ``rate`` (a ratio).
 from __future__ import annotations
 
 import hashlib
+import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -658,6 +659,18 @@ def _scalar(m: Metric, df: pd.DataFrame) -> float | None:
     return None if pd.isna(v) else float(v)
 
 
+def _scalar_of(m: Metric, num, den) -> float | None:
+    """``_scalar`` of one ungrouped (num, den) row, without a frame (the cube answers hundreds)."""
+    def blank(v) -> bool:
+        return v is None or (isinstance(v, float) and math.isnan(v))
+    if blank(num):
+        return 0.0 if m.additive == "sum" else None
+    if blank(den) or float(den) == 0:
+        return None
+    v = float(num) / float(den)
+    return None if math.isnan(v) else v
+
+
 def compute_many(db: Database, jobs: dict, scope: Scope, threads: int = 3) -> dict:
     """``compute_in`` for many ``{name: (metric key, Period)}`` at once: what the metric cube
     holds in one query, the rest on a few threads (each query on its own cursor; DuckDB
@@ -668,8 +681,7 @@ def compute_many(db: Database, jobs: dict, scope: Scope, threads: int = 3) -> di
     got = cube.lookup_many(db, CUBE, {k: (m.key, period_key(p)) for k, (m, p) in todo.items()}, DEN_ONE, scope)
     for k, row in got.items():
         m, p = todo[k]
-        df = _empty_scope(db, m, p) if row is None else pd.DataFrame({"grp": ["ALL"], "num": [row[0]], "den": [row[1]]})
-        out[k] = _scalar(m, _with_value(df))
+        out[k] = _scalar(m, _with_value(_empty_scope(db, m, p))) if row is None else _scalar_of(m, row[0], row[1])
     rest = [k for k in todo if k not in got]
     if rest:
         with ThreadPoolExecutor(max_workers=threads) as pool:

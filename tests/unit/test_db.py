@@ -79,3 +79,31 @@ def test_data_version_bumps():
     with db.transaction() as cur:
         db.bump_data_version(cur)
     assert db.data_version() == v + 1
+
+
+def test_a_run_memo_reads_write_only_facts_once_and_again_after_a_write():
+    """Inside run_memo the data version is read once; a transaction (here or by another session's
+    thread) or a raw cursor makes the next read fresh; outside a run every read is fresh."""
+    from lib.core.db import run_memo
+    db = open_database(":memory:")
+    reads = []
+    plain = db.scalar
+
+    def counting(sql, params=None):
+        reads.append(sql)
+        return plain(sql, params)
+    db.scalar = counting
+    try:
+        with run_memo():
+            v = db.data_version()
+            assert [db.data_version() for _ in range(5)] == [v] * 5 and len(reads) == 1
+            with db.transaction() as cur:
+                db.bump_data_version(cur)
+            assert db.data_version() == v + 1 and len(reads) == 2
+            db.cursor().close()
+            assert db.data_version() == v + 1 and len(reads) == 3
+        db.data_version()
+        db.data_version()
+        assert len(reads) == 5
+    finally:
+        db.close()
