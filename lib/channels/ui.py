@@ -92,6 +92,7 @@ MEASURES = ("leads", "conversions", "new_customers", "sales_amount", "aum_inflow
 MONEY_MEASURES = ("sales_amount", "aum_inflow")
 
 
+@ui.cached_figure
 def mix_chart(weekly: pd.DataFrame, measure: str, quarter: str) -> go.Figure:
     df = weekly.copy()
     df["channel"] = df["channel"].map(channel_label)
@@ -130,6 +131,7 @@ def _funnel_frame(f: pd.DataFrame, group_label) -> pd.DataFrame:
     return df
 
 
+@ui.cached_figure
 def funnel_chart(f: pd.DataFrame, title: str, group_label=channel_label) -> go.Figure:
     df = _funnel_frame(f, group_label)
     fig = px.funnel(df, x="leads", y="step", color="grp", title=title,
@@ -230,6 +232,7 @@ def board_kpis(board: pd.DataFrame) -> None:
     cols[4].metric(t("channels.board.kpi.roi"), f"{revenue / cost:.2f}" if cost else "—")
 
 
+@ui.cached_figure
 def roi_chart(display: pd.DataFrame, threshold: float) -> go.Figure:
     df = display.dropna(subset=["roi"]).sort_values("roi")
     fig = px.bar(df, x="roi", y="campaign_name", color="status", orientation="h",
@@ -264,6 +267,7 @@ def ab_option_label(names: dict[str, str]):
     return lambda cid: names.get(cid, cid)
 
 
+@ui.cached_figure
 def ab_arms_chart(arms: pd.DataFrame) -> go.Figure:
     df = arms.copy()
     for c in ("rate", "ci_low", "ci_high"):
@@ -348,6 +352,7 @@ def referral_kpis(by_direction: pd.DataFrame) -> None:
                          reward=ui.money(r["reward"] if r is not None else 0)))
 
 
+@ui.cached_figure
 def referral_branch_chart(by_branch: pd.DataFrame) -> go.Figure:
     df = by_branch.copy()
     df["direction"] = df["direction"].map(direction_label)
@@ -406,6 +411,7 @@ def tier_note(db) -> str:
     return t("channels.prod.tiers_note", **{k: ui.money(v) for k, v in th.items()})
 
 
+@ui.cached_figure
 def penetration_heatmap(pen: pd.DataFrame, quarter: str) -> go.Figure:
     df = pen.copy()
     df["tier"] = df["tier"].map(lambda v: t(f"channels.tier.{v}"))
@@ -418,6 +424,7 @@ def penetration_heatmap(pen: pd.DataFrame, quarter: str) -> go.Figure:
     return charts.style(fig, ui.lang(), height=80 + 48 * max(len(m), 3))
 
 
+@ui.cached_figure
 def coholding_heatmap(co: pd.DataFrame) -> go.Figure:
     df = co.copy()
     df["type_a"] = df["type_a"].map(ptype_label)
@@ -430,6 +437,7 @@ def coholding_heatmap(co: pd.DataFrame) -> go.Figure:
     return charts.style(fig, ui.lang(), height=120 + 34 * max(len(m), 3))
 
 
+@ui.cached_figure
 def next_product_chart(nxt: pd.DataFrame, holders: int) -> go.Figure:
     df = nxt.copy()
     df["product_type"] = df["product_type"].map(ptype_label)
@@ -481,6 +489,7 @@ def calculator_inputs(defaults: dict, key: str) -> dict:
     return out
 
 
+@ui.cached_figure
 def calculator_chart(rev: pd.DataFrame) -> go.Figure:
     df = rev.copy()
     totals = df.groupby("scenario", sort=False)["revenue"].sum()

@@ -220,6 +220,7 @@ def _names(df: pd.DataFrame) -> list[str]:
     return [ui.t("diagnosis.drill.unassigned") if (n is None or pd.isna(n) or n == "") else str(n) for n in df["name"]]
 
 
+@ui.cached_figure
 def drill_chart(df: pd.DataFrame, key: str, level: str) -> go.Figure:
     lang = ui.lang()
     m = metrics.metric(key)
@@ -261,6 +262,7 @@ def drill_table(df: pd.DataFrame, key: str) -> None:
     })
 
 
+@ui.cached_figure
 def trend_chart(df: pd.DataFrame, key: str, grain: str) -> go.Figure:
     lang = ui.lang()
     m = metrics.metric(key)

@@ -133,6 +133,7 @@ def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+@ui.cached_figure
 def timeline_chart(tl: dict, quarter: str, now: date) -> go.Figure:
     q = Quarter.parse(quarter)
     fig = go.Figure()
@@ -361,6 +362,7 @@ def _unit(b: dict, values: list) -> tuple[float, str]:
     return 1.0, t(f"pdca.bu.unit.{b['unit']}") if f"pdca.bu.unit.{b['unit']}" in i18n.STRINGS else ""
 
 
+@ui.cached_figure
 def burnup_chart(b: dict, quarter: str, height: int = 400) -> go.Figure:
     m = metrics.metric(b["key"])
     df = b["frame"]
@@ -687,6 +689,7 @@ def sample_table(df: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=cols)
 
 
+@ui.cached_figure
 def needs_chart(needs: pd.DataFrame) -> go.Figure:
     df = needs.sort_values("n")
     fig = go.Figure(go.Bar(x=df["n"], y=df["need"], orientation="h", marker_color=charts.PALETTE[1]))
@@ -695,6 +698,7 @@ def needs_chart(needs: pd.DataFrame) -> go.Figure:
     return charts.style(fig, ui.lang(), height=max(260, 60 + 34 * len(df)))
 
 
+@ui.cached_figure
 def weak_spots_chart(prof: pd.DataFrame, limit: float) -> go.Figure:
     df = prof.sort_values("mean")
     colours = [BAD if w else GOOD for w in df["weak"]]

@@ -259,6 +259,7 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({int(h[0:2], 16)}, {int(h[2:4], 16)}, {int(h[4:6], 16)}, {alpha})"
 
 
+@ui.cached_figure
 def rm_radar(data: pd.DataFrame, title: str, height: int = 460) -> go.Figure:
     labels = [dim(k) for k in team.DIM_KEYS]
     fig = go.Figure()
@@ -269,6 +270,7 @@ def rm_radar(data: pd.DataFrame, title: str, height: int = 460) -> go.Figure:
     return _polar_layout(fig, title, height, len(labels))
 
 
+@ui.cached_figure
 def teams_radar(profiles: pd.DataFrame, names, title: str) -> go.Figure:
     labels = [dim(k) for k in team.DIM_KEYS]
     fig = go.Figure()
@@ -278,6 +280,7 @@ def teams_radar(profiles: pd.DataFrame, names, title: str) -> go.Figure:
     return _polar_layout(fig, title, height=600, n_axes=len(labels))
 
 
+@ui.cached_figure
 def quadrant_chart(card: pd.DataFrame, quarter: str, highlight: list[str]) -> go.Figure:
     df = card[card["performance"].notna() & card["behaviour"].notna()]
     fig = go.Figure()
@@ -309,6 +312,7 @@ def quadrant_chart(card: pd.DataFrame, quarter: str, highlight: list[str]) -> go
     return fig
 
 
+@ui.cached_figure
 def capability_rm_radar(prof: pd.DataFrame, name: str, limit: float) -> go.Figure:
     labels = [cap_dim(d) for d in prof["dimension"]]
     fig = go.Figure()
@@ -323,6 +327,7 @@ def capability_rm_radar(prof: pd.DataFrame, name: str, limit: float) -> go.Figur
                          rmin=_cap_floor([*prof["score"], *prof["team_mean"], *prof["prev_score"], limit]))
 
 
+@ui.cached_figure
 def capability_team_radar(prof: pd.DataFrame, team_name: str, limit: float) -> go.Figure:
     labels = [cap_dim(d) for d in prof["dimension"]]
     fig = go.Figure()
@@ -425,6 +430,7 @@ def pairs_table(p: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+@ui.cached_figure
 def mentee_trend_chart(p: pd.DataFrame, at_risk: float) -> go.Figure:
     """Attainment by quarter of (at most four) mentees, behind ones first."""
     fig = go.Figure()

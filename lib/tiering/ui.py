@@ -140,6 +140,7 @@ def rules_form(db) -> dict:
 
 
 # ---------------------------------------------------------------- pyramid and penetration
+@ui.cached_figure
 def pyramid_charts(pyr: pd.DataFrame, quarter: str) -> tuple[go.Figure, go.Figure]:
     df = pyr.copy()
     df["label"] = df["tier"].map(tier_label)
@@ -185,6 +186,7 @@ def pyramid_table(pyr: pd.DataFrame) -> pd.DataFrame:
     return df.rename(columns={"tier": t("tiering.col.tier"), "customers": t("tiering.col.customers")})
 
 
+@ui.cached_figure
 def penetration_chart(pen: pd.DataFrame, quarter: str) -> go.Figure:
     df = pen.copy()
     order_t = [x for x in tiers.TIERS if x in set(df["tier"])]
@@ -209,6 +211,7 @@ def _mig_axis(mig: pd.DataFrame, col: str, extra: str) -> list[str]:
     return [s for s in states if s in seen]
 
 
+@ui.cached_figure
 def migration_chart(mig: pd.DataFrame, a: str, b: str) -> go.Figure:
     rows, cols = _mig_axis(mig, "from_tier", "new"), _mig_axis(mig, "to_tier", "left")
     mat = mig.pivot_table(index="from_tier", columns="to_tier", values="customers", aggfunc="sum").reindex(
@@ -303,6 +306,7 @@ def _headers() -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- health
+@ui.cached_figure
 def health_box(dist: pd.DataFrame, dimension: str, quarter: str) -> go.Figure:
     df = dist[dist["dimension"] == dimension]
     fig = go.Figure(go.Box(
@@ -315,6 +319,7 @@ def health_box(dist: pd.DataFrame, dimension: str, quarter: str) -> go.Figure:
     return charts.style(fig, ui.lang())
 
 
+@ui.cached_figure
 def weakest_chart(counts: pd.DataFrame) -> go.Figure:
     df = counts.groupby(["tier", "weakest"], as_index=False)["customers"].sum()
     order = [x for x in tiers.TIERS if x in set(df["tier"])]
@@ -465,6 +470,7 @@ def model_quality(m) -> None:
         st.warning(t(f"tiering.churn.warn.{w}", n=n), icon=":material/warning:")
 
 
+@ui.cached_figure
 def calibration_chart(cal: pd.DataFrame) -> go.Figure:
     top = max(float(cal["predicted"].max()), float(cal["observed"].max()), 0.01) * 100 * 1.05 if len(cal) else 100
     fig = go.Figure()
@@ -478,6 +484,7 @@ def calibration_chart(cal: pd.DataFrame) -> go.Figure:
     return charts.style(fig, ui.lang())
 
 
+@ui.cached_figure
 def importance_chart(imp: pd.DataFrame, top: int = 12) -> go.Figure:
     df = imp.head(top).iloc[::-1]
     fig = go.Figure(go.Bar(x=df["importance"], y=[feature_label(f) for f in df["feature"]], orientation="h",

@@ -33,6 +33,7 @@ from lib.metrics import plan
 from lib.core import privacy
 from lib.core import schema
 from lib.core.db import Scope, default_db_path, get_database, run_memo
+from streamlit.runtime.caching.cache_errors import UnhashableParamError
 from lib.core.markup import safe, safe_all  # noqa: F401 - every value from data or users goes through it into Markdown
 
 QP_KEYS = {"lang": "lang", "quarter": "q", "region": "region", "branch": "branch", "ctype": "ctype"}
@@ -512,6 +513,40 @@ def _cached_call(dbkey: tuple, name: str, args: tuple):
     out = _CACHED_FUNCTIONS[name](db(), *args)
     _remember(name, args, time.perf_counter() - t0)
     return out
+
+
+def cached_figure(build):
+    """Decorator for a chart builder (``lib.<page>.ui``): the figure is built once per (arguments,
+    data version, language, projector mode, names shown) and the same object is handed to every
+    session and rerun (``st.cache_resource``: no copy), so the shared figure must only be passed to
+    ``st.plotly_chart``, never changed. Building a Plotly figure (Express, validation, the template)
+    was most of a warm page run. A builder given a closure or a lambda (e.g. a masking label
+    function: its hash would not see what it holds) builds every time."""
+    name = f"{build.__module__}.{build.__qualname__}"
+
+    @functools.wraps(build)
+    def figure(*args, **kwargs):
+        if any(_opaque(a) for a in (*args, *kwargs.values())):
+            return build(*args, **kwargs)
+        view = (_dbkey(), lang(), projector(), show_personal())
+        try:
+            return _figure(name, view, args, kwargs, _build=build)
+        except UnhashableParamError:  # an argument Streamlit cannot hash: built as before
+            return build(*args, **kwargs)
+    return figure
+
+
+def _opaque(arg) -> bool:
+    """A callable whose behaviour its hash may not capture: a lambda, a closure, a local function."""
+    if not callable(arg) or isinstance(arg, type):
+        return False
+    q = getattr(arg, "__qualname__", "")
+    return bool(getattr(arg, "__closure__", None)) or "<lambda>" in q or "<locals>" in q
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _figure(name: str, view: tuple, args: tuple, kwargs: dict, _build=None):
+    return _build(*args, **kwargs)
 
 
 # the heavy cached calls of this process, most recently computed last: after a write the warm-up
