@@ -131,12 +131,10 @@ def child_import(csv: str, db: str) -> dict:
 
 
 def preimport() -> None:
-    """Import every module a page may use, so a cold run measures the page, not Python imports."""
-    import importlib
-    import pkgutil
-    import lib
-    for m in pkgutil.iter_modules(lib.__path__):
-        importlib.import_module(f"lib.{m.name}")
+    """Import every module a page may use, as the served app does at process start (lib.ui.preload),
+    so a cold run measures the page, not Python imports."""
+    from lib.ui import preload
+    preload.import_all(preload.page_imports())
     import plotly.express  # noqa: F401
     import plotly.graph_objects  # noqa: F401
     from streamlit.testing.v1 import AppTest  # noqa: F401
