@@ -1,11 +1,10 @@
 """Overview: the selected quarter at a glance — headline KPIs against last quarter and plan,
 and where the assets sit."""
-import plotly.express as px
 import streamlit as st
 
-from lib.ui import charts
 from lib.metrics import gaps
 from lib.metrics import registry as metrics
+from lib.ui import overview
 from lib.ui import shell as ui
 
 f = ui.current_filters()
@@ -37,24 +36,9 @@ if raw_trend.empty:  # no balance snapshots: the charts name the export they nee
         col.info(gaps.needs(("balances",), ui.lang()), icon=":material/upload_file:")
     st.stop()
 with left:
-    trend = ui.labelled(raw_trend, "customer_type", "overview.customer_type")
-    if trend["as_of"].nunique() == 1:
+    if raw_trend["as_of"].nunique() == 1:
         st.caption(ui.t("overview.single_snapshot", day=ui.day(progress["end_snap"])))
-    trend, unit = ui.money_column(trend, "aum")
-    fig = px.area(trend, x="as_of", y="aum", color="customer_type",
-                  labels={"as_of": ui.t("overview.axis.date"), "aum": ui.t("overview.axis.aum", unit=unit),
-                          "customer_type": ui.t("overview.legend.customer_type")},
-                  title=ui.t("overview.aum_trend"),
-                  **charts.category_colours("customer_type", "overview.customer_type", ui.lang()))
-    st.plotly_chart(charts.style(fig, ui.lang()), width="stretch")
+    st.plotly_chart(overview.aum_trend_chart(raw_trend), width="stretch")
 with right:
-    by_region = ui.labelled(ui.cached(metrics.aum_by_region, ui.scope_arg(f.scope), progress["end_snap"]),
-                            "customer_type", "overview.customer_type")
-    by_region = charts.unassigned(by_region, "region", ui.lang())  # customers of branches not loaded yet
-    by_region, unit = ui.money_column(by_region, "aum")
-    fig = px.bar(by_region, x="aum", y="region", color="customer_type", orientation="h",
-                 labels={"region": ui.t("overview.axis.region"), "aum": ui.t("overview.axis.aum", unit=unit),
-                         "customer_type": ui.t("overview.legend.customer_type")},
-                 title=ui.t("overview.aum_by_region"),
-                 **charts.category_colours("customer_type", "overview.customer_type", ui.lang()))
-    st.plotly_chart(charts.style(fig, ui.lang()), width="stretch")
+    st.plotly_chart(overview.aum_region_chart(ui.cached(metrics.aum_by_region, ui.scope_arg(f.scope),
+                                                        progress["end_snap"])), width="stretch")
