@@ -50,7 +50,7 @@ if client is not None:
     if len(cv["nodes"]) <= 1:
         st.info(ui.t("related.graph.alone"), icon=":material/info:")
     else:
-        st.plotly_chart(ur.network_chart(cv, client, k, label), width="stretch")
+        st.plotly_chart(ur.network_chart(cv, client, k, ur.shown_labels(label, cv["nodes"]["party"])), width="stretch")
     ur.client_detail(cv, client, scope)
 st.caption(ui.t("related.def.exposure"))
 

@@ -181,14 +181,21 @@ def _edge_hover(view, a: str, b: str, rel: str, share, amount, label, lang: str)
     return text
 
 
-def network_chart(cv: dict, client: str, k: int, label) -> go.Figure:
+def shown_labels(label, parties) -> dict:
+    """{party: what this viewer may see of it} for the network chart (a plain mapping, so the shared
+    figure's key holds exactly what is shown: names or ids)."""
+    return {p: label(p) for p in parties}
+
+
+@ui.cached_figure
+def network_chart(cv: dict, client: str, k: int, shown: dict) -> go.Figure:
     """Nodes coloured by risk (the client in navy), squares for outside companies, edges coloured and
-    dashed by relation type, one legend entry per colour; hover gives names, facts and amounts."""
+    dashed by relation type, one legend entry per colour; hover gives names, facts and amounts.
+    `shown` maps each party to its label for this viewer (``shown_labels``)."""
     lang = ui.lang()
-    raw_label = label
 
     def label(p):  # names come from data: shown as text, never as markup (lib.ui.charts.esc)
-        return charts.esc(raw_label(p))
+        return charts.esc(shown.get(p, p))
 
     nodes, edges = cv["nodes"], cv["edges"]
     pos = dict(zip(nodes["party"], zip(nodes["x"], nodes["y"])))
