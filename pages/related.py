@@ -34,7 +34,7 @@ flagged = ui.cached(report.flagged, scope)
 if flagged.empty:
     st.success(ui.t("related.list.none"), icon=":material/check_circle:")
 else:
-    listed = ur.flagged_frame(flagged, scope)
+    listed = ur.flagged_view(scope)
     ur.remember_list(listed)
     ur.flagged_table(listed)
     st.caption(ui.t("related.list.note"))
@@ -56,7 +56,7 @@ st.caption(ui.t("related.def.exposure"))
 
 # ---- guarantee circles
 st.subheader(ui.t("related.circles.header"), anchor=False)
-circles = ur.circles_frame(ui.cached(report.circle_table, scope), scope)
+circles = ur.circles_view(scope)
 if circles.empty:
     st.success(ui.t("related.circles.none"), icon=":material/check_circle:")
 else:

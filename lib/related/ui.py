@@ -73,6 +73,13 @@ def headline(summary: dict) -> None:
         col.metric(ui.t(f"related.kpi.{key}"), i18n.fmt_count(value, ui.lang()), border=True)
 
 
+@ui.cached_view
+def flagged_view(scope_arg) -> pd.DataFrame:
+    """``flagged_frame`` of the scope's flagged clients, shared by every session with the same view
+    (a reason path in words per flagged client is the page's heaviest work at a bank's size)."""
+    return flagged_frame(ui.cached(report.flagged, scope_arg), scope_arg)
+
+
 def flagged_frame(flagged: pd.DataFrame, scope_arg) -> pd.DataFrame:
     """The flagged list as shown and downloaded: ids, masked names, reasons in words, money."""
     if flagged.empty:
@@ -310,6 +317,12 @@ def _ring_text(members, amounts, label, lang: str) -> str:
 
 
 # ---------------------------------------------------------------- circles
+@ui.cached_view
+def circles_view(scope_arg) -> pd.DataFrame:
+    """``circles_frame`` of the scope's guarantee circles, shared like ``flagged_view``."""
+    return circles_frame(ui.cached(report.circle_table, scope_arg), scope_arg)
+
+
 def circles_frame(ct: pd.DataFrame, scope_arg) -> pd.DataFrame:
     if ct.empty:
         return pd.DataFrame()

@@ -426,11 +426,12 @@ def stars(card: pd.DataFrame, team_by: str, w: dict[str, float], lang: str) -> p
     w = clean_weights(w)
     names = team_names(card, team_by, lang)
     rows = []
-    scored = card[card["score"].notna()]
-    for team, grp in scored.groupby(team_by, sort=True):
-        size = int((card[team_by] == team).sum())
-        best = grp.sort_values(["score", "performance", "rm_id"], ascending=[False, False, True],
-                               na_position="last").iloc[0]
+    sizes = card.groupby(team_by, sort=False).size()
+    ranked = card[card["score"].notna()].sort_values(["score", "performance", "rm_id"], ascending=[False, False, True],
+                                                     na_position="last", kind="stable")
+    for best in ranked.groupby(team_by, sort=True).head(1).sort_values(team_by, kind="stable").to_dict("records"):
+        team = best[team_by]
+        size = int(sizes[team])
         rows.append({"team": team, "team_name": names.get(team, team), "team_size": size,
                      "rm_id": best["rm_id"], "rm_name": best["rm_name"], "line": best["line"],
                      "score": float(best["score"]), "rank": float(best["rank"]),

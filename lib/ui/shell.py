@@ -522,18 +522,29 @@ def cached_figure(build):
     ``st.plotly_chart``, never changed. Building a Plotly figure (Express, validation, the template)
     was most of a warm page run. A builder given a closure or a lambda (e.g. a masking label
     function: its hash would not see what it holds) builds every time."""
+    return _per_view(build, _figure)
+
+
+def cached_view(build):
+    """``cached_figure`` for a table shaped for the viewer (labels in its language, names masked or
+    not): computed once per (arguments, data version, language, projector, names shown) for every
+    session, and a copy handed out each time (``st.cache_data``), so callers may change it."""
+    return _per_view(build, _view)
+
+
+def _per_view(build, store):
     name = f"{build.__module__}.{build.__qualname__}"
 
     @functools.wraps(build)
-    def figure(*args, **kwargs):
+    def shaped(*args, **kwargs):
         if any(_opaque(a) for a in (*args, *kwargs.values())):
             return build(*args, **kwargs)
         view = (_dbkey(), lang(), projector(), show_personal())
         try:
-            return _figure(name, view, args, kwargs, _build=build)
+            return store(name, view, args, kwargs, _build=build)
         except UnhashableParamError:  # an argument Streamlit cannot hash: built as before
             return build(*args, **kwargs)
-    return figure
+    return shaped
 
 
 def _opaque(arg) -> bool:
@@ -546,6 +557,11 @@ def _opaque(arg) -> bool:
 
 @st.cache_resource(show_spinner=False, max_entries=512)
 def _figure(name: str, view: tuple, args: tuple, kwargs: dict, _build=None):
+    return _build(*args, **kwargs)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _view(name: str, view: tuple, args: tuple, kwargs: dict, _build=None):
     return _build(*args, **kwargs)
 
 
@@ -694,20 +710,25 @@ def downloads(df: pd.DataFrame, name: str, personal_table: str | None = None, ke
     """CSV and XLSX download buttons for a table. Cells that would run as spreadsheet formulas
     are neutralised; columns the data contract marks personal in `personal_table` are masked
     unless this viewer may see them."""
-    out = df if personal_table is None else privacy.mask_frame(df, personal_table, allowed=show_personal())
-    out = export.readable(out, lang())  # headers and category values in words, blanks empty, full precision
     key = key or f"dl_{name}"
     row = st.container(horizontal=True, gap="small")  # buttons as wide as their labels (never "Downloa…")
     c1 = c2 = row
     masked = personal_table is not None and not show_personal()
-    c1.download_button(t("common.download_csv"), functools.partial(export.csv_bytes, out), file_name=f"{name}.csv",
+    # the files (masked, then in words: headers and category values, blanks empty, full precision) are
+    # built when a button is clicked (a callable), not on every rerun
+    ready = functools.partial(_download_frame, df, personal_table, not masked, lang())
+    c1.download_button(t("common.download_csv"), lambda: export.csv_bytes(ready()), file_name=f"{name}.csv",
                        mime="text/csv", key=f"{key}_csv", icon=":material/download:",
-                       on_click=record_export, args=(f"{name}.csv", len(out), masked))
-    # the files are built when a button is clicked (a callable), not on every rerun
-    c2.download_button(t("common.download_xlsx"), functools.partial(export.xlsx_bytes, out), file_name=f"{name}.xlsx",
+                       on_click=record_export, args=(f"{name}.csv", len(df), masked))
+    c2.download_button(t("common.download_xlsx"), lambda: export.xlsx_bytes(ready()), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"{key}_xlsx", icon=":material/table_view:",
-                       on_click=record_export, args=(f"{name}.xlsx", len(out), masked))
+                       on_click=record_export, args=(f"{name}.xlsx", len(df), masked))
+
+
+def _download_frame(df: pd.DataFrame, personal_table: str | None, allowed: bool, lang_: str) -> pd.DataFrame:
+    out = df if personal_table is None else privacy.mask_frame(df, personal_table, allowed=allowed)
+    return export.readable(out, lang_)
 
 
 def record_export(file_name: str, rows: int | None = None, masked: bool | None = None) -> None:
