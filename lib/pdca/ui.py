@@ -308,8 +308,8 @@ def reserve_by_rm(s: dict, key: str) -> None:
 def reserve_list(df: pd.DataFrame, key: str) -> None:
     show = df[["lead_id", "customer_id", "rm_name", "contact_date", "week", "phase", "channel", "product_name",
                "amount", "converted"]].copy()
-    show["phase"] = show["phase"].map(phase_label)
-    show["channel"] = show["channel"].map(lambda c: label("channels.channel", c))
+    show["phase"] = tables.map_values(show["phase"], phase_label)
+    show["channel"] = tables.map_values(show["channel"], lambda c: label("channels.channel", c))
     show["converted"] = [t("pdca.rs.yes") if c else "" for c in show["converted"]]
     for c in ("customer_id", "rm_name", "product_name"):
         show[c] = show[c].astype(object).where(show[c].notna(), "—")

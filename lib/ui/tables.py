@@ -137,8 +137,24 @@ def display(df: pd.DataFrame, lang: str, column_config: dict | None = None,
                 if words and isinstance(v, str) and _KEY.match(v):
                     return category(v, lang)
                 return v
-            out[col] = _one_type(s.astype(object).map(one))
+            out[col] = _one_type(map_values(s, one))
     return out, cfg
+
+
+def map_values(s: pd.Series, fn) -> pd.Series:
+    """``s.map(fn)`` with `fn` called once per distinct value (a table column repeats few values;
+    `fn` looks labels up and matches patterns). Values are told apart by type too (1 is not True)."""
+    seen: dict = {}
+
+    def once(v):
+        try:
+            k = (type(v), v)
+            if k not in seen:
+                seen[k] = fn(v)
+            return seen[k]
+        except TypeError:  # an unhashable cell (a list): as it is
+            return fn(v)
+    return pd.Series([once(v) for v in s.astype(object)], index=s.index, dtype=object)
 
 
 def _one_type(s: pd.Series) -> pd.Series:

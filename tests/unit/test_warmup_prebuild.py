@@ -139,7 +139,7 @@ def test_cheap_calls_are_not_remembered_and_the_list_is_bounded(monkeypatch):
 
 def test_preload_imports_what_the_pages_import():
     names = preload.page_imports()
-    for module in ("lib.related.ui", "lib.tiering.churn", "lib.ui.shell", "plotly.express", "streamlit"):
+    for module in ("lib.related.ui", "lib.tiering.churn", "lib.ui.shell", "lib.ui.overview", "streamlit"):
         assert module in names
     assert "lib.ui.shell.ui" not in names  # `from lib.ui import shell as ui`: the alias is no module
     done = preload.import_all(["lib.related.report", "lib.related.report.flagged", "json"])
