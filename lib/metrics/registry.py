@@ -772,16 +772,36 @@ def tables_used(key: str) -> tuple[str, ...]:
     return metric(key).tables
 
 
+_per_version: dict = {}  # (db, data version, what, args) -> value; a few hundred entries at most
+_PER_VERSION_MAX = 512
+
+
+def _once_per_version(db: Database, what: str, args: tuple, read):
+    """``read()`` once per data version of `db` (targets and peers of a quarter: a page asks for
+    one metric at a time, each a scan of the table at a bank's size)."""
+    key = (id(db), db.data_version(), what, args)
+    if key not in _per_version:
+        if len(_per_version) >= _PER_VERSION_MAX:
+            _per_version.clear()
+        _per_version[key] = read()
+    return _per_version[key]
+
+
 def target(db: Database, key: str, quarter: Quarter, scope_level: str = "bank",
            scope_id: str = "ALL") -> float | None:
-    return db.scalar(
-        "SELECT target_value FROM targets WHERE quarter = ? AND scope = ? AND scope_id = ? "
-        "AND metric = ? AND coalesce(week, 0) = 0", [str(quarter), scope_level, scope_id, key])
+    """The quarter's target of a metric for a scope (the whole quarter's plan, not a week's)."""
+    args = (str(quarter), scope_level, scope_id)
+    plans = _once_per_version(db, "targets", args, lambda: dict(db.rows(
+        "SELECT metric, any_value(target_value) FROM targets WHERE quarter = ? AND scope = ? AND scope_id = ? "
+        "AND coalesce(week, 0) = 0 GROUP BY metric", list(args))))
+    return plans.get(key)
 
 
 def peer(db: Database, key: str, quarter: Quarter) -> float | None:
-    return db.scalar("SELECT peer_value FROM peer_benchmarks WHERE quarter = ? AND metric = ?",
-                     [str(quarter), key])
+    peers = _once_per_version(db, "peers", (str(quarter),), lambda: dict(db.rows(
+        "SELECT metric, any_value(peer_value) FROM peer_benchmarks WHERE quarter = ? GROUP BY metric",
+        [str(quarter)])))
+    return peers.get(key)
 
 
 # ---- series for charts ----------------------------------------------------------
@@ -874,14 +894,16 @@ def regions_and_branches(db: Database) -> pd.DataFrame:
 def has_unassigned(db: Database) -> bool:
     """True when some customer's branch is not a known branch, or a balance, sale or lead has no
     known customer: the rows the "Unassigned" member of the region and branch filters shows."""
-    return bool(db.scalar("""
-        SELECT EXISTS (SELECT 1 FROM customers WHERE branch_id IS NULL
-                         OR branch_id NOT IN (SELECT branch_id FROM branches))
-            OR EXISTS (SELECT 1 FROM balances x ANTI JOIN customers c USING (customer_id))
-            OR EXISTS (SELECT 1 FROM sales x WHERE x.customer_id IS NULL
-                         OR x.customer_id NOT IN (SELECT customer_id FROM customers))
-            OR EXISTS (SELECT 1 FROM leads x WHERE x.customer_id IS NULL
-                         OR x.customer_id NOT IN (SELECT customer_id FROM customers))"""))
+    checks = (  # smallest tables first; the first that finds a row answers
+        "SELECT EXISTS (SELECT 1 FROM customers WHERE branch_id IS NULL "
+        "OR branch_id NOT IN (SELECT branch_id FROM branches))",
+        "SELECT EXISTS (SELECT 1 FROM leads x WHERE x.customer_id IS NULL "
+        "OR x.customer_id NOT IN (SELECT customer_id FROM customers))",
+        "SELECT EXISTS (SELECT 1 FROM sales x WHERE x.customer_id IS NULL "
+        "OR x.customer_id NOT IN (SELECT customer_id FROM customers))",
+        "SELECT EXISTS (SELECT 1 FROM balances x ANTI JOIN customers c USING (customer_id))",
+    )
+    return any(bool(db.scalar(sql)) for sql in checks)
 
 
 def scope_level(scope: Scope) -> tuple[str, str]:
