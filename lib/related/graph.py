@@ -42,6 +42,14 @@ class RelGraph:
     ownership: nx.DiGraph  # shareholder / controller → the company it owns or controls
     _views: dict = field(default_factory=dict, repr=False)
 
+    def party(self, p: str) -> dict:
+        """One party's row as a dict (kept: reasons read the same risky party for many clients)."""
+        records = self._views.setdefault("__records__", {})
+        rec = records.get(p)
+        if rec is None:
+            rec = records[p] = self.parties.loc[p].to_dict()
+        return rec
+
     def relations_between(self, a: str, b: str) -> list[tuple[str, bool, tuple]]:
         """(relation, reversed, (share_pct, amount)) of every relation a → b (reversed False) and b → a."""
         out = [(r, False, v) for r, v in self.pairs.get((a, b), {}).items()]

@@ -195,11 +195,11 @@ def reason(view: View, flag: dict, label, lang: str) -> str:
         return _t("fact.circle", lang, name=label(circle[0]), ring=ring)
     end = path[-1]
     if len(path) == 1:  # the client itself carries the risk fact
-        return fact_text(view.graph.parties.loc[end].to_dict(), label, end, lang)
+        return fact_text(view.graph.party(end), label, end, lang)
     parts = [label(path[0])]
     parts += [step_text(view, a, b, label, lang) for a, b in zip(path, path[1:])]
     end = path[-1]
-    parts.append(fact_text(view.graph.parties.loc[end].to_dict(), label, end, lang))
+    parts.append(fact_text(view.graph.party(end), label, end, lang))
     return SEP.join(parts)
 
 
