@@ -304,7 +304,8 @@ def users(db) -> pd.DataFrame:
 
 
 def user_count(db) -> int:
-    return int(db.scalar("SELECT count(*) FROM qd_users"))
+    """Users on file (kept until the next write: every page run asks, lib.core.db.Database.memo)."""
+    return int(db.memo(("rows", "qd_users"), lambda: db.scalar("SELECT count(*) FROM qd_users")))
 
 
 def sign_in_mode(db, oidc_configured: bool) -> str:

@@ -10,9 +10,11 @@ Invariants:
   in ``qd_meta``; a file written by an older version is brought up to date on open.
 - Writes go through ``Database.transaction()``: commit on success, roll back on any error,
   so a failed write leaves the database exactly as it was.
-- Inside ``run_memo()`` (one page run, entered by app.py's shell) the facts only a write changes
-  (meta values such as the data version, the balance row count, whether a table has rows) are read
-  once per run; any transaction or raw cursor of this process in between reads them again.
+- The facts only a write changes (meta values such as the data version, the balance row count,
+  whether a table has rows, the number of users) are read once and kept until the next write by
+  this process (any transaction, raw cursor or newly opened handle): a writable handle is the only
+  writer of its file, since DuckDB lets no other process open a file that one process writes.
+  Read-only handles read every time.
 """
 from __future__ import annotations
 
@@ -37,19 +39,12 @@ def default_db_path() -> str:
     return os.environ.get("QUARTERDECK_DB", str(DATA_DIR / "quarterdeck.duckdb"))
 
 
-_run = threading.local()
+_writes = [0]  # writes begun or done by this process (all handles): kept facts are valid while it stands
+_facts: dict = {}  # (handle id, key) -> (write count when read, value)
 
 
-@contextmanager
-def run_memo() -> Iterator[None]:
-    """Memoise write-only facts for the length of one page run on this thread (see the module
-    docstring): a cold page asked the data version hundreds of times, one query each."""
-    prev = getattr(_run, "store", None)
-    _run.store = {}
-    try:
-        yield
-    finally:
-        _run.store = prev
+def _wrote() -> None:
+    _writes[0] += 1
 
 
 @dataclass(frozen=True)
@@ -185,7 +180,7 @@ class Database:
         except (duckdb.Error, OSError) as e:
             raise _unwritable(e, path) from e
         self._write_lock = threading.RLock()
-        self._writes = 0  # transactions (and raw cursors) handed out: a run's memo is keyed on it
+        self.read_only = read_only
         self._snapshots: tuple | None = None
         self.closing = threading.Event()
         self.background: list[threading.Thread] = []
@@ -195,21 +190,25 @@ class Database:
             except (duckdb.Error, OSError) as e:
                 self._con.close()
                 raise _unwritable(e, path) from e
+        _wrote()  # a new handle (maybe at an old one's id, maybe after another process wrote the file)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A raw cursor (the demo build and bulk reads); it may write, so run memos are dropped."""
-        self._writes += 1
+        """A raw cursor (the demo build and bulk reads); it may write, so kept facts are dropped."""
+        _wrote()
         return self._con.cursor()
 
-    def _memo(self, key: tuple, read):
-        """``read()`` once per page run and write count (``run_memo``); always outside a run."""
-        store = getattr(_run, "store", None)
-        if store is None:
+    def memo(self, key: tuple, read):
+        """``read()``, kept until this process writes again (module docstring): for facts every page
+        run asks for, such as the data version. Read-only handles read every time."""
+        if self.read_only:
             return read()
-        k = (id(self), self._writes, key)
-        if k not in store:
-            store[k] = read()
-        return store[k]
+        seen = _writes[0]  # taken before the read: a write that commits meanwhile retires the value
+        hit = _facts.get((id(self), key))
+        if hit is not None and hit[0] == seen:
+            return hit[1]
+        value = read()
+        _facts[(id(self), key)] = (seen, value)
+        return value
 
     def query(self, sql: str, params: Sequence | dict | None = None) -> pd.DataFrame:
         cur = self._con.cursor()
@@ -239,7 +238,7 @@ class Database:
         with self._write_lock:
             cur = self._con.cursor()
             cur.execute("BEGIN TRANSACTION")
-            self._writes += 1
+            _wrote()
             try:
                 yield cur
                 cur.execute("COMMIT")
@@ -251,7 +250,7 @@ class Database:
                         raise problem from e
                 raise
             finally:
-                self._writes += 1  # what the transaction wrote is visible now
+                _wrote()  # what the transaction wrote is visible now
                 cur.close()
 
     def close(self) -> None:
@@ -261,10 +260,11 @@ class Database:
         for th in list(self.background):
             th.join(60)
         self._con.close()
+        _wrote()
 
     # ---- metadata
     def meta(self, key: str, default: str | None = None) -> str | None:
-        v = self._memo(("meta", key), lambda: self.scalar("SELECT value FROM qd_meta WHERE key = ?", [key]))
+        v = self.memo(("meta", key), lambda: self.scalar("SELECT value FROM qd_meta WHERE key = ?", [key]))
         return default if v is None else v
 
     def set_meta(self, key: str, value: str, cur: duckdb.DuckDBPyConnection | None = None) -> None:
@@ -293,7 +293,7 @@ class Database:
         """The distinct balance snapshot dates, ascending. Every metric's period looks them up, and
         on a 15M-row balances table each look-up is a scan; they are kept per data version and
         balance row count (both cheap to read), so an import or any write of rows refreshes them."""
-        key = (self.data_version(), self._memo(("rows", "balances"),
+        key = (self.data_version(), self.memo(("rows", "balances"),
                                                lambda: self.scalar("SELECT count(*) FROM balances")))
         hit = self._snapshots
         if hit is not None and hit[0] == key:
@@ -304,7 +304,7 @@ class Database:
 
     def has_rows(self, table_name: str) -> bool:
         schema.table(table_name)  # only canonical names reach the SQL text
-        return self._memo(("has_rows", table_name), lambda: self.scalar(
+        return self.memo(("has_rows", table_name), lambda: self.scalar(
             f'SELECT count(*) FROM (SELECT 1 FROM "{table_name}" LIMIT 1)') > 0)
 
     def table_status(self) -> pd.DataFrame:
@@ -398,10 +398,17 @@ def open_database(path: str) -> Database:
     return Database(path)
 
 
+_resolved: dict[str, str] = {}  # absolute path as given -> resolved (every page run asks, many times)
+
+
 def get_database(path: str | None = None) -> Database:
     """The process-wide Database for `path` (default: the configured file)."""
     path = path or default_db_path()
-    key = path if path == ":memory:" else str(Path(path).resolve())
+    key = _resolved.get(path)
+    if key is None:
+        key = path if path == ":memory:" else str(Path(path).resolve())
+        if os.path.isabs(path):  # a relative path's meaning changes with the working directory
+            _resolved[path] = key
     with _lock:
         db = _databases.get(key)
         if db is None:

@@ -64,7 +64,10 @@ DEFAULTS: dict[str, Any] = {
 def get(db, key: str) -> Any:
     if key not in DEFAULTS:
         raise KeyError(f"unknown setting {key!r}")
-    raw = db.scalar("SELECT value FROM qd_settings WHERE key = ?", [key])
+    def read():
+        return db.scalar("SELECT value FROM qd_settings WHERE key = ?", [key])
+    memo = getattr(db, "memo", None)  # a Database keeps it until the next write (pages ask on every run)
+    raw = memo(("setting", key), read) if memo else read()
     return DEFAULTS[key] if raw is None else json.loads(raw)
 
 

@@ -32,7 +32,7 @@ from lib.metrics import registry as metrics
 from lib.metrics import plan
 from lib.core import privacy
 from lib.core import schema
-from lib.core.db import Scope, default_db_path, get_database, run_memo
+from lib.core.db import Scope, default_db_path, get_database
 from streamlit.runtime.caching.cache_errors import UnhashableParamError
 from lib.core.markup import safe, safe_all  # noqa: F401 - every value from data or users goes through it into Markdown
 
@@ -59,8 +59,7 @@ def shell():
     """Marks app.py's run; pages check that they run inside it."""
     _shell.active = True
     try:
-        with run_memo():  # write-only facts (data version, ...) read once per run (lib.core.db)
-            yield
+        yield
     finally:
         _shell.active = False
 

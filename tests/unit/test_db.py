@@ -81,11 +81,11 @@ def test_data_version_bumps():
     assert db.data_version() == v + 1
 
 
-def test_a_run_memo_reads_write_only_facts_once_and_again_after_a_write():
-    """Inside run_memo the data version is read once; a transaction (here or by another session's
-    thread) or a raw cursor makes the next read fresh; outside a run every read is fresh."""
-    from lib.core.db import run_memo
-    db = open_database(":memory:")
+def test_write_only_facts_are_read_once_until_the_process_writes(tmp_path):
+    """The data version is read once and kept; a transaction (through any handle of the process) or
+    a raw cursor makes the next read fresh; a read-only handle reads every time."""
+    path = str(tmp_path / "m.duckdb")
+    db = open_database(path)
     reads = []
     plain = db.scalar
 
@@ -94,16 +94,19 @@ def test_a_run_memo_reads_write_only_facts_once_and_again_after_a_write():
         return plain(sql, params)
     db.scalar = counting
     try:
-        with run_memo():
-            v = db.data_version()
-            assert [db.data_version() for _ in range(5)] == [v] * 5 and len(reads) == 1
-            with db.transaction() as cur:
-                db.bump_data_version(cur)
-            assert db.data_version() == v + 1 and len(reads) == 2
-            db.cursor().close()
-            assert db.data_version() == v + 1 and len(reads) == 3
-        db.data_version()
-        db.data_version()
-        assert len(reads) == 5
+        v = db.data_version()
+        assert [db.data_version() for _ in range(5)] == [v] * 5 and len(reads) == 1
+        with db.transaction() as cur:
+            db.bump_data_version(cur)
+        assert db.data_version() == v + 1 and len(reads) == 2
+        db.cursor().close()
+        assert db.data_version() == v + 1 and len(reads) == 3
+        other = open_database(path)  # another handle of this process on the same file writes
+        try:
+            with other.transaction() as cur:
+                other.bump_data_version(cur)
+        finally:
+            other.close()
+        assert db.data_version() == v + 2 and len(reads) == 4
     finally:
         db.close()
