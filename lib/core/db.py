@@ -197,6 +197,10 @@ class Database:
         _wrote()
         return self._con.cursor()
 
+    def reader(self) -> duckdb.DuckDBPyConnection:
+        """A raw cursor for reading only (a consistent read of several tables in one transaction)."""
+        return self._con.cursor()
+
     def memo(self, key: tuple, read):
         """``read()``, kept until this process writes again (module docstring): for facts every page
         run asks for, such as the data version. Read-only handles read every time."""

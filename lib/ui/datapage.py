@@ -44,7 +44,7 @@ def scoped_status(db: Database, viewer) -> pd.DataFrame:
     hist = hist[hist["status"] == "loaded"] if not hist.empty else hist
     last = hist.groupby("table_name")["finished_at"].max().to_dict() if not hist.empty else {}
     out = []
-    cur = db.cursor()
+    cur = db.reader()  # reads only: kept facts stay valid
     try:
         cur.execute("BEGIN TRANSACTION")
         for t in schema.TABLES:
