@@ -265,6 +265,8 @@ class Database:
             th.join(60)
         self._con.close()
         _wrote()
+        for k in [k for k in list(_facts) if k[0] == id(self)]:
+            _facts.pop(k, None)
 
     # ---- metadata
     def meta(self, key: str, default: str | None = None) -> str | None:

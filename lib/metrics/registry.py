@@ -772,33 +772,18 @@ def tables_used(key: str) -> tuple[str, ...]:
     return metric(key).tables
 
 
-_per_version: dict = {}  # (db, data version, what, args) -> value; a few hundred entries at most
-_PER_VERSION_MAX = 512
-
-
-def _once_per_version(db: Database, what: str, args: tuple, read):
-    """``read()`` once per data version of `db` (targets and peers of a quarter: a page asks for
-    one metric at a time, each a scan of the table at a bank's size)."""
-    key = (id(db), db.data_version(), what, args)
-    if key not in _per_version:
-        if len(_per_version) >= _PER_VERSION_MAX:
-            _per_version.clear()
-        _per_version[key] = read()
-    return _per_version[key]
-
-
 def target(db: Database, key: str, quarter: Quarter, scope_level: str = "bank",
            scope_id: str = "ALL") -> float | None:
     """The quarter's target of a metric for a scope (the whole quarter's plan, not a week's)."""
     args = (str(quarter), scope_level, scope_id)
-    plans = _once_per_version(db, "targets", args, lambda: dict(db.rows(
+    plans = db.memo(("targets", args), lambda: dict(db.rows(  # one read per scope until the next write
         "SELECT metric, any_value(target_value) FROM targets WHERE quarter = ? AND scope = ? AND scope_id = ? "
         "AND coalesce(week, 0) = 0 GROUP BY metric", list(args))))
     return plans.get(key)
 
 
 def peer(db: Database, key: str, quarter: Quarter) -> float | None:
-    peers = _once_per_version(db, "peers", (str(quarter),), lambda: dict(db.rows(
+    peers = db.memo(("peers", str(quarter)), lambda: dict(db.rows(
         "SELECT metric, any_value(peer_value) FROM peer_benchmarks WHERE quarter = ? GROUP BY metric",
         [str(quarter)])))
     return peers.get(key)
