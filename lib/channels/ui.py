@@ -22,6 +22,7 @@ from lib.core import i18n
 from lib.core import schema
 from lib.core import settings
 from lib.ui import shell as ui
+from lib.core.db import Scope
 from lib.channels import bundles
 
 t = ui.t
@@ -85,6 +86,22 @@ def _scaled(df: pd.DataFrame, money: dict[str, str]) -> tuple[pd.DataFrame, dict
 
 def _pct_col(key: str) -> st.column_config.NumberColumn:
     return st.column_config.NumberColumn(t(key), format="%.1f%%")
+
+
+@ui.opening
+def opening(quarter: str) -> None:
+    """The channels section for the whole bank (lib.ui.shell.opening): lead totals, the weekly mix
+    with its chart, the channel summary and the funnel with its chart."""
+    scope = ui.scope_arg(Scope())
+    if ui.cached(channels.missing_tables, "leads"):
+        return
+    ui.cached(channels.lead_totals, scope)
+    weekly = ui.cached(channels.channel_weekly, quarter, scope)
+    if weekly.empty:
+        return
+    mix_chart(weekly, "leads", quarter)
+    ui.cached(channels.channel_summary, quarter, scope)
+    funnel_chart(ui.cached(channels.funnel, quarter, scope, "channel"), t("channels.funnel.chart_title", quarter=quarter))
 
 
 # ---------------------------------------------------------------- channel mix and funnel

@@ -12,7 +12,7 @@ import pandas as pd
 from lib.core import i18n
 
 BLANK = "—"
-_NULL_TEXT = {"", "none", "nan", "nat", "<na>", "null"}
+NULL_TEXT = frozenset({"", "none", "nan", "nat", "<na>", "null"})  # text that means "no value"
 KEY = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$|^[a-z]+$")
 # where the text of a category value lives, in order of preference (the first that has one wins)
 CATEGORY_PREFIXES = ("tiering.tier", "channels.channel", "channels.ptype", "pdca.status", "pdca.category",
@@ -45,7 +45,7 @@ def is_blank(v) -> bool:
     if isinstance(v, float) and math.isnan(v):
         return True
     if isinstance(v, str):
-        return v.strip().lower() in _NULL_TEXT
+        return v.strip().lower() in NULL_TEXT
     if isinstance(v, (list, tuple, dict, np.ndarray)):
         return False
     try:

@@ -24,6 +24,7 @@ from lib.pdca import plan as pdca
 from lib.metrics import plan
 from lib.pdca import review_pack
 from lib.ui import shell as ui
+from lib.core.db import Scope
 from lib.core.periods import Quarter
 
 t = ui.t
@@ -123,6 +124,16 @@ def phase_label(p: str) -> str:
 
 
 # ---------------------------------------------------------------- timeline
+@ui.opening
+def opening(quarter: str) -> None:
+    """The timeline section for the whole bank (lib.ui.shell.opening): the key targets, the timeline
+    with its chart, and the pipeline reserve."""
+    scope = ui.scope_arg(Scope())
+    ui.cached(pdca.key_targets, quarter, scope)
+    timeline_chart(ui.cached(pdca.timeline, quarter, ui.lang()), quarter, today())
+    ui.cached(pdca.pipeline_reserve, quarter, scope)
+
+
 def _label_side(day, q: Quarter) -> str:
     """Which way a milestone's label runs from its diamond, so labels near the ends stay on the chart."""
     share = (pd.Timestamp(day) - pd.Timestamp(q.start)).days / max(1, (q.end - q.start).days)

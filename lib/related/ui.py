@@ -80,6 +80,21 @@ def flagged_view(scope_arg) -> pd.DataFrame:
     return flagged_frame(ui.cached(report.flagged, scope_arg), scope_arg)
 
 
+@ui.opening
+def opening(quarter: str) -> None:
+    """The page for the whole bank (lib.ui.shell.opening): the headline, the flagged list with its
+    reasons in words, the guarantee circles and the clients offered for a network."""
+    if not ui.cached(report.has_relations):
+        return
+    scope = ui.scope_arg(Scope())
+    if not ui.cached(report.summary, scope)["clients"]:
+        return
+    if not ui.cached(report.flagged, scope).empty:
+        flagged_view(scope)
+    circles_view(scope)
+    ui.cached(report.client_options, scope)
+
+
 def flagged_frame(flagged: pd.DataFrame, scope_arg) -> pd.DataFrame:
     """The flagged list as shown and downloaded: ids, masked names, reasons in words, money."""
     if flagged.empty:

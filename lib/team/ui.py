@@ -21,6 +21,7 @@ from lib.team import playbook
 from lib.team import scorecard as team
 from lib.team import training
 from lib.ui import shell as ui
+from lib.core.db import Scope
 
 t = ui.t
 QP_RM = "rm"
@@ -41,6 +42,17 @@ def weights_arg() -> tuple:
 
 def rule_arg() -> tuple:
     return tuple(sorted(team.mentor_rule(ui.db()).items()))
+
+
+@ui.opening
+def opening(quarter: str) -> None:
+    """The scorecard section for the whole bank (lib.ui.shell.opening): the scorecard of every RM and
+    its quadrant chart with the default RM highlighted."""
+    card = ui.cached(team.scorecard, quarter, ui.scope_arg(Scope()), weights_arg(), rule_arg())
+    if card.empty:
+        return
+    ranked = card[card["rank"].notna()]
+    quadrant_chart(card, quarter, list(ranked["rm_id"].head(1)) or list(card["rm_id"].head(1)))
 
 
 # ---------------------------------------------------------------- labels

@@ -262,8 +262,7 @@ def migration_picker(mig: pd.DataFrame, clicked: tuple[str, str] | None) -> tupl
         st.session_state["_tg_mig_applied"] = clicked
     froms = [s for s in ("new", *tiers.TIERS) if s in set(mig["from_tier"])]
     tos = [s for s in (*tiers.TIERS, "left") if s in set(mig["to_tier"])]
-    moved = mig[mig["direction"].isin(["up", "down"])].sort_values("customers", ascending=False)
-    default = (moved.iloc[0]["from_tier"], moved.iloc[0]["to_tier"]) if len(moved) else (froms[0], tos[0])
+    default = default_move(mig)
     if st.session_state.get("tg_mig_from") not in froms:
         st.session_state["tg_mig_from"] = default[0]
     if st.session_state.get("tg_mig_to") not in tos:
@@ -272,6 +271,35 @@ def migration_picker(mig: pd.DataFrame, clicked: tuple[str, str] | None) -> tupl
     a = c1.selectbox(t("tiering.mig.pick_from"), froms, key="tg_mig_from", format_func=formatter("tiering.tier"))
     b = c2.selectbox(t("tiering.mig.pick_to"), tos, key="tg_mig_to", format_func=formatter("tiering.tier"))
     return a, b
+
+
+def default_move(mig: pd.DataFrame) -> tuple[str, str]:
+    """The cell listed before any pick: the largest upgrade or downgrade, else the first cell."""
+    moved = mig[mig["direction"].isin(["up", "down"])].sort_values("customers", ascending=False)
+    if len(moved):
+        return moved.iloc[0]["from_tier"], moved.iloc[0]["to_tier"]
+    return ([s for s in ("new", *tiers.TIERS) if s in set(mig["from_tier"])][0],
+            [s for s in (*tiers.TIERS, "left") if s in set(mig["to_tier"])][0])
+
+
+@ui.opening
+def opening(quarter: str) -> None:
+    """The tiers section for the whole bank (lib.ui.shell.opening): pyramid, its reconciliation,
+    penetration, and the migration from the quarter before with the default cell's customers."""
+    scope, rk = ui.scope_arg(Scope()), tiers.rules_key(tiers.tier_rules(ui.db()))
+    pyr = ui.cached(tiers.pyramid, quarter, scope, rk)
+    if pyr.empty:
+        return
+    pyramid_charts(pyr, quarter)
+    ui.cached(tiers.reconcile, quarter, scope)
+    penetration_chart(ui.cached(tiers.penetration, quarter, scope, rk), quarter)
+    earlier = [q for q in ui.quarters() if q < quarter]
+    if earlier:
+        mig = ui.cached(tiers.migration, earlier[0], quarter, scope, rk)
+        migration_chart(mig, earlier[0], quarter)
+        if len(mig):
+            a, b = default_move(mig)
+            ui.cached(tiers.migration_customers, earlier[0], quarter, scope, a, b, 5000, rk)
 
 
 def migration_list(df: pd.DataFrame, show_names: bool) -> pd.DataFrame:

@@ -76,14 +76,24 @@ def import_all(names: list[str]) -> list[str]:
     return done
 
 
+def _streamlit_once() -> None:
+    """Streamlit checks once per process, on the first element drawn, whether it runs in a REPL or
+    bare (a walk of the whole stack, ~0.15 s of the first visit), to print a hint. A served app is
+    neither: the check is marked done here."""
+    from streamlit import delta_generator
+    if hasattr(delta_generator, "_use_warning_has_been_displayed"):
+        delta_generator._use_warning_has_been_displayed = True
+
+
 def _run(db_path: str | None, db: Database | None) -> None:
     t0 = time.perf_counter()
     try:
         report["modules"] = len(import_all(page_imports()))
         report["import_s"] = time.perf_counter() - t0
+        _streamlit_once()
         if db is None and db_path and os.path.exists(db_path):
-            db = get_database(db_path)
-            warmup.use(db, "background")  # as lib.ui.shell.db() does for the app's handle
+            from lib.ui import shell
+            db = shell.serve(get_database(db_path))  # the app's handle, as lib.ui.shell.db() gives it
         if db is not None:
             warmup.refresh_in_background(db)  # cube if stale, then the pre-build (on its own thread)
     except Exception:  # noqa: BLE001 - the pages import and compute it themselves

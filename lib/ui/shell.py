@@ -41,7 +41,12 @@ QP_KEYS = {"lang": "lang", "quarter": "q", "region": "region", "branch": "branch
 
 def db():
     """The app's database; its writes warm the metric cube up in the background (lib.warmup)."""
-    d = get_database(default_db_path())
+    return serve(get_database(default_db_path()))
+
+
+def serve(d):
+    """Make `d` the app's database handle: its writes warm the metric cube up in the background, and
+    its pre-build includes the pages' openings (``opening``). Returns `d`."""
     if d not in _warm_in_background:
         _warm_in_background.add(warmup.use(d, "background"))
     return d
@@ -52,6 +57,7 @@ _warm_in_background: "weakref.WeakSet" = weakref.WeakSet()
 
 _shell = threading.local()
 _shell_reruns = 0
+_as_view = threading.local()  # set by ``viewing`` on the warm-up thread: the view a pre-build shapes for
 
 
 @contextmanager
@@ -92,6 +98,8 @@ def _require_shell() -> None:
 
 
 def lang() -> str:
+    if getattr(_as_view, "lang", None):
+        return _as_view.lang
     _require_shell()
     return st.session_state.get("lang", i18n.DEFAULT_LANG)
 
@@ -178,12 +186,16 @@ def projector_requested() -> bool:
 
 
 def projector() -> bool:
+    if getattr(_as_view, "lang", None):
+        return _as_view.projector
     return bool(st.session_state.get("projector", False))
 
 
 def show_personal() -> bool:
     """Whether this viewer sees customers' personal data in full: never in projector mode,
     otherwise only when switched on and the viewer's role allows it (lib.core.auth)."""
+    if getattr(_as_view, "lang", None):
+        return False
     v = viewer()
     return (bool(st.session_state.get("show_personal", False)) and not projector()
             and v is not None and v.may_see_personal)
@@ -581,20 +593,70 @@ def _remember(name: str, args: tuple, seconds: float) -> None:
                 _recent.popitem(last=False)
 
 
+# what each page opens with for the whole bank in the latest quarter (``opening``): pre-built in the
+# warm-up at process start and after every write, in every language, so the first visitor of a page
+# finds its heavy tables, views and figures ready
+_OPENINGS: list = []
+
+
+def opening(fn):
+    """Decorator for ``fn(quarter)`` in a page's ``lib.<page>.ui``: computes, through the same cached
+    calls, views and figures as the page, what the page's first section shows a whole-bank viewer for
+    `quarter` (names masked, projector off). Registered for the warm-up's pre-build; an opening that
+    asks for other arguments than the page does only wastes its own work."""
+    if fn not in _OPENINGS:
+        _OPENINGS.append(fn)
+    return fn
+
+
+@contextmanager
+def viewing(language: str, on_projector: bool = False):
+    """On the warm-up thread: shape views and figures for this view (language, projector; names
+    masked) instead of a session's."""
+    _as_view.lang, _as_view.projector = language, on_projector
+    try:
+        yield
+    finally:
+        _as_view.lang = None
+
+
+def _run_openings(d, version: int, language: str) -> int:
+    qs = [str(q) for q in metrics.quarters_in_data(d)]
+    if not qs:
+        return 0
+    n = 0
+    with viewing(language):
+        for fn in _OPENINGS:
+            if d.closing.is_set() or d.data_version() != version:
+                break
+            try:
+                fn(qs[0])
+                n += 1
+            except Exception:  # noqa: BLE001 - the page builds what was not pre-built
+                warmup.log.exception("opening %s failed", fn.__qualname__)
+    return n
+
+
 @warmup.on_prebuild
 def _prebuild_openings(d) -> int:
-    """lib.warmup's pre-build: the remembered heavy calls for `d`'s current data version, most recent
-    first (stops when a newer write arrives: its own warm-up follows). Returns the calls made."""
+    """lib.warmup's pre-build: the pages' openings (``opening``) in the default language, then the
+    remembered heavy calls for `d`'s current data version, most recent first, then the openings in the
+    other languages (stops when a newer write arrives: its own warm-up follows). Returns the calls
+    and openings made."""
     if d not in _warm_in_background:  # not the app's database (a script's or a test's own handle)
         return 0
+    version = d.data_version()
+    n = _run_openings(d, version, i18n.DEFAULT_LANG)
     with _recent_lock:
         todo = list(reversed(_recent))
-    version, n = d.data_version(), 0
     for name, args in todo:
         if d.closing.is_set() or d.data_version() != version:
-            break
+            return n
         _cached_call((d.path, version), name, args)
         n += 1
+    for language in i18n.LANGS:
+        if language != i18n.DEFAULT_LANG:
+            n += _run_openings(d, version, language)
     return n
 
 
@@ -616,6 +678,12 @@ class Filters:
 
 
 UNASSIGNED = "__unassigned__"  # the "Unassigned" member's value in the region and branch filters (and the URL)
+
+
+@opening
+def _filters_opening(quarter: str) -> None:
+    """What the sidebar asks for on every page's first run (the whole bank's offer of Unassigned)."""
+    cached(metrics.has_unassigned)
 
 
 def sidebar_filters() -> Filters:

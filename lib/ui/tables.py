@@ -126,6 +126,9 @@ def display(df: pd.DataFrame, lang: str, column_config: dict | None = None,
             continue
         if s.dtype == object or pd.api.types.is_string_dtype(s):
             words = categories and not _identifier(col)
+            if len(s) > 64 and pd.api.types.infer_dtype(s, skipna=True) == "string":
+                out[col] = _display_text(s, lang, words)  # a bank's long lists: no per-row Python
+                continue
 
             def one(v, words=words):
                 if isinstance(v, (list, tuple, np.ndarray)):
@@ -144,6 +147,8 @@ def display(df: pd.DataFrame, lang: str, column_config: dict | None = None,
 def map_values(s: pd.Series, fn) -> pd.Series:
     """``s.map(fn)`` with `fn` called once per distinct value (a table column repeats few values;
     `fn` looks labels up and matches patterns). Values are told apart by type too (1 is not True)."""
+    if len(s) > 64 and pd.api.types.infer_dtype(s, skipna=True) == "string":
+        return _map_text(s, fn)  # text only: factorised, no per-row Python
     seen: dict = {}
 
     def once(v):
@@ -157,9 +162,43 @@ def map_values(s: pd.Series, fn) -> pd.Series:
     return pd.Series([once(v) for v in s.astype(object)], index=s.index, dtype=object)
 
 
+def _map_text(s: pd.Series, fn) -> pd.Series:
+    """``map_values`` of a column whose values are all text or missing: `fn` once per distinct text,
+    and on each missing cell as it is (None, NaN and NA may differ to `fn`)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    for i, v in enumerate(uniques):
+        mapped[i] = fn(str(v))
+    out = mapped[codes]  # code -1 (missing) picks the spare last slot, filled below
+    missing = np.flatnonzero(codes < 0)
+    if len(missing):
+        raw = s.iloc[missing].astype(object)
+        for pos, v in zip(missing, raw):
+            out[pos] = fn(v)
+    return pd.Series(out, index=s.index, dtype=object)
+
+
+def _display_text(s: pd.Series, lang: str, words: bool) -> pd.Series:
+    """``display`` of a column of text and missing cells, column-wise: missing and null-like text
+    (``labels.is_blank``) as "—", category keys in words when `words`, other text as it is."""
+    text = s.astype("string")
+    blank = (text.isna() | text.str.strip().str.lower().isin(labels.NULL_TEXT)).to_numpy(dtype=bool)
+    out = text.to_numpy(dtype=object, na_value=None)
+    out[blank] = BLANK
+    if words:
+        is_key = (~blank) & text.str.match(_KEY.pattern).fillna(False).to_numpy(dtype=bool)
+        if is_key.any():
+            keys = out[is_key]
+            names = {k: category(k, lang) for k in pd.unique(keys)}
+            out[is_key] = [names[k] for k in keys]
+    return pd.Series(out, index=s.index, dtype=object)
+
+
 def _one_type(s: pd.Series) -> pd.Series:
     """A text column with a blank ("—") shows its other scalars (dates, numbers) as text too: Arrow
     needs one type per column (else Streamlit converts the whole column on every run and logs it)."""
+    if pd.api.types.infer_dtype(s, skipna=True) == "string":
+        return s  # text only (blanks included): one type already
     if not any(isinstance(v, str) and v == BLANK for v in s):
         return s
     return s.map(lambda v: v if isinstance(v, (str, list, tuple, np.ndarray)) else

@@ -144,6 +144,31 @@ def test_a_text_column_with_a_blank_has_one_type():
     pa.Table.from_pandas(out)  # would raise ArrowTypeError on a mixed column
 
 
+@pytest.mark.parametrize("dtype", [object, "string", "string[pyarrow]"])
+def test_a_long_text_column_is_mapped_once_per_value_as_row_by_row(dtype):
+    """A long text column (a bank's lists) is factorised: `fn` runs once per distinct text and once per
+    missing cell, and the result is the row-by-row mapping, missing cells included."""
+    values = ["in_progress", None, "open", "nan", "open", float("nan"), "B001", "in_progress"] * 20
+    s = pd.Series(values, dtype=dtype)
+    calls = []
+
+    def fn(v):
+        calls.append(v)
+        return f"<{v}>" if isinstance(v, str) else "—"
+    out = tables.map_values(s, fn)
+    assert out.tolist() == [fn(v) for v in s.astype(object)]
+    calls.clear()
+    tables.map_values(s, fn)
+    assert len([c for c in calls if isinstance(c, str)]) == 4  # four distinct texts
+    for lang in ("en", "zh"):  # the column-wise cleaning of a long column is the row-by-row one of short ones
+        df, _ = tables.display(pd.DataFrame({"status": s, "rm_id": s}), lang)
+        short = pd.concat([tables.display(pd.DataFrame({"status": s[i:i + 8], "rm_id": s[i:i + 8]}), lang)[0]
+                           for i in range(0, len(s), 8)])
+        assert df["status"].tolist() == short["status"].tolist() and df["rm_id"].tolist() == short["rm_id"].tolist()
+    assert df["status"].tolist()[:8] == ["处理中", "—", "待处理", "—", "待处理", "—", "B001", "处理中"]
+    assert df["rm_id"].tolist()[:3] == ["in_progress", "—", "open"]  # an identifier column keeps its text
+
+
 def test_one_name_per_tier():
     from lib.core import i18n
     for lang in ("en", "zh"):

@@ -113,6 +113,7 @@ def test_the_app_prebuild_replays_the_heavy_cached_calls_for_the_new_version(db,
     monkeypatch.setattr(shell, "db", lambda: db)
     monkeypatch.setattr(shell, "PREBUILD_MIN_S", 0.0)
     monkeypatch.setattr(shell, "_recent", type(shell._recent)())
+    monkeypatch.setattr(shell, "_OPENINGS", [])  # the pages' openings: tests/app/test_openings.py
     scope = Scope(branch_ids=("B1",))
     shell._cached_call((db.path, db.data_version()), name, (scope,))
     assert shell._prebuild_openings(db) == 0  # not the app's database: nothing replayed
