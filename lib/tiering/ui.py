@@ -304,9 +304,9 @@ def opening(quarter: str) -> None:
 
 def migration_list(df: pd.DataFrame, show_names: bool) -> pd.DataFrame:
     out = masked(df, show_names)
-    out["from_tier"] = out["from_tier"].map(tier_label)
-    out["to_tier"] = out["to_tier"].map(tier_label)
-    out["customer_type"] = out["customer_type"].map(lambda v: t(f"filters.{v}") if v in ("retail", "corporate") else v)
+    out["from_tier"] = tables.map_values(out["from_tier"], tier_label)
+    out["to_tier"] = tables.map_values(out["to_tier"], tier_label)
+    out["customer_type"] = tables.map_values(out["customer_type"], lambda v: t(f"filters.{v}") if v in ("retail", "corporate") else v)
     disp, cfg = _money_cols(out, {"from_aum": "tiering.col.from_aum", "to_aum": "tiering.col.to_aum"})
     tables.dataframe(disp, hide_index=True, width="stretch", column_config={
         **cfg, "customer_id": t("tiering.col.customer_id"), "customer_name": t("tiering.col.customer_name"),
@@ -378,8 +378,8 @@ def health_action(row) -> str:
 def health_table(df: pd.DataFrame, show_names: bool) -> pd.DataFrame:
     out = masked(df, show_names)
     out["action"] = [health_action(r) for _, r in out.iterrows()] if len(out) else []
-    out["weakest"] = out["weakest"].map(lambda v: t(f"tiering.dim.{v}") if isinstance(v, str) else "—")
-    out["tier"] = out["tier"].map(tier_label)
+    out["weakest"] = tables.map_values(out["weakest"], lambda v: t(f"tiering.dim.{v}") if isinstance(v, str) else "—")
+    out["tier"] = tables.map_values(out["tier"], tier_label)
     out["tolerance"] = out["tolerance"].map(_tol)
     out = out[["customer_id", "customer_name", "tier", "aum", "health", "stability", "diversity", "risk_fit",
                "weakest", "action", "tolerance", "n_types", "branch_id", "rm_id"]]
@@ -525,7 +525,7 @@ def importance_chart(imp: pd.DataFrame, top: int = 12) -> go.Figure:
 
 def retention_table(rl: pd.DataFrame, show_names: bool) -> pd.DataFrame:
     out = masked(rl, show_names)
-    out["tier"] = out["tier"].map(tier_label)
+    out["tier"] = tables.map_values(out["tier"], tier_label)
     out["drivers"] = out["drivers"].map(lambda ds: ", ".join(feature_label(d) for d in ds) if len(ds) else "—")
     out["action"] = out["action"].map(lambda a: t(f"tiering.raction.{a}"))
     out["churn_probability"] = out["churn_probability"] * 100
@@ -610,8 +610,8 @@ def comp_table(df: pd.DataFrame, show_names: bool) -> pd.DataFrame:
     """Flagged sales as ranked (breaches first, then by amount); each amount in its own readable unit
     (one unit for the whole column turned small sales into "0.00 M")."""
     out = masked(df, show_names)
-    out["issue"] = out["issue"].map(lambda v: t(f"tiering.comp.issue.{v}"))
-    out["product_type"] = out["product_type"].map(ptype_label)
+    out["issue"] = tables.map_values(out["issue"], lambda v: t(f"tiering.comp.issue.{v}"))
+    out["product_type"] = tables.map_values(out["product_type"], ptype_label)
     out = out[["sale_date", "sale_id", "customer_id", "customer_name", "product_name", "product_type", "risk_level",
                "risk_tolerance", "risk_assessed_on", "issue", "amount", "rm_name", "rm_id", "branch_name"]]
     disp = out.copy()
