@@ -22,6 +22,8 @@ open with for the new data version, once per version and for every session: the 
 with the whole bank's flags and circles (``PREBUILD``), then what upper layers registered with
 ``on_prebuild`` (``lib.ui.shell`` replays the heavy cached page tables sessions asked for under the
 previous version). ``lib.ui.preload`` runs the same warm-up once when the app's process starts.
+Before each step the pre-build gives way (``gives_way``): in the app it waits while visitors' pages
+run, so a first visitor is not slowed by work done for later ones.
 """
 from __future__ import annotations
 
@@ -100,6 +102,23 @@ _prebuilt: "weakref.WeakKeyDictionary[Database, int]" = weakref.WeakKeyDictionar
 _prebuild_lock = threading.Lock()
 
 
+_give_way: list = []  # upper layers' waits before a pre-build step (lib.ui.shell: while visitors are served)
+
+
+def gives_way(fn):
+    """Register ``fn(db)``, called before every pre-build step; it returns when the step may run
+    (decorator; idempotent). The pre-build then leaves the machine to the visitors' page runs."""
+    if fn not in _give_way:
+        _give_way.append(fn)
+    return fn
+
+
+def give_way(db: Database) -> None:
+    """Wait as the registered waits ask (``gives_way``) before a pre-build step."""
+    for fn in _give_way:
+        fn(db)
+
+
 def on_prebuild(fn):
     """Register ``fn(db)`` to run in every pre-build, after the domains' own (decorator; idempotent)."""
     if fn not in _openers:
@@ -118,6 +137,7 @@ def prebuild(db: Database) -> list[str]:
         if _prebuilt.get(db) == version:
             return done
         for fn in (*PREBUILD, *_openers):
+            give_way(db)
             if db.closing.is_set() or db.data_version() != version:
                 return done
             try:

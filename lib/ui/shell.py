@@ -60,14 +60,41 @@ _shell_reruns = 0
 _as_view = threading.local()  # set by ``viewing`` on the warm-up thread: the view a pre-build shapes for
 
 
+GIVE_WAY_IDLE_S = 3.0  # the warm-up's pre-build waits until no page has run for this long (the browser draws)
+GIVE_WAY_MAX_S = 60.0  # ... but no longer than this before each of its steps
+_runs = {"active": 0, "last": float("-inf")}  # app.py runs in progress in this process, and when the last one ended
+_runs_lock = threading.Lock()
+
+
 @contextmanager
 def shell():
     """Marks app.py's run; pages check that they run inside it."""
     _shell.active = True
+    with _runs_lock:
+        _runs["active"] += 1
     try:
         yield
     finally:
         _shell.active = False
+        with _runs_lock:
+            _runs["active"] -= 1
+            _runs["last"] = time.monotonic()
+
+
+@warmup.gives_way
+def _wait_for_quiet(d) -> None:
+    """Before each pre-build step of the app's database: wait while a page runs or ran in the last
+    ``GIVE_WAY_IDLE_S`` (its browser is still drawing), at most ``GIVE_WAY_MAX_S``: the warm-up
+    competes for the same cores, and the visitor in front of the screen goes first."""
+    if d not in _warm_in_background:
+        return
+    deadline = time.monotonic() + GIVE_WAY_MAX_S
+    while time.monotonic() < deadline and not d.closing.is_set():
+        with _runs_lock:
+            busy = _runs["active"] > 0 or time.monotonic() - _runs["last"] < GIVE_WAY_IDLE_S
+        if not busy:
+            return
+        time.sleep(0.1)
 
 
 def _require_shell() -> None:
@@ -627,6 +654,7 @@ def _run_openings(d, version: int, language: str) -> int:
     n = 0
     with viewing(language):
         for fn in _OPENINGS:
+            warmup.give_way(d)
             if d.closing.is_set() or d.data_version() != version:
                 break
             try:
@@ -650,6 +678,7 @@ def _prebuild_openings(d) -> int:
     with _recent_lock:
         todo = list(reversed(_recent))
     for name, args in todo:
+        warmup.give_way(d)
         if d.closing.is_set() or d.data_version() != version:
             return n
         _cached_call((d.path, version), name, args)

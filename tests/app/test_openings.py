@@ -4,6 +4,8 @@ the page in that language computes none of the opening's tables again, and the r
 reasons in words are not put together again."""
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,7 @@ def computed(app_env, monkeypatch):
     Streamlit's caches empty."""
     st.cache_data.clear()
     st.cache_resource.clear()
+    monkeypatch.setattr(shell, "GIVE_WAY_IDLE_S", 0.0)  # no visitor to give way to here
     calls: list[tuple[str, str]] = []
     remember = shell._remember
 
@@ -78,3 +81,30 @@ def test_openings_shape_views_for_their_language_with_names_masked(app_env):
         seen.append((shell.lang(), shell.projector(), shell.show_personal()))
     assert seen == [("zh", False, False), ("en", True, False)]
     assert shell._as_view.lang is None  # a session's own view afterwards
+
+
+def test_the_prebuild_gives_way_to_a_page_run_and_to_the_browser_drawing_it(app_env, monkeypatch):
+    d = shell.db()
+    monkeypatch.setattr(shell, "GIVE_WAY_IDLE_S", 0.3)
+    monkeypatch.setattr(shell, "GIVE_WAY_MAX_S", 5.0)
+    monkeypatch.setattr(shell, "_runs", {"active": 0, "last": float("-inf")})
+    t0 = time.monotonic()
+    shell._wait_for_quiet(d)
+    assert time.monotonic() - t0 < 0.1  # nobody visiting: no wait
+    ended = []
+
+    def a_page_run():
+        with shell.shell():
+            time.sleep(0.5)
+        ended.append(time.monotonic())
+    visitor = threading.Thread(target=a_page_run)
+    visitor.start()
+    time.sleep(0.1)
+    shell._wait_for_quiet(d)
+    visitor.join()
+    assert time.monotonic() - ended[0] >= 0.3  # waited for the run and the idle time after it
+    monkeypatch.setattr(shell, "GIVE_WAY_MAX_S", 0.2)
+    with shell.shell():  # a run that never ends: the wait is bounded
+        t0 = time.monotonic()
+        shell._wait_for_quiet(d)
+        assert 0.2 <= time.monotonic() - t0 < 1.0
