@@ -173,6 +173,11 @@ def use(db: Database, mode: str) -> Database:
     return db
 
 
+def mode(db: Database) -> str:
+    """The warm-up mode of `db` (``use``); "background" is the app's own handle."""
+    return _modes.get(db, "off")
+
+
 @contextmanager
 def batch(db: Database):
     """Hold warm-ups back while a series of writes runs (e.g. the command line importing many

@@ -92,8 +92,8 @@ def _run(db_path: str | None, db: Database | None) -> None:
         report["import_s"] = time.perf_counter() - t0
         _streamlit_once()
         if db is None and db_path and os.path.exists(db_path):
-            from lib.ui import shell
-            db = shell.serve(get_database(db_path))  # the app's handle, as lib.ui.shell.db() gives it
+            db = get_database(db_path)
+            warmup.use(db, "background")  # the app's handle, as lib.ui.shell.db() sets it
         if db is not None:
             warmup.refresh_in_background(db)  # cube if stale, then the pre-build (on its own thread)
     except Exception:  # noqa: BLE001 - the pages import and compute it themselves

@@ -41,15 +41,15 @@ QP_KEYS = {"lang": "lang", "quarter": "q", "region": "region", "branch": "branch
 
 def db():
     """The app's database; its writes warm the metric cube up in the background (lib.warmup)."""
-    return serve(get_database(default_db_path()))
-
-
-def serve(d):
-    """Make `d` the app's database handle: its writes warm the metric cube up in the background, and
-    its pre-build includes the pages' openings (``opening``). Returns `d`."""
+    d = get_database(default_db_path())
     if d not in _warm_in_background:
         _warm_in_background.add(warmup.use(d, "background"))
     return d
+
+
+def _serves(d) -> bool:
+    """Whether `d` is the app's database handle (set up by ``db`` or by lib.ui.preload at process start)."""
+    return d in _warm_in_background or warmup.mode(d) == "background"
 
 
 _warm_in_background: "weakref.WeakSet" = weakref.WeakSet()
@@ -86,7 +86,7 @@ def _wait_for_quiet(d) -> None:
     """Before each pre-build step of the app's database: wait while a page runs or ran in the last
     ``GIVE_WAY_IDLE_S`` (its browser is still drawing), at most ``GIVE_WAY_MAX_S``: the warm-up
     competes for the same cores, and the visitor in front of the screen goes first."""
-    if d not in _warm_in_background:
+    if not _serves(d):
         return
     deadline = time.monotonic() + GIVE_WAY_MAX_S
     while time.monotonic() < deadline and not d.closing.is_set():
@@ -671,7 +671,7 @@ def _prebuild_openings(d) -> int:
     remembered heavy calls for `d`'s current data version, most recent first, then the openings in the
     other languages (stops when a newer write arrives: its own warm-up follows). Returns the calls
     and openings made."""
-    if d not in _warm_in_background:  # not the app's database (a script's or a test's own handle)
+    if not _serves(d):  # not the app's database (a script's or a test's own handle)
         return 0
     version = d.data_version()
     n = _run_openings(d, version, i18n.DEFAULT_LANG)
