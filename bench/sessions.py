@@ -10,8 +10,9 @@ so no phase finds another's caches:
    cold caches, the second is the warm single-session time);
 2. concurrent: N sessions (tests/wsclient.py: Streamlit's protocol, no browser), each starting at another
    page, cycle through every page for `--seconds`;
-3. reading: the same N sessions as managers use the app: each waits `--think` seconds (uniform,
-   2-8 s by default, seeded per session) on a page before clicking the next;
+3. reading: the same N sessions as managers use the app: each arrives within the first `--think`
+   maximum, then waits `--think` seconds (uniform, 2-8 s by default, seeded per session) on a page
+   before clicking the next;
 4. import: phase 2, while the CLI hands a `--rows`-row customers + balances file to the app's inbox
    (one transaction; the app then rebuilds the metric cube and pre-builds in the background);
 5. import_reading: phase 3 with the same import.
@@ -82,6 +83,8 @@ async def _concurrent(url: str, n: int, seconds: float, import_cmd: list[str] | 
             await s.run("diagnosis", timeout=900)  # connected and past the first run
             ready[0] += 1
             await start.wait()
+            if think[1] > 0:  # managers arrive spread over a reading time, not at the same instant
+                await asyncio.sleep(pause.uniform(0, think[1]))
             k = 0
             while time.time() < stop_at[0]:
                 name = mine[k % len(mine)]
