@@ -36,7 +36,7 @@ if flagged.empty:
 else:
     listed = ur.flagged_view(scope)
     ur.remember_list(listed)
-    ur.flagged_table(listed)
+    ur.flagged_table(scope)
     st.caption(ui.t("related.list.note"))
     ui.downloads(ur.download_frame(listed), "quarterdeck-related-flagged", key="dl_rel_flagged")
 

@@ -90,7 +90,7 @@ def opening(quarter: str) -> None:
     if not ui.cached(report.summary, scope)["clients"]:
         return
     if not ui.cached(report.flagged, scope).empty:
-        flagged_view(scope)
+        flagged_shown(scope)
     circles_view(scope)
     ui.cached(report.client_options, scope)
 
@@ -122,14 +122,23 @@ def _scope(scope_arg):
     return Scope(*scope_arg[1:])
 
 
-def flagged_table(frame: pd.DataFrame) -> None:
-    """The ranked list; a click on a row opens that client's network below."""
-    shown, unit = _money_frame(frame[list(LIST_COLUMNS)], ("exposure",))
+@ui.cached_view
+def flagged_shown(scope_arg) -> tables.Displayed:
+    """``flagged_view`` as the list shows it (money in the unit of its largest exposure, cleaned for
+    the table), once per view for every session: at a bank's size, cleaning 60,000 reasons in words
+    was most of the page's rerun."""
+    shown, unit = _money_frame(flagged_view(scope_arg)[list(LIST_COLUMNS)], ("exposure",))
     cfg = {c: ui.t(f"related.col.{c}") for c in LIST_COLUMNS}
     cfg["exposure"] = st.column_config.NumberColumn(f"{ui.t('related.col.exposure')} ({unit})", format="%.1f")
     cfg["reason"] = st.column_config.TextColumn(ui.t("related.col.reason"), width="large")
-    tables.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * len(shown), 390), column_config=cfg,
-                 on_select=_pick_row, selection_mode="single-row", key="rel_list")
+    return tables.shown(shown, ui.lang(), cfg)
+
+
+def flagged_table(scope_arg) -> None:
+    """The ranked list; a click on a row opens that client's network below."""
+    shown = flagged_shown(scope_arg)
+    tables.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * len(shown.frame), 390),
+                     on_select=_pick_row, selection_mode="single-row", key="rel_list")
 
 
 def _money_frame(frame: pd.DataFrame, cols) -> tuple[pd.DataFrame, str]:
@@ -143,13 +152,13 @@ def _money_frame(frame: pd.DataFrame, cols) -> tuple[pd.DataFrame, str]:
 
 def _pick_row() -> None:
     rows = st.session_state.get("rel_list", {}).get("selection", {}).get("rows", [])
-    frame = st.session_state.get("_rel_list_ids") or []
-    if rows and rows[0] < len(frame):
-        st.session_state["rel_client"] = frame[rows[0]]
+    ids = st.session_state.get("_rel_list_ids")
+    if rows and ids is not None and rows[0] < len(ids):
+        st.session_state["rel_client"] = str(ids[rows[0]])
 
 
 def remember_list(frame: pd.DataFrame) -> None:
-    st.session_state["_rel_list_ids"] = list(frame["client"]) if len(frame) else []
+    st.session_state["_rel_list_ids"] = frame["client"].to_numpy(dtype=object) if len(frame) else None
 
 
 # ---------------------------------------------------------------- client picker (kept in the URL)
@@ -170,7 +179,8 @@ def pick_client(options: list[str], flagged: pd.DataFrame, scope_arg) -> str | N
         return None
     if current not in options:
         st.session_state["rel_client"] = options[0]
-    levels = dict(zip(flagged["client"], flagged["level"])) if len(flagged) else {}
+    offered = flagged[flagged["client"].isin(options)] if len(flagged) else flagged
+    levels = dict(zip(offered["client"], offered["level"])) if len(offered) else {}
     label = labels_for(scope_arg, options)
     names = {o: (f"{o} · {label(o)}" if label(o) != o else o) + (f" · {level_label(levels[o])}" if o in levels else "")
              for o in options}

@@ -14,6 +14,7 @@ category labels and no "None"/"nan" text (``lib.core.export``).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 import math
 import re
 
@@ -93,6 +94,19 @@ def _config_label(cfg, col) -> str:
 
 
 _identifier = labels.is_identifier
+
+
+@dataclass(frozen=True)
+class Displayed:
+    """A frame already through ``display`` with its column config (``shown``)."""
+    frame: pd.DataFrame
+    config: dict
+
+
+def shown(df: pd.DataFrame, lang: str, column_config: dict | None = None) -> Displayed:
+    """``display`` done ahead, for a table computed once and shared (see ``lib.ui.shell.cached_view``);
+    ``dataframe`` shows it without cleaning it again."""
+    return Displayed(*display(df, lang, column_config))
 
 
 def display(df: pd.DataFrame, lang: str, column_config: dict | None = None,
@@ -207,9 +221,13 @@ def _one_type(s: pd.Series) -> pd.Series:
 
 def dataframe(data, lang: str | None = None, categories: bool = True, **kwargs):
     """``st.dataframe`` through the formatting layer (a Styler keeps its styles; its data is cleaned).
-    ``categories=False`` leaves text as it is apart from blanks (a preview of an uploaded file)."""
+    ``categories=False`` leaves text as it is apart from blanks (a preview of an uploaded file).
+    `data` may also be what ``display`` returned, ``(frame, column_config)``: a table cleaned once and
+    shared (a bank's long lists), shown as it is."""
     lang = lang or shell.lang()
     cfg = kwargs.pop("column_config", None)
+    if isinstance(data, Displayed):
+        return st.dataframe(data.frame, column_config={**data.config, **(cfg or {})}, **kwargs)
     if isinstance(data, Styler):
         clean, cfg = display(data.data, lang, cfg, categories)
         data.data = clean

@@ -12,6 +12,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from lib import warmup
 from lib.core.db import get_database
 from lib.related import ui as related_ui
 from lib.ui import preload, shell
@@ -26,7 +27,11 @@ PAGES = ("pages/tiering.py", "pages/team.py", "pages/channels.py", "pages/relate
 @pytest.fixture
 def computed(app_env, monkeypatch):
     """The cached calls computed (cache misses: function and arguments) from now on, in order, with
-    Streamlit's caches empty."""
+    Streamlit's caches empty (and the app process's own warm-up done, so it does not fill them)."""
+    d = get_database(app_env)
+    preload.start(d)
+    assert preload.wait(300)
+    warmup.wait(d, 300)
     st.cache_data.clear()
     st.cache_resource.clear()
     monkeypatch.setattr(shell, "GIVE_WAY_IDLE_S", 0.0)  # no visitor to give way to here

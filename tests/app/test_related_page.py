@@ -156,3 +156,24 @@ def test_retail_filter_says_the_page_is_corporate(app_env):
     assert not at.exception
     assert at.info[-1].value == "关联风险针对对公客户；当前客户类型筛选为零售。"
     assert not at.get("plotly_chart") and not at.metric
+
+
+def test_a_click_on_a_listed_row_opens_that_clients_network(monkeypatch):
+    """The list keeps the clients' ids in the order shown; a click on row k picks the k-th id."""
+    import numpy as np
+    import pandas as pd
+    from lib.related import ui as ur
+    state: dict = {}
+    monkeypatch.setattr(ur.st, "session_state", state)
+    ur.remember_list(pd.DataFrame({"client": pd.Series(["C1", "C2", "C3"], dtype="string")}))
+    assert isinstance(state["_rel_list_ids"], np.ndarray)
+    state["rel_list"] = {"selection": {"rows": [1]}}
+    ur._pick_row()
+    assert state["rel_client"] == "C2"
+    state["rel_list"] = {"selection": {"rows": [7]}}  # a stale click beyond the list: nothing changes
+    ur._pick_row()
+    assert state["rel_client"] == "C2"
+    ur.remember_list(pd.DataFrame({"client": pd.Series([], dtype="string")}))
+    state["rel_list"] = {"selection": {"rows": [0]}}
+    ur._pick_row()
+    assert state["rel_client"] == "C2"
