@@ -7,7 +7,10 @@
   imports the pages' modules and warms the caches as the process starts); each server gets
   `settle_s` after its health check before the visit, as a manager opens the link after a restart.
 - page switch: within one session, a click on each page's link in the navigation → the script run
-  finished (the front end's run state back to idle).
+  finished (the front end's run state back to idle); a session right after the server starts (its
+  warm-up still running) and a new session once the warm-up has finished.
+- the first chart is also taken once the launcher's warm-up has finished (`warmed_s`), next to the
+  visit 5 s after the start.
 
     .venv/bin/python bench/firstvisit.py --db BANK.duckdb [--work DIR] [--rounds 2]
 """
@@ -89,40 +92,42 @@ def _fresh_copy(db: str, work: Path, tag: str) -> str:
     return str(out)
 
 
-def first_charts(db: str, work: Path, rounds: int = 2, settle_s: float = 5.0) -> dict:
-    """Median time to the first chart over `rounds` fresh servers, for each way of serving."""
+def first_charts(db: str, work: Path, rounds: int = 2, settle_s: float = 5.0, warmed_s: float = 45.0) -> dict:
+    """Median time to the first chart over `rounds` fresh servers, for each way of serving; the
+    launcher also once its warm-up has finished (`warmed_s` after the health check)."""
     work.mkdir(parents=True, exist_ok=True)
     empty = work / "empty_one_chart.py"
     empty.write_text(EMPTY_PAGE, encoding="utf-8")
     py = sys.executable
+    launcher = [py, "-m", "lib.ui.preload"]
     ways = {
-        "empty": [py, "-m", "streamlit", "run", str(empty)],
-        "streamlit_run": [py, "-m", "streamlit", "run", str(ROOT / "app.py")],
-        "launcher": [py, "-m", "lib.ui.preload"],
+        "empty": ([py, "-m", "streamlit", "run", str(empty)], settle_s),
+        "streamlit_run": ([py, "-m", "streamlit", "run", str(ROOT / "app.py")], settle_s),
+        "launcher": (launcher, settle_s),
+        "launcher_warmed": (launcher, warmed_s),
     }
     res: dict = {}
     with chromium() as browser:
         for rnd in range(rounds):
-            for way, cmd in ways.items():
+            for way, (cmd, settle) in ways.items():
                 env = {"QUARTERDECK_DB": _fresh_copy(db, work, way)}
                 with serve(cmd, env, work / f"fv-{way}-{rnd}.log") as url:
-                    time.sleep(settle_s)
+                    time.sleep(settle)
                     res.setdefault(way, []).append(_first_chart(browser, url))
     out = {way: statistics.median(v) for way, v in res.items()}
     out["runs"] = res
-    out["ratio_streamlit_run"] = out["streamlit_run"] / out["empty"]
-    out["ratio_launcher"] = out["launcher"] / out["empty"]
+    out["settle_s"], out["warmed_s"] = settle_s, warmed_s
+    for way in ways:
+        if way != "empty":
+            out[f"ratio_{way}"] = out[way] / out["empty"]
     return out
 
 
-def page_switches(db: str, work: Path, pages: list[str], rounds: int = 2) -> dict:
-    """Within one session: click each page's navigation link → script finished; `rounds` passes
-    (the first pass finds cold caches for the page, later passes show the switch itself)."""
-    env = {"QUARTERDECK_DB": _fresh_copy(db, work, "switch")}
+def _switch_through(browser, url: str, pages: list[str], rounds: int) -> dict[str, list[float]]:
+    """A new session: open the app, then click each page's navigation link `rounds` times over."""
     times: dict[str, list[float]] = {}
-    with serve([sys.executable, "-m", "lib.ui.preload"], env, work / "fv-switch.log") as url, \
-            chromium() as browser:
-        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    try:
         page.goto(url)
         wait_for_app(page, timeout=600_000)
         links = page.locator("[data-testid='stSidebarNavLink']")
@@ -139,8 +144,27 @@ def page_switches(db: str, work: Path, pages: list[str], rounds: int = 2) -> dic
                 page.wait_for_function(f"() => location.pathname === {json.dumps(paths[i])}", timeout=600_000)
                 page.wait_for_function(_IDLE, timeout=600_000)
                 times.setdefault(stem, []).append(time.time() - t0)
-    return {"first": {k: v[0] for k, v in times.items()}, "later": {k: statistics.median(v[1:]) if len(v) > 1
-                                                                      else v[0] for k, v in times.items()}}
+    finally:
+        page.close()
+    return times
+
+
+def page_switches(db: str, work: Path, pages: list[str], rounds: int = 2, warmed_s: float = 45.0) -> dict:
+    """Within one session: click each page's navigation link → script finished; `rounds` passes
+    (the first pass finds cold caches for the page, later passes show the switch itself). The first
+    session starts right after the server's health check, while its warm-up still runs; a second
+    session, once `warmed_s` have passed since then, visits each page once more (its first visits,
+    on a warmed server)."""
+    env = {"QUARTERDECK_DB": _fresh_copy(db, work, "switch")}
+    with serve([sys.executable, "-m", "lib.ui.preload"], env, work / "fv-switch.log") as url, \
+            chromium() as browser:
+        started = time.time()
+        times = _switch_through(browser, url, pages, rounds)
+        time.sleep(max(0.0, warmed_s - (time.time() - started)))
+        warmed = _switch_through(browser, url, pages, 1)
+    return {"first": {k: v[0] for k, v in times.items()},
+            "later": {k: statistics.median(v[1:]) if len(v) > 1 else v[0] for k, v in times.items()},
+            "warmed_first": {k: v[0] for k, v in warmed.items()}, "warmed_s": warmed_s}
 
 
 def main(argv=None) -> int:
