@@ -22,8 +22,9 @@ open with for the new data version, once per version and for every session: the 
 with the whole bank's flags and circles (``PREBUILD``), then what upper layers registered with
 ``on_prebuild`` (``lib.ui.shell`` replays the heavy cached page tables sessions asked for under the
 previous version). ``lib.ui.preload`` runs the same warm-up once when the app's process starts.
-Before each step the pre-build gives way (``gives_way``): in the app it waits while visitors' pages
-run, so a first visitor is not slowed by work done for later ones.
+Before each step of the upper layers the pre-build gives way (``gives_way``): in the app it waits
+while visitors' pages run, so a first visitor is not slowed by work done for later ones. The domains'
+own steps (the graph) do not wait: a page that needs them would otherwise compute them itself.
 """
 from __future__ import annotations
 
@@ -137,7 +138,8 @@ def prebuild(db: Database) -> list[str]:
         if _prebuilt.get(db) == version:
             return done
         for fn in (*PREBUILD, *_openers):
-            give_way(db)
+            if fn in _openers:  # the domains' own (the related-party graph) is what their pages wait for
+                give_way(db)
             if db.closing.is_set() or db.data_version() != version:
                 return done
             try:

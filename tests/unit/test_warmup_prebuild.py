@@ -74,6 +74,17 @@ def test_prebuild_runs_once_per_data_version_and_a_failing_step_does_not_stop_th
     assert calls == ["broken", "counted"] * 2
 
 
+def test_the_upper_layers_steps_give_way_and_the_domains_own_do_not(db, monkeypatch):
+    """The graph (the domains' step) is what a related page would otherwise build itself: it runs
+    at once; each upper-layer step (the pages' openings) first waits as lib.ui.shell asks."""
+    calls = []
+    monkeypatch.setattr(warmup, "PREBUILD", (lambda d: calls.append("graph"),))
+    monkeypatch.setattr(warmup, "_openers", [lambda d: calls.append("openings"), lambda d: calls.append("recent")])
+    monkeypatch.setattr(warmup, "_give_way", [lambda d: calls.append("wait")])
+    warmup.prebuild(db)
+    assert calls == ["graph", "wait", "openings", "wait", "recent"]
+
+
 def test_a_newer_write_stops_the_prebuild(db, monkeypatch):
     calls = []
 
