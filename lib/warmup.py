@@ -107,8 +107,9 @@ _give_way: list = []  # upper layers' waits before a pre-build step (lib.ui.shel
 
 
 def gives_way(fn):
-    """Register ``fn(db)``, called before every pre-build step; it returns when the step may run
-    (decorator; idempotent). The pre-build then leaves the machine to the visitors' page runs."""
+    """Register ``fn(db)``, called before each upper-layer pre-build step (``on_prebuild``, and each
+    page opening in lib.ui.shell); it returns when the step may run (decorator; idempotent). The
+    pre-build then leaves the machine to the visitors' page runs."""
     if fn not in _give_way:
         _give_way.append(fn)
     return fn

@@ -14,9 +14,9 @@ category labels and no "None"/"nan" text (``lib.core.export``).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 import math
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -222,8 +222,8 @@ def _one_type(s: pd.Series) -> pd.Series:
 def dataframe(data, lang: str | None = None, categories: bool = True, **kwargs):
     """``st.dataframe`` through the formatting layer (a Styler keeps its styles; its data is cleaned).
     ``categories=False`` leaves text as it is apart from blanks (a preview of an uploaded file).
-    `data` may also be what ``display`` returned, ``(frame, column_config)``: a table cleaned once and
-    shared (a bank's long lists), shown as it is."""
+    `data` may also be what ``shown`` returned (a ``Displayed``): a table cleaned once and shared (a
+    bank's long lists), shown as it is."""
     lang = lang or shell.lang()
     cfg = kwargs.pop("column_config", None)
     if isinstance(data, Displayed):
