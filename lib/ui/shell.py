@@ -17,6 +17,7 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -48,8 +49,13 @@ def db():
 
 
 def _serves(d) -> bool:
-    """Whether `d` is the app's database handle (set up by ``db`` or by lib.ui.preload at process start)."""
-    return d in _warm_in_background or warmup.mode(d) == "background"
+    """Whether `d` is the app's database handle: the one ``db`` gives, or lib.ui.preload's handle of
+    the configured file at process start (background warm-up). Never opens a database: a script's or
+    a test's own background handle of another file is not the app's."""
+    if d in _warm_in_background:
+        return True
+    return warmup.mode(d) == "background" and d.path != ":memory:" and \
+        Path(d.path).resolve() == Path(default_db_path()).resolve()
 
 
 _warm_in_background: "weakref.WeakSet" = weakref.WeakSet()
@@ -119,7 +125,6 @@ def _require_shell() -> None:
         _shell_reruns += 1
         st.rerun()
     import runpy
-    from pathlib import Path
     runpy.run_path(str(Path(__file__).resolve().parent.parent.parent / "app.py"), run_name="__main__")
     st.stop()
 

@@ -156,3 +156,20 @@ def test_preload_imports_what_the_pages_import():
     assert "lib.ui.shell.ui" not in names  # `from lib.ui import shell as ui`: the alias is no module
     done = preload.import_all(["lib.related.report", "lib.related.report.flagged", "json"])
     assert done == ["lib.related.report", "json"]  # a function named like a module is skipped
+
+
+def test_a_background_handle_of_another_file_is_not_the_apps(db, tmp_path, monkeypatch):
+    """Only the app's own database gets the pages' openings: a script's or a test's background
+    handle of another file neither runs them nor opens (and so creates) the app's file."""
+    app_file = tmp_path / "app" / "quarterdeck.duckdb"
+    monkeypatch.setenv("QUARTERDECK_DB", str(app_file))
+    monkeypatch.setattr(shell, "_warm_in_background", type(shell._warm_in_background)())
+    warmup.use(db, "background")
+    try:
+        assert not shell._serves(db)
+        assert shell._prebuild_openings(db) == 0
+        assert not app_file.exists()
+        monkeypatch.setenv("QUARTERDECK_DB", db.path)  # the configured file: the app's handle
+        assert shell._serves(db)
+    finally:
+        warmup.use(db, "off")
