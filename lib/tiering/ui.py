@@ -260,8 +260,7 @@ def migration_picker(mig: pd.DataFrame, clicked: tuple[str, str] | None) -> tupl
     if clicked and clicked != st.session_state.get("_tg_mig_applied"):
         st.session_state["tg_mig_from"], st.session_state["tg_mig_to"] = clicked
         st.session_state["_tg_mig_applied"] = clicked
-    froms = [s for s in ("new", *tiers.TIERS) if s in set(mig["from_tier"])]
-    tos = [s for s in (*tiers.TIERS, "left") if s in set(mig["to_tier"])]
+    froms, tos = _mig_axis(mig, "from_tier", "new"), _mig_axis(mig, "to_tier", "left")
     default = default_move(mig)
     if st.session_state.get("tg_mig_from") not in froms:
         st.session_state["tg_mig_from"] = default[0]
@@ -278,8 +277,7 @@ def default_move(mig: pd.DataFrame) -> tuple[str, str]:
     moved = mig[mig["direction"].isin(["up", "down"])].sort_values("customers", ascending=False)
     if len(moved):
         return moved.iloc[0]["from_tier"], moved.iloc[0]["to_tier"]
-    return ([s for s in ("new", *tiers.TIERS) if s in set(mig["from_tier"])][0],
-            [s for s in (*tiers.TIERS, "left") if s in set(mig["to_tier"])][0])
+    return _mig_axis(mig, "from_tier", "new")[0], _mig_axis(mig, "to_tier", "left")[0]
 
 
 @ui.opening

@@ -653,7 +653,7 @@ def viewing(language: str, on_projector: bool = False):
 
 
 def _run_openings(d, version: int, language: str) -> int:
-    qs = [str(q) for q in metrics.quarters_in_data(d)]
+    qs = quarters()  # the sidebar's list (and its cache): the latest quarter is the pages' default
     if not qs:
         return 0
     n = 0

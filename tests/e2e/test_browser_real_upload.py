@@ -81,14 +81,18 @@ def _selected(g):
 
 def select_cell(page, g, col: int, row: int) -> None:
     """Move the grid's selection to (col, row) with the arrow keys, checking each step."""
-    box = g.bounding_box()  # the first (read-only) column of the top row: focus and a selection
-    page.mouse.click(box["x"] + 30, box["y"] + 35 + 17)
-    for _ in range(60):
+    def focus() -> None:  # the first (read-only) column of the top row: focus and a selection
+        box = g.bounding_box()
+        page.mouse.click(box["x"] + 30, box["y"] + 35 + 17)
+    focus()
+    for attempt in range(60):
         here = _selected(g)
         if here == (col, row):
             return
-        if here is None:
+        if here is None:  # a rerun can redraw the grid under the click: click again after a second
             page.wait_for_timeout(100)
+            if attempt % 10 == 9:
+                focus()
             continue
         c, r = here
         page.keyboard.press("ArrowRight" if col > c else "ArrowLeft" if col < c else
